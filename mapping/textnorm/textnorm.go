@@ -1,0 +1,43 @@
+// Package textnorm folds Vietnamese text for case- and diacritic-insensitive
+// matching (column titles, type names, agency names). It is used only for
+// matching keys, never to rewrite stored values.
+package textnorm
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Key lower-cases s, removes diacritics (đ → d), and collapses runs of
+// spaces and punctuation to one space.
+func Key(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	folded, _, err := transform.String(t, s)
+	if err != nil {
+		folded = s
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(folded) {
+		switch {
+		case r == 'đ':
+			r = 'd'
+		case r == 'Đ':
+			r = 'd'
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		} else {
+			space = true
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,148 @@
+// Package connector defines what every chiso connector implements and the
+// registry of connector types. One package per upstream system under
+// sync/connectors/ registers itself here from init().
+package connector
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"chiso/mapping/orgdir"
+	"chiso/warehouse"
+)
+
+// Connector pulls facts from one upstream system into the warehouse.
+//
+// Lifecycle: the config loader creates a value with the registered factory
+// (defaults filled in there), decodes the connector's YAML keys into it
+// (strict: unknown keys are errors), then calls Validate. Sync is called by
+// the scheduler once per run.
+type Connector interface {
+	// Validate checks the type-specific settings statically: no network, no
+	// warehouse. Return *FieldError values (joined with errors.Join) so that
+	// the config loader can point at FILE:LINE of the offending key.
+	Validate(env Env) error
+	// Check touches the upstream system and writes nothing: the "test
+	// connection" an admin wants (chiso sync --test).
+	Check(ctx context.Context) error
+	// Sync fetches what is new and writes it through sink. Call sink.Flush
+	// at safe points (each Flush commits facts, checkpoints and run counters
+	// in one transaction). Returning an error rolls back what was not
+	// flushed; the run is then recorded as failed.
+	Sync(ctx context.Context, sink Sink) error
+}
+
+// Env is what Validate and Sync may need from the rest of the config.
+type Env struct {
+	Name     string          // the connector's name
+	BaseDir  string          // directory of the config file: relative paths are relative to it
+	Self     string          // org.self, the commune's code
+	Org      *orgdir.Directory
+	Location *time.Location  // Vietnam time
+	Window   *Window         // set by `chiso sync --from --to`; nil for a normal run
+}
+
+// Window is a backfill window (inclusive Vietnam dates).
+type Window struct{ From, To time.Time }
+
+// EnvSetter is implemented by connectors that keep the Env given to
+// Validate for use during Sync. The loader calls SetEnv after a successful
+// Validate, and again with a Window before a backfill.
+type EnvSetter interface{ SetEnv(env Env) }
+
+// FieldError is a problem with one key of a connector's config.
+type FieldError struct {
+	Key string // YAML key, dotted for nested keys: "tls.ca_file"
+	Msg string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+// Errf builds a *FieldError.
+func Errf(key, format string, args ...any) error {
+	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Sink is where a connector writes. It is implemented by *warehouse.Run;
+// everything written between two Flush calls commits or rolls back together.
+type Sink interface {
+	UpsertDocument(ctx context.Context, d warehouse.Document, s warehouse.Sighting) error
+	ApplyStatus(ctx context.Context, st warehouse.DocumentStatus) error
+	Revoke(ctx context.Context, r warehouse.Revocation) error
+	UpsertDossier(ctx context.Context, d warehouse.Dossier, steps []warehouse.DossierStep, s warehouse.DossierSighting) error
+	UpsertProcedure(ctx context.Context, p warehouse.Procedure) error
+	UpsertMeeting(ctx context.Context, m warehouse.Meeting) error
+	Reject(ctx context.Context, r warehouse.Reject) error
+	// Fetched counts records read from upstream (for the run record).
+	Fetched(n int)
+	// SetCheckpoint stores a checkpoint; it becomes visible to later runs
+	// only when the current batch commits.
+	SetCheckpoint(ctx context.Context, stream, value string) error
+	// Checkpoint returns the committed checkpoint of a stream.
+	Checkpoint(ctx context.Context, stream string) (value string, ok bool, err error)
+	// Checkpoints returns the committed checkpoints whose stream starts with prefix.
+	Checkpoints(ctx context.Context, prefix string) (map[string]string, error)
+	// Flush commits the current batch (facts, checkpoints, run counters).
+	Flush(ctx context.Context) error
+	// Store gives access to connector-specific store operations
+	// (warehouse methods added for one source, e.g. register row tracking).
+	Store() *warehouse.Store
+	// RunID is the id of the sync_runs row of this run.
+	RunID() int64
+}
+
+// Factory returns a new connector with its defaults set.
+type Factory func() Connector
+
+var (
+	mu        sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a connector type available to the config. It panics on a
+// duplicate type: that is a programming error.
+func Register(typ string, f Factory) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := factories[typ]; dup {
+		panic("connector: type registered twice: " + typ)
+	}
+	factories[typ] = f
+}
+
+// New returns a fresh connector of type typ.
+func New(typ string) (Connector, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	f, ok := factories[typ]
+	if !ok {
+		return nil, false
+	}
+	return f(), true
+}
+
+// Types lists the registered types, sorted.
+func Types() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(factories))
+	for t := range factories {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultSchedules are the schedules used when a connector sets none.
+var DefaultSchedules = map[string]string{
+	"edxml-dir":     "@every 15m",
+	"vxp":           "@every 5m",
+	"register-file": "@every 1h",
+	"dvc":           "@every 15m",
+	"dvc-dir":       "@every 1h",
+	"ical":          "@every 30m",
+	"meetings-file": "@every 1h",
+}

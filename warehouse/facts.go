@@ -1,0 +1,137 @@
+package warehouse
+
+import "time"
+
+// Document is one logical document of one unit in one direction: a row of
+// the documents table. Several sightings (archive file, axis package,
+// register row) may describe the same Document; they share DocKey.
+type Document struct {
+	UnitCode            string     `db:"unit_code"`
+	Direction           string     `db:"direction"` // "out" | "in"
+	DocKey              string     `db:"doc_key"`   // see DocKey()
+	DocumentID          string     `db:"document_id"`
+	IssuerCode          string     `db:"issuer_code"`
+	CodeNumber          string     `db:"code_number"`
+	CodeNotation        string     `db:"code_notation"`
+	Series              string     `db:"series"` // "regular" | "secret"
+	DocType             string     `db:"doc_type"`
+	Family              string     `db:"family"` // hanh_chinh | qppl | chuyen_nganh | dang | ban_sao | unknown
+	IsSecret            bool       `db:"is_secret"`
+	Medium              string     `db:"medium"` // "electronic" | "paper"
+	IssuedOn            *time.Time `db:"issued_on"`
+	EventOn             *time.Time `db:"event_on"` // issued date for out, received date for in
+	Counterparts        []string   `db:"-"`
+	CounterpartRelation string     `db:"counterpart_relation"` // highest relation among counterparts
+	Subject             string     `db:"subject"`
+	Priority            *int       `db:"priority"`
+}
+
+// Sighting records where a Document was seen (lineage).
+type Sighting struct {
+	Source    string    // connector type or name, e.g. "edxml-dir:qlvb-archive"
+	SourceKey string    // file path, axis docId, "file.xlsx#Sheet1!12"
+	SeenAt    time.Time // when the source says it was seen; zero = now
+	Medium    string    // medium this sighting proves ("electronic" for archive/axis)
+}
+
+// DocumentRef identifies a document that a status or a revocation points at.
+// DocKey is computed the same way as Document.DocKey (regular series).
+type DocumentRef struct {
+	DocKey     string
+	DocumentID string // the raw DocumentId string, kept for lineage
+}
+
+// DocumentStatus is one status report (edXML status package) for a document.
+type DocumentStatus struct {
+	Target      DocumentRef
+	Reporter    string    // From/OrganId of the status package (the recipient reporting)
+	Code        string    // "01".."16"
+	At          time.Time // status timestamp
+	Description string
+	SourceKey   string
+}
+
+// Revocation marks a document revoked (BussinessDocType 1) or replaced.
+type Revocation struct {
+	Target    DocumentRef
+	Kind      int // 1 revoke, 2 update, 3 replace
+	Reason    string
+	At        time.Time
+	SourceKey string
+}
+
+// Dossier is one procedure dossier (hồ sơ TTHC): a row of dossiers.
+// It carries no personal data.
+type Dossier struct {
+	UnitCode         string     `db:"unit_code"`
+	MaHoSo           string     `db:"ma_ho_so"`
+	MaTTHC           string     `db:"ma_tthc"`
+	ProcedureLevel   *string    `db:"procedure_level"` // toan_trinh | mot_phan | nil
+	Channel          *string    `db:"channel"`         // direct | online | postal | nil
+	Status           *int       `db:"status"`          // 1..10 or nil
+	ReceivedAt       *time.Time `db:"received_at"`
+	DueAt            *time.Time `db:"due_at"`
+	FinishedAt       *time.Time `db:"finished_at"`
+	ReturnedAt       *time.Time `db:"returned_at"`
+	RefusedAt        *time.Time `db:"refused_at"`
+	ResultMethod     *string    `db:"result_method"` // counter | postal | nil
+	InputDigitized   bool       `db:"input_digitized"`
+	ResultElectronic bool       `db:"result_electronic"`
+	ReusedData       bool       `db:"reused_data"`
+	Supplements      int        `db:"supplements"`
+	Source           string     `db:"source"`
+	SourceUpdatedAt  *time.Time `db:"source_updated_at"` // the portal's update time; the latest wins
+}
+
+// DossierStep is one processing step of a dossier.
+type DossierStep struct {
+	At     time.Time
+	Status *int
+	Actor  string // role/department, not a person's name
+	Action string
+}
+
+// DossierSighting records where a dossier record came from; Raw is the
+// record without personal data (JSON).
+type DossierSighting struct {
+	Source    string
+	SourceKey string
+	Raw       []byte
+}
+
+// Procedure is one entry of the procedure catalogue.
+type Procedure struct {
+	MaTTHC         string `db:"ma_tthc"`
+	Name           string `db:"name"`
+	Level          string `db:"level"` // toan_trinh | mot_phan | none
+	RequiresResult bool   `db:"requires_result"`
+	MaxDays        *int   `db:"max_days"`
+	Source         string `db:"source"`
+}
+
+// Meeting is one meeting occurrence: a row of meetings.
+type Meeting struct {
+	UnitCode          string     `db:"unit_code"`
+	Source            string     `db:"source"` // connector name
+	UID               string     `db:"uid"`    // UID, plus "#"+RECURRENCE-ID for occurrences
+	Title             string     `db:"title"`
+	Kind              string     `db:"kind"`  // quan-triet, chuyen-mon, ... khac; "" unknown
+	Scope             string     `db:"scope"` // "toan-xa" or ""
+	OrganizedBySelf   bool       `db:"organized_by_self"`
+	StartsAt          time.Time  `db:"starts_at"`
+	EndsAt            time.Time  `db:"ends_at"`
+	Sessions          int        `db:"sessions"`
+	Online            bool       `db:"online"`
+	Paperless         bool       `db:"paperless"`
+	MaterialsSentAt   *time.Time `db:"materials_sent_at"`
+	DiscussionMinutes *int       `db:"discussion_minutes"`
+	TotalMinutes      int        `db:"total_minutes"`
+	Cancelled         bool       `db:"cancelled"`
+}
+
+// Reject is a record that failed validation, kept with its raw bytes.
+type Reject struct {
+	SourceKey string // file path + record position, docId, MaHoSo...
+	Reason    string // names the field and the problem
+	Raw       []byte
+}
