@@ -1,0 +1,178 @@
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Run is one run of one connector. It implements connector.Sink: facts,
+// checkpoints, rejects and the run's counters written between two Flush
+// calls commit in one transaction, so a checkpoint never moves without its
+// data (architecture.md rule 2).
+type Run struct {
+	store     *Store
+	id        int64
+	connector string
+	tx        *sqlx.Tx
+
+	// pending counts belong to the open transaction; committed ones are in sync_runs.
+	pFetched, pUpserted, pRejected int64
+	TotalFetched, TotalUpserted, TotalRejected int64 // committed totals
+}
+
+// StartRun records a new run (status 'running') and returns it.
+func (s *Store) StartRun(ctx context.Context, connector string) (*Run, error) {
+	host, _ := os.Hostname()
+	var id int64
+	if err := s.DB.GetContext(ctx, &id, `INSERT INTO sync_runs (connector, status, host) VALUES ($1, 'running', $2) RETURNING id`, connector, host); err != nil {
+		return nil, fmt.Errorf("warehouse: start run of %s: %w", connector, err)
+	}
+	return &Run{store: s, id: id, connector: connector}, nil
+}
+
+// SetWindow records the backfill window of the run.
+func (r *Run) SetWindow(ctx context.Context, from, to time.Time) error {
+	_, err := r.store.DB.ExecContext(ctx, `UPDATE sync_runs SET window_from = $2, window_to = $3 WHERE id = $1`, r.id, from, to)
+	return err
+}
+
+// RunID is the sync_runs id.
+func (r *Run) RunID() int64 { return r.id }
+
+// Store returns the store, for source-specific operations.
+func (r *Run) Store() *Store { return r.store }
+
+// Connector is the connector name of the run.
+func (r *Run) Connector() string { return r.connector }
+
+// Tx returns the open transaction, beginning one if needed. Store methods
+// of one source (store_<source>.go) use it so their writes commit with the
+// batch.
+func (r *Run) Tx(ctx context.Context) (*sqlx.Tx, error) {
+	if r.tx != nil {
+		return r.tx, nil
+	}
+	tx, err := r.store.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: begin: %w", err)
+	}
+	r.tx = tx
+	return tx, nil
+}
+
+func (r *Run) exec(ctx context.Context, q string, args ...any) error {
+	tx, err := r.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+// Fetched counts records read from upstream.
+func (r *Run) Fetched(n int) { r.pFetched += int64(n) }
+
+// CountUpserted adds n upserted facts (for store methods of one source).
+func (r *Run) CountUpserted(n int) { r.pUpserted += int64(n) }
+
+// Flush commits the open batch with the run's counters.
+func (r *Run) Flush(ctx context.Context) error {
+	if r.tx == nil {
+		if r.pFetched == 0 {
+			return nil
+		}
+		if _, err := r.Tx(ctx); err != nil {
+			return err
+		}
+	}
+	if _, err := r.tx.ExecContext(ctx, `UPDATE sync_runs SET fetched = fetched + $2, upserted = upserted + $3, rejected = rejected + $4 WHERE id = $1`,
+		r.id, r.pFetched, r.pUpserted, r.pRejected); err != nil {
+		return fmt.Errorf("warehouse: run counters: %w", err)
+	}
+	if err := r.tx.Commit(); err != nil {
+		r.tx = nil
+		return fmt.Errorf("warehouse: commit: %w", err)
+	}
+	r.tx = nil
+	r.TotalFetched += r.pFetched
+	r.TotalUpserted += r.pUpserted
+	r.TotalRejected += r.pRejected
+	r.pFetched, r.pUpserted, r.pRejected = 0, 0, 0
+	return nil
+}
+
+// Rollback drops the open batch.
+func (r *Run) Rollback() {
+	if r.tx != nil {
+		_ = r.tx.Rollback()
+		r.tx = nil
+	}
+	r.pFetched, r.pUpserted, r.pRejected = 0, 0, 0
+}
+
+// Finish ends the run: on syncErr == nil the open batch commits and the run
+// is 'ok' (or 'partial' when records were rejected); otherwise the open
+// batch rolls back and the run is 'failed' with the error. It returns
+// syncErr, or the commit error.
+func (r *Run) Finish(ctx context.Context, syncErr error) error {
+	if syncErr == nil {
+		syncErr = r.Flush(ctx)
+	}
+	if syncErr != nil {
+		r.Rollback()
+	}
+	status := "ok"
+	var msg *string
+	switch {
+	case syncErr != nil:
+		status = "failed"
+		s := syncErr.Error()
+		msg = &s
+	case r.TotalRejected > 0:
+		status = "partial"
+	}
+	// Record the outcome even when ctx was cancelled (shutdown, timeout).
+	wctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+	}
+	if _, err := r.store.DB.ExecContext(wctx, `UPDATE sync_runs SET status = $2, error = $3, finished_at = now() WHERE id = $1`, r.id, status, msg); err != nil {
+		return errors.Join(syncErr, fmt.Errorf("warehouse: record run %d: %w", r.id, err))
+	}
+	return syncErr
+}
+
+// SetCheckpoint stores a checkpoint in the open batch.
+func (r *Run) SetCheckpoint(ctx context.Context, stream, value string) error {
+	return r.exec(ctx, `INSERT INTO sync_state (connector, stream, checkpoint, run_id, updated_at) VALUES ($1, $2, $3, $4, now())
+		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`,
+		r.connector, stream, value, r.id)
+}
+
+// Checkpoint returns the committed checkpoint of a stream of this connector.
+func (r *Run) Checkpoint(ctx context.Context, stream string) (string, bool, error) {
+	return r.store.Checkpoint(ctx, r.connector, stream)
+}
+
+// Checkpoints returns the committed checkpoints with the stream prefix.
+func (r *Run) Checkpoints(ctx context.Context, prefix string) (map[string]string, error) {
+	return r.store.Checkpoints(ctx, r.connector, prefix)
+}
+
+// Reject keeps a record that failed validation, with its raw bytes.
+func (r *Run) Reject(ctx context.Context, rj Reject) error {
+	if err := r.exec(ctx, `INSERT INTO rejects (connector, source_key, reason, raw, run_id, at) VALUES ($1, $2, $3, $4, $5, now())
+		ON CONFLICT (connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now()`,
+		r.connector, rj.SourceKey, rj.Reason, rj.Raw, r.id); err != nil {
+		return fmt.Errorf("warehouse: reject %s: %w", rj.SourceKey, err)
+	}
+	r.pRejected++
+	return nil
+}

@@ -1,0 +1,253 @@
+// Package warehouse stores chiso's facts in PostgreSQL: migrations, the
+// embedded cluster, the store that connectors write through, and the kpi
+// SQL that reports read. It knows no upstream system and no scheduler.
+package warehouse
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// Store is the warehouse connection.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// Open connects to dsn (a lib/pq DSN or URL) and checks the connection.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: open: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("warehouse: connect: %w", err)
+	}
+	return &Store{DB: db}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Migrate applies the embedded migrations and (re)grants the read-only
+// role chiso_reader on every table, view and function.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, s.DB.DB, sub, goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return fmt.Errorf("warehouse: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("warehouse: migrate: %w", err)
+	}
+	return s.grantReader(ctx)
+}
+
+// ReaderRole is the read-only role that reporting tools use.
+const ReaderRole = "chiso_reader"
+
+func (s *Store) grantReader(ctx context.Context) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	stmts := []string{
+		// Roles are cluster-wide: serialise concurrent migrations of several databases.
+		`SELECT pg_advisory_xact_lock(727274)`,
+		`DO $$ BEGIN
+		   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chiso_reader') THEN
+		     CREATE ROLE chiso_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+		   END IF;
+		 END $$`,
+		`GRANT CONNECT ON DATABASE ` + quoteIdent(currentDB(ctx, tx)) + ` TO chiso_reader`,
+		`GRANT USAGE ON SCHEMA public TO chiso_reader`,
+		`GRANT SELECT ON ALL TABLES IN SCHEMA public TO chiso_reader`,
+		`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO chiso_reader`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("warehouse: grant %s: %w", ReaderRole, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func currentDB(ctx context.Context, tx *sqlx.Tx) string {
+	var db string
+	_ = tx.GetContext(ctx, &db, `SELECT current_database()`)
+	return db
+}
+
+// OrgUnit is a row of org_units.
+type OrgUnit struct {
+	Code       string  `db:"code"`
+	Name       string  `db:"name"`
+	ParentCode *string `db:"parent_code"`
+	Relation   string  `db:"relation"`
+	MergedInto *string `db:"merged_into"`
+}
+
+// SyncOrgUnits replaces org_units with the directory's units (units that
+// left the directory are removed; facts keep their codes).
+func (s *Store) SyncOrgUnits(ctx context.Context, units []OrgUnit) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	codes := make([]string, 0, len(units))
+	for _, u := range units {
+		codes = append(codes, u.Code)
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO org_units (code, name, parent_code, relation, merged_into, updated_at)
+			VALUES ($1, $2, $3, $4, $5, now())
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
+			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, updated_at = now()`,
+			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto); err != nil {
+			return fmt.Errorf("warehouse: org unit %s: %w", u.Code, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM org_units WHERE NOT (code = ANY($1))`, pqArray(codes)); err != nil {
+		return fmt.Errorf("warehouse: org units: %w", err)
+	}
+	return tx.Commit()
+}
+
+// OrgUnits lists org_units ordered by code.
+func (s *Store) OrgUnits(ctx context.Context) ([]OrgUnit, error) {
+	var out []OrgUnit
+	err := s.DB.SelectContext(ctx, &out, `SELECT code, name, parent_code, relation, merged_into FROM org_units ORDER BY code`)
+	return out, err
+}
+
+// Checkpoint returns the committed checkpoint of (connector, stream).
+func (s *Store) Checkpoint(ctx context.Context, connector, stream string) (string, bool, error) {
+	var v []string
+	if err := s.DB.SelectContext(ctx, &v, `SELECT checkpoint FROM sync_state WHERE connector = $1 AND stream = $2`, connector, stream); err != nil {
+		return "", false, fmt.Errorf("warehouse: checkpoint %s/%s: %w", connector, stream, err)
+	}
+	if len(v) == 0 {
+		return "", false, nil
+	}
+	return v[0], true, nil
+}
+
+// Checkpoints returns the committed checkpoints of connector whose stream
+// starts with prefix.
+func (s *Store) Checkpoints(ctx context.Context, connector, prefix string) (map[string]string, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT stream, checkpoint FROM sync_state WHERE connector = $1 AND starts_with(stream, $2)`, connector, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: checkpoints %s: %w", connector, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// RunRecord is a row of sync_runs.
+type RunRecord struct {
+	ID         int64      `db:"id"`
+	Connector  string     `db:"connector"`
+	StartedAt  time.Time  `db:"started_at"`
+	FinishedAt *time.Time `db:"finished_at"`
+	Status     string     `db:"status"`
+	Fetched    int64      `db:"fetched"`
+	Upserted   int64      `db:"upserted"`
+	Rejected   int64      `db:"rejected"`
+	Error      *string    `db:"error"`
+}
+
+// ConnectorSummary is what chiso status shows for one connector.
+type ConnectorSummary struct {
+	Connector   string
+	Last        *RunRecord
+	LastSuccess *RunRecord
+	LastError   *RunRecord
+	Rejects     int64
+}
+
+// Summaries returns the last run, last success and last failure of every
+// connector that has run.
+func (s *Store) Summaries(ctx context.Context) ([]ConnectorSummary, error) {
+	var names []string
+	if err := s.DB.SelectContext(ctx, &names, `SELECT DISTINCT connector FROM sync_runs ORDER BY 1`); err != nil {
+		return nil, err
+	}
+	out := make([]ConnectorSummary, 0, len(names))
+	one := func(q, name string) (*RunRecord, error) {
+		var r []RunRecord
+		if err := s.DB.SelectContext(ctx, &r, `SELECT id, connector, started_at, finished_at, status, fetched, upserted, rejected, error
+			FROM sync_runs WHERE connector = $1 `+q+` ORDER BY started_at DESC, id DESC LIMIT 1`, name); err != nil {
+			return nil, err
+		}
+		if len(r) == 0 {
+			return nil, nil
+		}
+		return &r[0], nil
+	}
+	for _, n := range names {
+		var cs ConnectorSummary
+		cs.Connector = n
+		var err error
+		if cs.Last, err = one("", n); err != nil {
+			return nil, err
+		}
+		if cs.LastSuccess, err = one("AND status IN ('ok','partial')", n); err != nil {
+			return nil, err
+		}
+		if cs.LastError, err = one("AND status = 'failed'", n); err != nil {
+			return nil, err
+		}
+		if err := s.DB.GetContext(ctx, &cs.Rejects, `SELECT count(*) FROM rejects WHERE connector = $1`, n); err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+// UnmappedCode is an agency code seen in facts but absent from org_units.
+type UnmappedCode struct {
+	Code      string `db:"code"`
+	Documents int64  `db:"documents"`
+}
+
+// UnmappedCodes lists counterpart codes that the org directory does not
+// know, most frequent first, so the admin can classify them.
+func (s *Store) UnmappedCodes(ctx context.Context, limit int) ([]UnmappedCode, error) {
+	var out []UnmappedCode
+	err := s.DB.SelectContext(ctx, &out, `
+		SELECT c AS code, count(*) AS documents
+		FROM documents, unnest(counterparts) AS c
+		WHERE NOT EXISTS (SELECT 1 FROM org_units o WHERE o.code = c)
+		GROUP BY c ORDER BY count(*) DESC, c LIMIT $1`, limit)
+	return out, err
+}
+
+func pqArray(v []string) any { return pq.Array(v) }
