@@ -21,7 +21,7 @@ type Run struct {
 	tx        *sqlx.Tx
 
 	// pending counts belong to the open transaction; committed ones are in sync_runs.
-	pFetched, pUpserted, pRejected int64
+	pFetched, pUpserted, pRejected             int64
 	TotalFetched, TotalUpserted, TotalRejected int64 // committed totals
 }
 

@@ -34,11 +34,11 @@ var rank = map[string]int{Higher: 6, Peer: 5, Lower: 4, Self: 3, Internal: 2, Ex
 
 // Unit is one entry of the directory.
 type Unit struct {
-	Code       string `yaml:"code"`
-	Name       string `yaml:"name"`
-	Parent     string `yaml:"parent"`
-	Relation   string `yaml:"relation"`
-	MergedInto string `yaml:"merged_into"`
+	Code       string   `yaml:"code"`
+	Name       string   `yaml:"name"`
+	Parent     string   `yaml:"parent"`
+	Relation   string   `yaml:"relation"`
+	MergedInto string   `yaml:"merged_into"`
 	Aliases    []string `yaml:"aliases"` // other names a register may use
 }
 

@@ -37,12 +37,12 @@ type Connector interface {
 
 // Env is what Validate and Sync may need from the rest of the config.
 type Env struct {
-	Name     string          // the connector's name
-	BaseDir  string          // directory of the config file: relative paths are relative to it
-	Self     string          // org.self, the commune's code
+	Name     string // the connector's name
+	BaseDir  string // directory of the config file: relative paths are relative to it
+	Self     string // org.self, the commune's code
 	Org      *orgdir.Directory
-	Location *time.Location  // Vietnam time
-	Window   *Window         // set by `chiso sync --from --to`; nil for a normal run
+	Location *time.Location // Vietnam time
+	Window   *Window        // set by `chiso sync --from --to`; nil for a normal run
 }
 
 // Window is a backfill window (inclusive Vietnam dates).
