@@ -240,14 +240,14 @@ func Supported(name string) bool {
 
 // rowReader turns raw cell slices into Rows once the header is known.
 type rowReader struct {
-	opt     Options
-	file    string
-	sheet   string
+	opt      Options
+	file     string
+	sheet    string
 	date1904 bool
-	titles  map[string][]string // field → folded titles
-	header  *Header
-	scanned int
-	visit   Visit
+	titles   map[string][]string // field → folded titles
+	header   *Header
+	scanned  int
+	visit    Visit
 }
 
 func newRowReader(file, sheet string, opt Options, visit Visit) *rowReader {

@@ -66,13 +66,13 @@ func TestXLSXCellForms(t *testing.T) {
 		{"UBND XÃ YÊN ĐỊNH"},
 		{"SỔ ĐĂNG KÝ VĂN BẢN ĐI"},
 		header,
-		{1, "1/BC-UBND", d(2026, 1, 5), "Báo cáo tháng", "UBND tỉnh Bắc Ninh", nil, "x"},   // date-typed cell
-		{2, "2/KH-UBND", 46028.0, "Kế hoạch năm", "Sở Nội vụ\nSở Tài chính", nil, nil},      // serial number cell
-		{3, "3/UBND-VP", "07/01/2026", "V/v chuyển đổi số", nil, "Tối mật", "x"},           // text date
-		{4, "4/TB-UBND", "2026-01-08", "Thông báo", nil, nil, "X"},                        // ISO text date
-		{nil, nil, nil, nil, nil, nil, nil},                                               // blank
-		{5, 125, d(2026, 1, 9), "Công văn không ký hiệu", nil, nil, nil},                   // numeric code
-		{6, "6/BC-UBND", "ngày mai", "Ngày lỗi", nil, nil, nil},                            // bad
+		{1, "1/BC-UBND", d(2026, 1, 5), "Báo cáo tháng", "UBND tỉnh Bắc Ninh", nil, "x"}, // date-typed cell
+		{2, "2/KH-UBND", 46028.0, "Kế hoạch năm", "Sở Nội vụ\nSở Tài chính", nil, nil},   // serial number cell
+		{3, "3/UBND-VP", "07/01/2026", "V/v chuyển đổi số", nil, "Tối mật", "x"},         // text date
+		{4, "4/TB-UBND", "2026-01-08", "Thông báo", nil, nil, "X"},                       // ISO text date
+		{nil, nil, nil, nil, nil, nil, nil},                                              // blank
+		{5, 125, d(2026, 1, 9), "Công văn không ký hiệu", nil, nil, nil},                 // numeric code
+		{6, "6/BC-UBND", "ngày mai", "Ngày lỗi", nil, nil, nil},                          // bad
 	}
 	type want struct {
 		line               int
