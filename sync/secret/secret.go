@@ -77,12 +77,14 @@ func Resolve(ref string) (Value, error) {
 // UnmarshalYAML resolves the reference at load time, so a missing variable
 // is a config error with the key's line.
 func (s *Value) UnmarshalYAML(n *yaml.Node) error {
+	// A *yaml.TypeError lets the decoder go on and report the other
+	// problems of the file in the same pass.
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a secret must be a string like ${NAME} or file:/path", n.Line)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a secret must be a string like ${NAME} or file:/path", n.Line)}}
 	}
 	v, err := Resolve(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*s = v
 	return nil
