@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"chiso/sync/config"
+	"chiso/warehouse"
+)
+
+// runStatus prints the units, each connector's runs and unmapped codes.
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("status", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, ok := loadConfig(configPath(*c), stderr)
+	if !ok {
+		return 1
+	}
+	w, err := openWarehouse(ctx, cfg, false)
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso status:", err)
+		return 1
+	}
+	defer w.Close()
+	if err := printStatus(ctx, w, cfg, stdout, time.Now()); err != nil {
+		fmt.Fprintln(stderr, "chiso status:", err)
+		return 1
+	}
+	return 0
+}
+
+func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, out io.Writer, now time.Time) error {
+	fmt.Fprintf(out, "Warehouse: %s\n\n", w.Where)
+	units, err := w.Store.OrgUnits(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Units (org directory):")
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CODE\tRELATION\tNAME\tPARENT")
+	for _, u := range units {
+		parent := ""
+		if u.ParentCode != nil {
+			parent = *u.ParentCode
+		}
+		if u.MergedInto != nil {
+			parent = "merged into " + *u.MergedInto
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Code, u.Relation, u.Name, parent)
+	}
+	tw.Flush()
+
+	sums, err := w.Store.Summaries(ctx)
+	if err != nil {
+		return err
+	}
+	byName := map[string]warehouse.ConnectorSummary{}
+	for _, s := range sums {
+		byName[s.Connector] = s
+	}
+	fmt.Fprintln(out, "\nConnectors:")
+	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tTYPE\tSCHEDULE\tLAST RUN\tLAST SUCCESS\tNEXT RUN\tROWS\tREJECTS\tLAST ERROR")
+	for _, j := range cfg.Jobs {
+		s := byName[j.Name]
+		last, success, lastErr, rows := "never", "never", "", int64(0)
+		if s.Last != nil {
+			last = fmt.Sprintf("%s %s", s.Last.StartedAt.In(cfg.Location).Format("2006-01-02 15:04"), s.Last.Status)
+			rows = s.Last.Upserted
+		}
+		stale := false
+		if s.LastSuccess != nil {
+			success = s.LastSuccess.StartedAt.In(cfg.Location).Format("2006-01-02 15:04")
+			stale = now.Sub(s.LastSuccess.StartedAt) > 3*j.Period
+		} else {
+			stale = s.Last != nil
+		}
+		if stale {
+			success += " STALE"
+		}
+		if s.LastError != nil && s.LastError.Error != nil {
+			lastErr = oneLine(*s.LastError.Error, 80)
+		}
+		next := "-"
+		if sched, _, err := config.ParseSchedule(j.Schedule); err == nil {
+			next = sched.Next(now.In(cfg.Location)).Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", j.Name, j.Type, j.Schedule, last, success, next, rows, s.Rejects, lastErr)
+	}
+	tw.Flush()
+	if len(cfg.Jobs) == 0 {
+		fmt.Fprintln(out, "  (no connectors configured)")
+	}
+	unmapped, err := w.Store.UnmappedCodes(ctx, 20)
+	if err != nil {
+		return err
+	}
+	if len(unmapped) > 0 {
+		fmt.Fprintln(out, "\nAgency codes not in the org directory (counted as external; add them to classify):")
+		for _, u := range unmapped {
+			fmt.Fprintf(out, "  %s\t%d documents\n", u.Code, u.Documents)
+		}
+	}
+	return printSourceStatus(ctx, w, out)
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
