@@ -1,0 +1,341 @@
+// Package meetings turns calendar occurrences and meetings-file rows into
+// warehouse.Meeting facts, applying the chiso conventions of
+// registers-meetings.md §2 (kind, scope, online, paperless, role, materials,
+// discussion time) and deriving sessions and total minutes. Pure functions:
+// no I/O.
+package meetings
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	wire "chiso/adapters/meetings"
+	"chiso/mapping/orgdir"
+	"chiso/mapping/textnorm"
+	"chiso/warehouse"
+)
+
+// Kinds are the meeting kinds of indicators.md, with their duration caps in
+// half-day sessions.
+var Kinds = map[string]int{
+	"quan-triet":           1,
+	"chuyen-mon":           2,
+	"quan-trong":           3,
+	"giao-ban":             1,
+	"so-ket-tong-ket":      2,
+	"chuyen-de":            2,
+	"tap-huan":             4,
+	"giai-quyet-cong-viec": 1,
+	"tham-muu-tu-van":      1,
+	"dieu-phoi":            1,
+	"khac":                 2,
+}
+
+// ScopeCommuneWide is the scope of a commune-wide conference.
+const ScopeCommuneWide = "toan-xa"
+
+const (
+	catOnline    = "truc-tuyen"
+	catPaperless = "khong-giay"
+)
+
+// Slug folds a category or code the way calendars write them: "Giao ban",
+// "giao-ban", "GIAO_BAN" are all "giao-ban".
+func Slug(s string) string { return strings.ReplaceAll(textnorm.Key(s), " ", "-") }
+
+// Kind returns the kind id for s, if s names one.
+func Kind(s string) (string, bool) {
+	k := Slug(s)
+	_, ok := Kinds[k]
+	return k, ok
+}
+
+// Options are what the mapping needs from the connector's config.
+type Options struct {
+	Source   string            // the connector name (meetings.source)
+	Unit     string            // the unit whose calendar this is (default for unit_code)
+	Self     string            // org.self: the root of "our" units
+	Org      *orgdir.Directory // may be nil
+	Location *time.Location    // Vietnam time
+}
+
+func (o Options) loc() *time.Location {
+	if o.Location == nil {
+		return wire.Vietnam
+	}
+	return o.Location
+}
+
+func (o Options) root() string {
+	if o.Self != "" {
+		return o.Self
+	}
+	return o.Unit
+}
+
+// ours reports whether code is the commune or one of its internal units.
+func (o Options) ours(code string) bool {
+	return strings.EqualFold(strings.TrimSpace(code), o.Unit) || o.Org.IsOurs(o.root(), code)
+}
+
+// FromOccurrence maps one calendar occurrence. Convention values that
+// cannot be read leave the attribute unknown and are listed in the
+// warnings (the meeting itself still counts).
+func FromOccurrence(occ wire.Occurrence, opt Options) (warehouse.Meeting, []string) {
+	var warns []string
+	warnf := func(format string, args ...any) { warns = append(warns, fmt.Sprintf(format, args...)) }
+	m := warehouse.Meeting{
+		UnitCode:        opt.Unit,
+		Source:          opt.Source,
+		UID:             occ.Key,
+		Title:           occ.Summary,
+		OrganizedBySelf: true,
+		StartsAt:        occ.Start,
+		EndsAt:          occ.End,
+		Cancelled:       occ.Cancelled(),
+	}
+	for _, c := range occ.Categories {
+		switch k := Slug(c); {
+		case k == ScopeCommuneWide:
+			m.Scope = ScopeCommuneWide
+		case k == catOnline:
+			m.Online = true
+		case k == catPaperless:
+			m.Paperless = true
+		default:
+			if _, ok := Kinds[k]; ok && m.Kind == "" {
+				m.Kind = k
+			}
+		}
+	}
+	if x, ok := occ.X["X-CHISO-KIND"]; ok && x.Value != "" {
+		if k, ok := Kind(x.Value); ok {
+			m.Kind = k
+		} else {
+			warnf("X-CHISO-KIND: unknown kind %q (want one of %s)", x.Value, kindList())
+		}
+	}
+	if x, ok := occ.X["X-CHISO-SCOPE"]; ok && x.Value != "" {
+		switch Slug(x.Value) {
+		case ScopeCommuneWide:
+			m.Scope = ScopeCommuneWide
+		case "don-vi", "khong", "0":
+			m.Scope = ""
+		default:
+			warnf("X-CHISO-SCOPE: %q is not toan-xa", x.Value)
+		}
+	}
+	if len(occ.Conference) > 0 || isURL(occ.Location) {
+		m.Online = true
+	}
+	for _, f := range []struct {
+		name string
+		dst  *bool
+	}{{"X-CHISO-ONLINE", &m.Online}, {"X-CHISO-PAPERLESS", &m.Paperless}} {
+		if x, ok := occ.X[f.name]; ok && x.Value != "" {
+			v, err := wire.ParseFlag(x.Value)
+			if err != nil {
+				warnf("%s: %v", f.name, err)
+				continue
+			}
+			*f.dst = v
+		}
+	}
+
+	// Who organises: X-CHISO-ROLE, then X-CHISO-UNIT, then ORGANIZER.
+	if x, ok := occ.X["X-CHISO-UNIT"]; ok && x.Value != "" {
+		code := strings.ToUpper(x.Value)
+		if u, found := opt.Org.ByName(x.Value); found {
+			code = u.Code
+		}
+		if opt.ours(code) {
+			m.UnitCode = code
+		} else {
+			m.OrganizedBySelf = false
+		}
+	} else if occ.OrganizerCN != "" && opt.Org != nil {
+		if u, found := opt.Org.ByName(occ.OrganizerCN); found {
+			if opt.ours(u.Code) {
+				m.UnitCode = u.Code
+			} else {
+				m.OrganizedBySelf = false
+			}
+		}
+	}
+	if x, ok := occ.X["X-CHISO-ROLE"]; ok && x.Value != "" {
+		switch role, err := Role(x.Value); {
+		case err != nil:
+			warnf("X-CHISO-ROLE: %v", err)
+		default:
+			m.OrganizedBySelf = role
+		}
+	}
+
+	if x, ok := occ.X["X-CHISO-MATERIALS-SENT"]; ok && x.Value != "" {
+		t, err := x.Time(opt.loc())
+		if err != nil {
+			warnf("X-CHISO-MATERIALS-SENT: %v", err)
+		} else {
+			m.MaterialsSentAt = &t
+		}
+	}
+	if x, ok := occ.X["X-CHISO-DISCUSSION-MINUTES"]; ok && x.Value != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(x.Value))
+		if err != nil || n < 0 {
+			warnf("X-CHISO-DISCUSSION-MINUTES: %q is not a whole number of minutes", x.Value)
+		} else {
+			m.DiscussionMinutes = &n
+		}
+	}
+	m.Sessions, m.TotalMinutes = Duration(occ.Start, occ.End, occ.AllDay, opt.loc())
+	if m.DiscussionMinutes != nil && *m.DiscussionMinutes > m.TotalMinutes {
+		warnf("X-CHISO-DISCUSSION-MINUTES: %d minutes of discussion in a %d-minute meeting", *m.DiscussionMinutes, m.TotalMinutes)
+	}
+	for _, w := range occ.Warnings {
+		warns = append(warns, w)
+	}
+	return m, warns
+}
+
+// FieldError is a meetings-file value that cannot be used; Column names
+// the column.
+type FieldError struct {
+	Column string
+	Msg    string
+}
+
+func (e *FieldError) Error() string { return "column " + e.Column + ": " + e.Msg }
+
+// FromRow maps one meetings-file row. Unknown codes (loai, pham_vi,
+// vai_tro, don_vi) are errors naming the column: the row is rejected
+// rather than counted under a wrong kind.
+func FromRow(r wire.FileRow, opt Options) (warehouse.Meeting, error) {
+	m := warehouse.Meeting{
+		UnitCode:          opt.Unit,
+		Source:            opt.Source,
+		UID:               r.Ma,
+		Title:             r.TieuDe,
+		OrganizedBySelf:   true,
+		StartsAt:          r.BatDau,
+		EndsAt:            r.KetThuc,
+		Online:            r.TrucTuyen,
+		Paperless:         r.KhongGiay,
+		Cancelled:         r.Huy,
+		MaterialsSentAt:   r.GuiTaiLieu,
+		DiscussionMinutes: r.PhutThaoLuan,
+	}
+	if r.Loai != "" {
+		k, ok := Kind(r.Loai)
+		if !ok {
+			return m, &FieldError{"loai", fmt.Sprintf("unknown kind %q (want one of %s)", r.Loai, kindList())}
+		}
+		m.Kind = k
+	}
+	switch Slug(r.PhamVi) {
+	case "":
+	case ScopeCommuneWide:
+		m.Scope = ScopeCommuneWide
+	default:
+		return m, &FieldError{"pham_vi", fmt.Sprintf("%q: want toan-xa or empty", r.PhamVi)}
+	}
+	if r.VaiTro != "" {
+		v, err := Role(r.VaiTro)
+		if err != nil {
+			return m, &FieldError{"vai_tro", err.Error()}
+		}
+		m.OrganizedBySelf = v
+	}
+	if r.DonVi != "" {
+		code := strings.ToUpper(strings.TrimSpace(r.DonVi))
+		if u, found := opt.Org.ByName(r.DonVi); found {
+			code = u.Code
+		}
+		if opt.ours(code) {
+			m.UnitCode = code
+		} else {
+			if opt.Org != nil && !opt.Org.Known(code) {
+				return m, &FieldError{"don_vi", fmt.Sprintf("%q is not a unit of the org directory", r.DonVi)}
+			}
+			// A meeting organised by another agency that we attend.
+			m.OrganizedBySelf = false
+		}
+	}
+	m.Sessions, m.TotalMinutes = Duration(r.BatDau, r.KetThuc, r.AllDay, opt.loc())
+	if m.DiscussionMinutes != nil && *m.DiscussionMinutes > m.TotalMinutes {
+		return m, &FieldError{"phut_thao_luan", fmt.Sprintf("%d minutes of discussion in a %d-minute meeting", *m.DiscussionMinutes, m.TotalMinutes)}
+	}
+	return m, nil
+}
+
+// Role reads a role value: true when we organise (to-chuc, organize,
+// chu-tri), false when we only attend (attend, du, tham-du).
+func Role(s string) (bool, error) {
+	switch Slug(s) {
+	case "to-chuc", "organize", "organise", "organizer", "chu-tri", "chair":
+		return true, nil
+	case "du", "attend", "attendee", "tham-du", "du-hop":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q: want to-chuc (we organise) or du / attend (we only attend)", s)
+}
+
+// MorningEnds is when the morning session ends (12:00): sessions are
+// counted per half day touched.
+const MorningEnds = 12 * time.Hour
+
+// WorkdayMinutes is the length of a working day, used as the length of an
+// all-day meeting day (two sessions of four hours).
+const WorkdayMinutes = 8 * 60
+
+// Duration derives the half-day sessions touched (morning until 12:00,
+// afternoon after) on each Vietnam calendar day between start and end, and
+// the total minutes. A zero-length meeting touches the session of its
+// start. An all-day meeting counts two sessions and a working day of
+// minutes per day.
+func Duration(start, end time.Time, allDay bool, loc *time.Location) (sessions, minutes int) {
+	if end.Before(start) {
+		end = start
+	}
+	s, e := start.In(loc), end.In(loc)
+	if allDay {
+		days := 0
+		for d := dayStart(s); d.Before(e); d = d.AddDate(0, 0, 1) {
+			days++
+		}
+		if days == 0 {
+			days = 1
+		}
+		return 2 * days, days * WorkdayMinutes
+	}
+	minutes = int(e.Sub(s).Round(time.Minute) / time.Minute)
+	if !e.After(s) {
+		return 1, minutes
+	}
+	for d := dayStart(s); d.Before(e); d = d.AddDate(0, 0, 1) {
+		noon := d.Add(MorningEnds)
+		next := d.AddDate(0, 0, 1)
+		if s.Before(noon) && e.After(d) {
+			sessions++
+		}
+		if s.Before(next) && e.After(noon) {
+			sessions++
+		}
+	}
+	return sessions, minutes
+}
+
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+func isURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+func kindList() string {
+	return "quan-triet, chuyen-mon, quan-trong, giao-ban, so-ket-tong-ket, chuyen-de, tap-huan, giai-quyet-cong-viec, tham-muu-tu-van, dieu-phoi, khac"
+}

@@ -1,0 +1,321 @@
+// Package ical is the `type: ical` connector: it reads the meeting calendar
+// published as iCalendar (a URL, optionally with basic auth, or a file),
+// expands recurring meetings within a window around today, and keeps the
+// meetings table in step with it: moved and cancelled meetings are updated,
+// meetings gone from the feed are marked deleted with the run that noticed.
+package ical
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"chiso/adapters/httpx"
+	wire "chiso/adapters/meetings"
+	mapping "chiso/mapping/meetings"
+	"chiso/sync/connector"
+	"chiso/sync/secret"
+	"chiso/warehouse"
+)
+
+// SampleConfig documents every key of the connector.
+const SampleConfig = `
+  - name: lich-hop
+    type: ical
+    schedule: "@every 30m"
+    url: https://lich.yendinh.gov.vn/ical/000.25.31.H99.ics   # or path: lich-hop.ics
+    username: ${CHISO_ICAL_USER}      # optional basic auth
+    password: ${CHISO_ICAL_PASSWORD}
+    unit: "000.25.31.H99"             # default: org.self
+    window: {past: 400d, future: 60d} # occurrences expanded around today
+    tls: {ca_file: "", insecure_skip_verify: false}
+    retry: {max: 3, backoff: 1s}
+`
+
+// Span is a length written as 400d, 8w or 36h.
+type Span time.Duration
+
+// UnmarshalYAML reads "400d", "8w" or a Go duration ("36h").
+func (s *Span) UnmarshalYAML(n *yaml.Node) error {
+	d, err := ParseSpan(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*s = Span(d)
+	return nil
+}
+
+// ParseSpan reads "400d", "8w" or a Go duration.
+func ParseSpan(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if num, ok := strings.CutSuffix(v, suffix); ok {
+			n, err := strconv.Atoi(num)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("%q is not a length like 400d, 8w or 36h", v)
+			}
+			return time.Duration(n) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a length like 400d, 8w or 36h", v)
+	}
+	return d, nil
+}
+
+// Window is the window: key.
+type Window struct {
+	Past   Span `yaml:"past"`
+	Future Span `yaml:"future"`
+}
+
+// Connector is the ical connector. Its fields are the type-specific keys.
+type Connector struct {
+	URL      string       `yaml:"url"`
+	Username secret.Value `yaml:"username"`
+	Password secret.Value `yaml:"password"`
+	Path     string       `yaml:"path"`
+	Unit     string       `yaml:"unit"`
+	Window   Window       `yaml:"window"`
+	TLS      httpx.TLS    `yaml:"tls"`
+	Retry    httpx.Retry  `yaml:"retry"`
+
+	env    connector.Env
+	client *wire.Client
+	now    func() time.Time
+}
+
+func init() {
+	connector.Register("ical", func() connector.Connector { return New() })
+}
+
+// New returns a connector with the defaults set.
+func New() *Connector {
+	return &Connector{Window: Window{Past: Span(400 * 24 * time.Hour), Future: Span(60 * 24 * time.Hour)}, now: time.Now}
+}
+
+// Validate checks the keys without touching the network.
+func (c *Connector) Validate(env connector.Env) error {
+	var errs []error
+	switch {
+	case c.URL == "" && c.Path == "":
+		errs = append(errs, connector.Errf("url", "set url (the calendar's iCalendar address) or path (an .ics file)"))
+	case c.URL != "" && c.Path != "":
+		errs = append(errs, connector.Errf("path", "set either url or path, not both"))
+	}
+	if c.Path != "" && (c.Username.IsSet() || c.Password.IsSet()) {
+		errs = append(errs, connector.Errf("username", "username/password apply to url only"))
+	}
+	if c.Password.IsSet() && !c.Username.IsSet() {
+		errs = append(errs, connector.Errf("username", "required with password"))
+	}
+	if c.URL != "" {
+		c.URL = strings.Replace(c.URL, "webcal://", "https://", 1)
+		tlsCfg, err := c.TLS.Config()
+		if err != nil {
+			errs = append(errs, connector.Errf("tls", "%v", err))
+		}
+		cl, err := wire.NewClient(wire.ClientOptions{URL: c.URL, Username: c.Username.Reveal(), Password: c.Password.Reveal(), TLS: tlsCfg, Retry: c.Retry})
+		if err != nil {
+			errs = append(errs, connector.Errf("url", "%v", strings.TrimPrefix(err.Error(), "url: ")))
+		}
+		c.client = cl
+	}
+	if c.Path != "" && !filepath.IsAbs(c.Path) && env.BaseDir != "" {
+		c.Path = filepath.Join(env.BaseDir, c.Path)
+	}
+	if c.Unit == "" {
+		c.Unit = env.Self
+	}
+	if c.Unit == "" {
+		errs = append(errs, connector.Errf("unit", "required (or set org.self)"))
+	} else if env.Self != "" && env.Org != nil && !env.Org.IsOurs(env.Self, c.Unit) {
+		errs = append(errs, connector.Errf("unit", "%q is not %s or one of its internal units in the org directory", c.Unit, env.Self))
+	}
+	if c.Window.Past <= 0 && c.Window.Future <= 0 {
+		errs = append(errs, connector.Errf("window", "past and future cannot both be 0"))
+	}
+	c.env = env
+	return errors.Join(errs...)
+}
+
+// SetEnv keeps the environment (and a backfill window) for Sync.
+func (c *Connector) SetEnv(env connector.Env) { c.env = env }
+
+func (c *Connector) loc() *time.Location {
+	if c.env.Location != nil {
+		return c.env.Location
+	}
+	return wire.Vietnam
+}
+
+// label names the feed in errors and rejects (never with credentials).
+func (c *Connector) label() string {
+	if c.Path != "" {
+		return c.Path
+	}
+	return c.URL
+}
+
+// window returns [from, to) of the occurrences kept: whole Vietnam days
+// from today-past to today+future, or the backfill window.
+func (c *Connector) window() (from, to time.Time) {
+	if w := c.env.Window; w != nil {
+		f, t := w.From.In(c.loc()), w.To.In(c.loc())
+		from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, c.loc())
+		to = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, c.loc()).AddDate(0, 0, 1)
+		return from, to
+	}
+	now := c.now().In(c.loc())
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.loc())
+	return today.Add(-time.Duration(c.Window.Past)), today.Add(time.Duration(c.Window.Future)).AddDate(0, 0, 1)
+}
+
+// state is the checkpoint of the feed stream.
+type state struct {
+	wire.Validators
+	SHA256     string `json:"sha256"`
+	ExpandedOn string `json:"expanded_on"` // Vietnam date of the last full read
+}
+
+const stream = "feed"
+
+// Check reads the feed once and parses it; it writes nothing.
+func (c *Connector) Check(ctx context.Context) error {
+	body, _, _, err := c.read(ctx, state{})
+	if err != nil {
+		return err
+	}
+	from, to := c.window()
+	_, err = wire.ParseICS(body, wire.ParseOptions{From: from, To: to, Floating: c.loc()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.label(), err)
+	}
+	return nil
+}
+
+// read fetches the feed; notModified when the server says 304.
+func (c *Connector) read(ctx context.Context, prev state) (body []byte, v wire.Validators, notModified bool, err error) {
+	if c.Path != "" {
+		if err := ctx.Err(); err != nil {
+			return nil, v, false, err
+		}
+		b, err := os.ReadFile(c.Path)
+		if err != nil {
+			return nil, v, false, fmt.Errorf("ical: %w", err)
+		}
+		return b, v, false, nil
+	}
+	if c.client == nil {
+		return nil, v, false, errors.New("ical: connector not validated")
+	}
+	res, err := c.client.Fetch(ctx, prev.Validators)
+	if err != nil {
+		return nil, v, false, err
+	}
+	return res.Body, res.Validators, res.NotModified, nil
+}
+
+// Sync reads the feed and writes what changed. An unchanged feed (304, or
+// the same bytes) read earlier the same day writes nothing; the first run of
+// a day reads the feed in full even if unchanged, because the window has
+// moved and recurring meetings may have entered it.
+func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
+	log := slog.With("connector", c.env.Name, "feed", c.label())
+	from, to := c.window()
+	today := c.now().In(c.loc()).Format("2006-01-02")
+
+	var prev state
+	if raw, ok, err := sink.Checkpoint(ctx, stream); err != nil {
+		return fmt.Errorf("ical: checkpoint: %w", err)
+	} else if ok {
+		if err := json.Unmarshal([]byte(raw), &prev); err != nil {
+			log.Warn("unreadable checkpoint ignored", "err", err)
+			prev = state{}
+		}
+	}
+	sameDay := prev.ExpandedOn == today && c.env.Window == nil
+	ask := state{}
+	if sameDay {
+		ask = prev
+	}
+	body, validators, notModified, err := c.read(ctx, ask)
+	if err != nil {
+		return err
+	}
+	if notModified {
+		log.Debug("feed not modified")
+		return nil
+	}
+	sum := sha256.Sum256(body)
+	digest := hex.EncodeToString(sum[:])
+	if sameDay && digest == prev.SHA256 {
+		log.Debug("feed unchanged")
+		return nil
+	}
+
+	feed, err := wire.ParseICS(body, wire.ParseOptions{From: from, To: to, Floating: c.loc()})
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.label(), err)
+	}
+	sink.Fetched(len(feed.Occurrences) + len(feed.Problems))
+
+	opt := mapping.Options{Source: c.env.Name, Unit: c.Unit, Self: c.env.Self, Org: c.env.Org, Location: c.loc()}
+	var spare []string
+	for _, p := range feed.Problems {
+		key := c.label() + "#" + p.UID
+		if p.UID == "" {
+			key = fmt.Sprintf("%s#line%d", c.label(), p.Line)
+		} else {
+			spare = append(spare, p.UID)
+		}
+		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: fmt.Sprintf("%s: %s", c.label(), p.Error()), Raw: p.Raw}); err != nil {
+			return err
+		}
+	}
+	for _, occ := range feed.Occurrences {
+		m, warns := mapping.FromOccurrence(occ, opt)
+		for _, w := range warns {
+			log.Warn("meeting attribute not read", "uid", occ.Key, "line", occ.Line, "problem", w)
+		}
+		if err := sink.UpsertMeeting(ctx, m); err != nil {
+			return err
+		}
+	}
+	rec, ok := sink.(interface {
+		ReconcileMeetings(ctx context.Context, source string, from, to time.Time, spare []string) (int64, int64, error)
+	})
+	if !ok {
+		return fmt.Errorf("ical: the sink %T cannot mark deleted meetings", sink)
+	}
+	deleted, restored, err := rec.ReconcileMeetings(ctx, c.env.Name, from, to, spare)
+	if err != nil {
+		return err
+	}
+	next := state{Validators: validators, SHA256: digest, ExpandedOn: today}
+	if c.env.Window != nil {
+		next.ExpandedOn = prev.ExpandedOn // a backfill does not stand for today's read
+	}
+	cp, _ := json.Marshal(next)
+	if err := sink.SetCheckpoint(ctx, stream, string(cp)); err != nil {
+		return err
+	}
+	if err := sink.Flush(ctx); err != nil {
+		return err
+	}
+	log.Info("calendar synced", "occurrences", len(feed.Occurrences), "rejected", len(feed.Problems),
+		"deleted", deleted, "restored", restored, "from", from.Format("2006-01-02"), "to", to.AddDate(0, 0, -1).Format("2006-01-02"))
+	return nil
+}
