@@ -1,0 +1,183 @@
+// Package registers maps document-register rows (adapters/register) to
+// warehouse documents and sightings: the issuer and recipients resolved
+// through the org directory, the type and family classified by
+// mapping/documents, and the logical key shared with the archive and the
+// axis (architecture.md rule 4). It does no I/O.
+package registers
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"chiso/adapters/register"
+	"chiso/mapping/orgdir"
+	"chiso/mapping/textnorm"
+	"chiso/warehouse"
+)
+
+// Config is what a register file's rows need from the connector's config.
+type Config struct {
+	Unit           string // our unit: the issuer of outgoing rows, the recipient of incoming ones
+	Direction      string // "out" | "in"
+	SecretRegister bool   // the separate secret register: every row secret, own number series, no subject
+	Org            *orgdir.Directory
+	Source         string // sighting source, e.g. "register-file:so-di"
+	Base           string // the connector's path: source keys are relative to it
+}
+
+// Roles of an unresolved name.
+const (
+	RoleIssuer    = "issuer"
+	RoleRecipient = "recipient"
+)
+
+// Name is an agency name that the org directory could not resolve.
+type Name struct {
+	Role string // RoleIssuer | RoleRecipient
+	Name string // as written
+	Key  string // textnorm.Key(Name)
+}
+
+// Result is the mapping of one row.
+type Result struct {
+	Document   warehouse.Document
+	Sighting   warehouse.Sighting
+	Unresolved []Name
+	Warnings   []string
+}
+
+// FieldError is a row that maps to no document: Field names the register
+// field (register.Field*).
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// organID matches a mã định danh written in place of a name (edxml.md §3).
+var organID = regexp.MustCompile(`^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$`)
+
+// Map turns one register row into the document it records and its sighting.
+func Map(row register.Row, cfg Config) (Result, error) {
+	var res Result
+	if row.IssuedOn == nil {
+		return res, &FieldError{register.FieldIssuedOn, "empty: the document date is needed for its key"}
+	}
+	d := warehouse.Document{
+		UnitCode:     strings.ToUpper(cfg.Unit),
+		Direction:    cfg.Direction,
+		CodeNumber:   row.Number,
+		CodeNotation: row.Notation,
+		Series:       "regular",
+		IsSecret:     row.Secret || cfg.SecretRegister,
+		Medium:       row.Medium,
+		IssuedOn:     row.IssuedOn,
+	}
+	if cfg.SecretRegister {
+		d.Series = "secret"
+	}
+	if d.Medium == "" {
+		// The register does not say: it proves no electronic copy. An
+		// archive or axis sighting of the same document makes it electronic.
+		d.Medium = register.Paper
+	}
+
+	switch cfg.Direction {
+	case "out":
+		d.IssuerCode = d.UnitCode
+		d.EventOn = row.IssuedOn
+		for _, name := range row.Recipients {
+			code, ok := resolve(cfg.Org, name)
+			if !ok {
+				res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, textnorm.Key(name)})
+			}
+			d.Counterparts = appendUnique(d.Counterparts, code)
+		}
+	case "in":
+		if row.Issuer == "" {
+			return res, &FieldError{register.FieldIssuer, "empty: the issuing agency is needed for the document's key"}
+		}
+		code, ok := resolve(cfg.Org, row.Issuer)
+		if !ok {
+			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, row.Issuer, textnorm.Key(row.Issuer)})
+			// The key uses the folded name, so spellings that differ only in
+			// case or diacritics still merge.
+			d.IssuerCode = textnorm.Key(row.Issuer)
+			d.Counterparts = []string{row.Issuer}
+		} else {
+			d.IssuerCode = code
+			d.Counterparts = []string{code}
+		}
+		d.EventOn = row.ReceivedOn
+		if d.EventOn == nil {
+			d.EventOn = row.IssuedOn
+			res.Warnings = append(res.Warnings, "received_on empty: the document date stands in for the arrival date")
+		}
+	default:
+		return res, fmt.Errorf("registers: direction %q (want out or in)", cfg.Direction)
+	}
+	if len(d.Counterparts) > 0 {
+		d.CounterpartRelation = cfg.Org.Highest(d.Counterparts)
+	}
+
+	typeName := row.DocType
+	if typeName == "" {
+		typeName = leadingTypeName(row.TypeSubject)
+	}
+	d.DocType, d.Family = classify(typeName, d.CodeNumber, d.CodeNotation)
+	if !d.IsSecret {
+		d.Subject = row.TypeSubject
+	}
+	d.DocKey = docKey(d.IssuerCode, row.IssuedOn.Year(), d.Series, d.CodeNumber, d.CodeNotation)
+	if organID.MatchString(d.IssuerCode) {
+		d.DocumentID = d.IssuerCode + "," + row.IssuedOn.Format("2006/01/02") + "," + joinCode(d.CodeNumber, d.CodeNotation)
+	}
+	res.Document = d
+	res.Sighting = warehouse.Sighting{Source: cfg.Source, SourceKey: row.SourceKey(cfg.Base), Medium: d.Medium}
+	return res, nil
+}
+
+// resolve returns the code of an agency written by name or code; an
+// unresolved name comes back as written with ok false. A well-formed code
+// that the directory does not list is kept as a code (ok true): it is
+// reported as unmapped by the warehouse, not as an unresolved name.
+func resolve(dir *orgdir.Directory, name string) (string, bool) {
+	if u, ok := dir.ByName(name); ok {
+		return u.Code, true
+	}
+	if c := strings.ToUpper(strings.TrimSpace(name)); organID.MatchString(c) {
+		return c, true
+	}
+	return name, false
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func joinCode(number, notation string) string {
+	if notation == "" {
+		return number
+	}
+	return number + "/" + notation
+}
+
+// leadingTypeName returns the leading words of "Tên loại và trích yếu" that
+// name a document type ("Báo cáo kết quả…" → "Báo cáo"), or "".
+func leadingTypeName(s string) string {
+	words := strings.Fields(s)
+	for n := min(4, len(words)); n >= 1; n-- {
+		cand := strings.Join(words[:n], " ")
+		if isTypeName(cand) {
+			return cand
+		}
+	}
+	return ""
+}
