@@ -1,0 +1,589 @@
+package edxml
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Roots of older, unsupported edXML generations.
+var unsupportedNS = []string{
+	"http://www.e-doc.vn/Schema/",
+	"http://schemas.xmlsoap.org/soap/envelope/",
+	"http://www.go.vn/eDoc",
+}
+
+const nsXML = "http://www.w3.org/XML/1998/namespace"
+
+// maxFieldText caps what is kept of one attachment field (name, type…).
+const maxFieldText = 4096
+
+var errTooLarge = errors.New("package too large")
+
+// ParseFile parses the package at path. The size limit is checked from the
+// file's metadata before anything is read.
+func ParseFile(path string, opts Options) (*Package, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: "cannot open: " + err.Error(), Err: err}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > opts.maxSize() {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes (max_file_size)", st.Size(), opts.maxSize()), Err: errTooLarge}
+	}
+	return Parse(f, path, opts)
+}
+
+// Parse reads one package from r; name is used in errors and warnings. The
+// reader is consumed as a stream: memory does not grow with attachment size.
+func Parse(r io.Reader, name string, opts Options) (*Package, error) {
+	p := newParser(r, name, opts)
+	if err := p.run(); err != nil {
+		return nil, err
+	}
+	pkg := &Package{}
+	if err := p.extract(pkg); err != nil {
+		return nil, err
+	}
+	return pkg, nil
+}
+
+// countingReader is the byte source shared by the XML decoder and the
+// payload streamer: it counts bytes against the limit and remembers the two
+// last bytes read (to tell <X/> from <X>).
+type countingReader struct {
+	br         *bufio.Reader
+	n, limit   int64
+	prev, last byte
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	if c.n >= c.limit {
+		if _, err := c.br.Peek(1); err == io.EOF {
+			return 0, io.EOF
+		}
+		return 0, errTooLarge
+	}
+	b, err := c.br.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	c.n++
+	c.prev, c.last = c.last, b
+	return b, nil
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		b, err := c.ReadByte()
+		if err != nil {
+			return n, err
+		}
+		p[n] = b
+		n++
+	}
+	return n, nil
+}
+
+type frame struct {
+	prefix, local, uri string
+	nsMark             int // len(p.bindings) before this element's declarations
+}
+
+type binding struct{ prefix, uri string }
+
+// attachState collects one attachment while it streams by.
+type attachState struct {
+	field    string // local name of the field being read, "" when none
+	text     strings.Builder
+	att      Attachment
+	early    bool // edXMLEnvelope/edXMLAttachments form
+	payloads int
+	path     string
+}
+
+type parser struct {
+	name string
+	opts Options
+	cr   *countingReader
+	dec  *xml.Decoder
+
+	stack    []frame
+	bindings []binding
+	rootDone bool
+
+	envelopes int
+	header    *etree.Element
+	body      *etree.Element
+	treeCur   *etree.Element // element being built, nil outside header/body
+	treeDepth int            // stack depth of the tree root
+
+	attachDepth int // stack depth of AttachmentEncoded/edXMLAttachments, 0 outside
+	att         *attachState
+	attachments []Attachment
+	earlyForm   bool
+	attachErr   *Error // first attachment problem (reported after the header's)
+
+	b64 b64Counter
+}
+
+func newParser(r io.Reader, name string, opts Options) *parser {
+	br := bufio.NewReaderSize(r, 64<<10)
+	// A UTF-8 byte order mark is not XML: skip it.
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	cr := &countingReader{br: br, limit: opts.maxSize()}
+	dec := xml.NewDecoder(cr)
+	dec.Strict = true
+	return &parser{name: name, opts: opts, cr: cr, dec: dec}
+}
+
+func (p *parser) path() string {
+	var b strings.Builder
+	for i, f := range p.stack {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(f.local)
+	}
+	return b.String()
+}
+
+func (p *parser) errf(path, format string, args ...any) *Error {
+	return &Error{File: p.name, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) lookup(prefix string) (string, bool) {
+	if prefix == "xml" {
+		return nsXML, true
+	}
+	for i := len(p.bindings) - 1; i >= 0; i-- {
+		if p.bindings[i].prefix == prefix {
+			return p.bindings[i].uri, true
+		}
+	}
+	if prefix == "" {
+		return "", true
+	}
+	return "", false
+}
+
+// run tokenizes the whole input.
+func (p *parser) run() error {
+	for {
+		tok, err := p.dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return p.syntaxError(err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := p.start(t); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			if err := p.end(t); err != nil {
+				return err
+			}
+		case xml.CharData:
+			p.charData(t)
+		case xml.Directive:
+			return p.errf(p.path(), "DOCTYPE or entity declarations are not accepted (<!%s>)", firstWord(t))
+		case xml.ProcInst, xml.Comment:
+		}
+	}
+	if len(p.stack) > 0 {
+		return p.errf(p.path(), "truncated XML: the file ends inside <%s>", p.stack[len(p.stack)-1].local)
+	}
+	if !p.rootDone {
+		return p.errf("", "no XML root element (empty or not XML)")
+	}
+	return nil
+}
+
+func firstWord(b []byte) string {
+	s := string(b)
+	if i := strings.IndexAny(s, " \t\r\n["); i > 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func (p *parser) syntaxError(err error) error {
+	if errors.Is(err, errTooLarge) {
+		return &Error{File: p.name, Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: err}
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "XML syntax error on ")
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		if se.Msg == "unexpected EOF" {
+			return &Error{File: p.name, Path: p.path(), Msg: "truncated XML: unexpected end of file", Err: err}
+		}
+		if strings.Contains(se.Msg, "invalid UTF-8") {
+			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("invalid UTF-8 (line %d)", se.Line), Err: err}
+		}
+	}
+	return &Error{File: p.name, Path: p.path(), Msg: "not well-formed XML: " + msg, Err: err}
+}
+
+func (p *parser) start(t xml.StartElement) error {
+	if p.rootDone {
+		return p.errf(t.Name.Local, "not well-formed XML: a second root element <%s>", qname(t.Name))
+	}
+	mark := len(p.bindings)
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "xmlns":
+			p.bindings = append(p.bindings, binding{a.Name.Local, a.Value})
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			p.bindings = append(p.bindings, binding{"", a.Value})
+		}
+	}
+	uri, ok := p.lookup(t.Name.Space)
+	fr := frame{prefix: t.Name.Space, local: t.Name.Local, uri: uri, nsMark: mark}
+	p.stack = append(p.stack, fr)
+	if !ok {
+		return p.errf(p.path(), "undeclared namespace prefix %q", t.Name.Space)
+	}
+	for _, a := range t.Attr {
+		if a.Name.Space == "" || a.Name.Space == "xmlns" {
+			continue
+		}
+		if _, ok := p.lookup(a.Name.Space); !ok {
+			return p.errf(p.path(), "undeclared namespace prefix %q in attribute %s", a.Name.Space, qname(a.Name))
+		}
+	}
+	depth := len(p.stack)
+
+	switch {
+	case depth == 1:
+		return p.checkRoot(fr)
+	case p.treeCur != nil:
+		el := etree.NewElement(fr.local)
+		if parentURI := p.stack[depth-2].uri; parentURI != uri {
+			el.CreateAttr("xmlns", uri)
+		}
+		copyAttrs(el, t.Attr)
+		p.treeCur.AddChild(el)
+		p.treeCur = el
+		return nil
+	case p.attachDepth > 0:
+		return p.attachStart(fr, depth)
+	case depth == 2:
+		switch {
+		case fr.local == "edXMLEnvelope" && uri == NS:
+			p.envelopes++
+			if p.envelopes > 1 {
+				return p.errf(p.path(), "duplicate envelope: a package has exactly one edXMLEnvelope")
+			}
+		case fr.local == "AttachmentEncoded" && (uri == NS || uri == ""):
+			p.attachDepth = depth
+		}
+	case depth == 3 && p.stack[1].local == "edXMLEnvelope" && p.stack[1].uri == NS && uri == NS:
+		switch fr.local {
+		case "edXMLHeader", "edXMLBody":
+			if (fr.local == "edXMLHeader" && p.header != nil) || (fr.local == "edXMLBody" && p.body != nil) {
+				return p.errf(p.path(), "duplicate <%s>", fr.local)
+			}
+			el := etree.NewElement(fr.local)
+			el.CreateAttr("xmlns", uri)
+			copyAttrs(el, t.Attr)
+			if fr.local == "edXMLHeader" {
+				p.header = el
+			} else {
+				p.body = el
+			}
+			p.treeCur, p.treeDepth = el, depth
+		case "edXMLAttachments":
+			p.attachDepth = depth
+			p.earlyForm = true
+		}
+	}
+	return nil
+}
+
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+// copyAttrs keeps the non-namespace attributes by local name (prefixes are
+// not meaningful to the header reader).
+func copyAttrs(el *etree.Element, attrs []xml.Attr) {
+	for _, a := range attrs {
+		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+			continue
+		}
+		el.CreateAttr(a.Name.Local, a.Value)
+	}
+}
+
+func (p *parser) checkRoot(fr frame) error {
+	for _, u := range unsupportedNS {
+		if strings.HasPrefix(fr.uri, u) {
+			return p.errf(fr.local, "unsupported edXML version: root <%s> in namespace %q (only QCVN 102:2016 %q is read)", fr.local, fr.uri, NS)
+		}
+	}
+	if fr.local != "edXML" || fr.uri != NS {
+		return p.errf(fr.local, "wrong root or namespace: <%s> in namespace %q, expected <edXML> in %q", fr.local, fr.uri, NS)
+	}
+	return nil
+}
+
+func (p *parser) end(t xml.EndElement) error {
+	if len(p.stack) == 0 {
+		return p.errf("", "not well-formed XML: unexpected </%s>", qname(t.Name))
+	}
+	top := p.stack[len(p.stack)-1]
+	if top.prefix != t.Name.Space || top.local != t.Name.Local {
+		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qname(xml.Name{Space: top.prefix, Local: top.local}), qname(t.Name), p.line())
+	}
+	depth := len(p.stack)
+	if p.treeCur != nil {
+		if depth == p.treeDepth {
+			p.treeCur = nil
+		} else {
+			p.treeCur = p.treeCur.Parent()
+		}
+	}
+	if p.attachDepth > 0 {
+		p.attachEnd(top, depth)
+	}
+	p.bindings = p.bindings[:top.nsMark]
+	p.stack = p.stack[:depth-1]
+	if depth == 1 {
+		p.rootDone = true
+	}
+	return nil
+}
+
+func (p *parser) line() int {
+	l, _ := p.dec.InputPos()
+	return l
+}
+
+func (p *parser) charData(t xml.CharData) {
+	if len(bytes.TrimSpace(t)) == 0 {
+		return
+	}
+	switch {
+	case p.treeCur != nil:
+		p.treeCur.SetText(p.treeCur.Text() + string(t))
+	case p.att != nil && p.att.field != "":
+		if isPayload(p.att.field) {
+			// Payload delivered as tokens (CDATA): still counted, not kept.
+			for _, c := range t {
+				p.b64.write(c)
+			}
+			return
+		}
+		if p.att.text.Len() < maxFieldText {
+			p.att.text.Write(t)
+		}
+	}
+}
+
+func isPayload(local string) bool {
+	return local == "ContentTransferEncoded" || local == "AttachmentData"
+}
+
+// attachStart handles an element inside AttachmentEncoded/edXMLAttachments.
+func (p *parser) attachStart(fr frame, depth int) error {
+	rel := depth - p.attachDepth
+	if fr.uri != NS && fr.uri != "" {
+		return nil
+	}
+	switch {
+	case rel == 1 && fr.local == "Attachment":
+		p.att = &attachState{early: p.earlyForm, path: p.path()}
+	case rel == 2 && p.att != nil:
+		p.att.field = fr.local
+		p.att.text.Reset()
+		if isPayload(fr.local) {
+			p.att.payloads++
+			p.b64.reset()
+			if !(p.cr.prev == '/' && p.cr.last == '>') {
+				return p.streamPayload()
+			}
+		}
+	}
+	return nil
+}
+
+func (p *parser) attachEnd(top frame, depth int) {
+	rel := depth - p.attachDepth
+	switch {
+	case rel == 0:
+		p.attachDepth = 0
+	case rel == 1 && p.att != nil && top.local == "Attachment":
+		a := p.att
+		p.att = nil
+		if a.payloads == 0 && p.attachErr == nil {
+			p.attachErr = p.errf(a.path, "attachment %q has no payload (ContentTransferEncoded)", a.att.Name)
+		}
+		p.attachments = append(p.attachments, a.att)
+	case rel == 2 && p.att != nil && p.att.field != "":
+		a := p.att
+		v := strings.TrimSpace(a.text.String())
+		switch a.field {
+		case "ContentId":
+			a.att.ContentID = strings.TrimPrefix(v, "cid:")
+		case "AttachmentName":
+			a.att.Name = v
+		case "ContentType", "AttachmentType":
+			if a.att.ContentType == "" {
+				a.att.ContentType = v
+			}
+		case "Description":
+			a.att.Description = v
+		case "ContentTransferEncoded", "AttachmentData":
+			size, err := p.b64.finish()
+			a.att.Size += size
+			if err != nil && p.attachErr == nil {
+				p.attachErr = p.errf(p.path(), "invalid base64 in attachment %q: %v", a.att.Name, err)
+			}
+		}
+		a.field = ""
+	}
+}
+
+// streamPayload reads the text of a payload element straight from the byte
+// source, validating and measuring the base64 without keeping it, and stops
+// before the '<' that ends it so that the decoder resumes there.
+func (p *parser) streamPayload() error {
+	br := p.cr.br
+	for {
+		chunk, err := br.ReadSlice('<')
+		n := int64(len(chunk))
+		if p.cr.n+n > p.cr.limit {
+			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: errTooLarge}
+		}
+		p.cr.n += n
+		if err == nil {
+			// chunk ends with '<': give it back to the decoder.
+			for _, c := range chunk[:len(chunk)-1] {
+				p.b64.write(c)
+			}
+			if uerr := br.UnreadByte(); uerr != nil {
+				return p.errf(p.path(), "internal: %v", uerr)
+			}
+			p.cr.n--
+			return nil
+		}
+		for _, c := range chunk {
+			p.b64.write(c)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF {
+			return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
+		}
+		return &Error{File: p.name, Path: p.path(), Msg: "read error: " + err.Error(), Err: err}
+	}
+}
+
+// b64Counter validates streamed base64 text and counts decoded bytes. It
+// skips XML whitespace and whitespace character references (&#13; &#xA;…).
+type b64Counter struct {
+	quad   [4096]byte
+	n      int
+	out    [3072]byte
+	size   int64
+	err    error
+	padded bool
+	ref    []byte // inside "&…;"
+	inRef  bool
+}
+
+func (b *b64Counter) reset() {
+	b.n, b.size, b.err, b.padded, b.inRef = 0, 0, nil, false, false
+	b.ref = b.ref[:0]
+}
+
+func (b *b64Counter) write(c byte) {
+	if b.err != nil {
+		return
+	}
+	if b.inRef {
+		if c != ';' {
+			if len(b.ref) > 8 {
+				b.err = fmt.Errorf("invalid character reference")
+			}
+			b.ref = append(b.ref, c)
+			return
+		}
+		b.inRef = false
+		switch strings.ToLower(string(b.ref)) {
+		case "#13", "#10", "#9", "#32", "#xd", "#xa", "#x9", "#x20", "#x0d", "#x0a":
+		default:
+			b.err = fmt.Errorf("unexpected reference &%s; in base64 text", b.ref)
+		}
+		b.ref = b.ref[:0]
+		return
+	}
+	switch {
+	case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		return
+	case c == '&':
+		b.inRef = true
+		return
+	case c == '=':
+		b.padded = true
+	case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/':
+		if b.padded {
+			b.err = fmt.Errorf("data after the '=' padding")
+			return
+		}
+	default:
+		if c >= 0x20 && c < 0x7f {
+			b.err = fmt.Errorf("character %q is not base64", c)
+		} else {
+			b.err = fmt.Errorf("byte 0x%02x is not base64", c)
+		}
+		return
+	}
+	b.quad[b.n] = c
+	b.n++
+	if b.n == len(b.quad) {
+		b.flush()
+	}
+}
+
+func (b *b64Counter) flush() {
+	m, err := base64.StdEncoding.Decode(b.out[:], b.quad[:b.n])
+	if err != nil {
+		b.err = err
+	}
+	b.size += int64(m)
+	b.n = 0
+}
+
+func (b *b64Counter) finish() (int64, error) {
+	if b.err == nil && b.n > 0 {
+		if b.n%4 != 0 {
+			b.err = fmt.Errorf("length is not a multiple of 4 (truncated or unpadded)")
+		} else {
+			b.flush()
+		}
+	}
+	if b.err == nil && b.inRef {
+		b.err = fmt.Errorf("unterminated character reference")
+	}
+	return b.size, b.err
+}
