@@ -181,8 +181,8 @@ func scan(data []byte) ([]span, error) {
 		start int
 	}
 	var (
-		stack []open
-		spans []span
+		stack       []open
+		spans       []span
 		sawCalendar bool
 	)
 	lines := splitLines(data)
@@ -417,7 +417,7 @@ func parseOffset(s string) (int, bool) {
 // windowsZones maps the Windows zone names Outlook/Exchange write in TZID
 // for UTC+7 to an IANA zone.
 var windowsZones = map[string]string{
-	"SE Asia Standard Time": "Asia/Ho_Chi_Minh",
+	"SE Asia Standard Time":               "Asia/Ho_Chi_Minh",
 	"(UTC+07:00) Bangkok, Hanoi, Jakarta": "Asia/Ho_Chi_Minh",
 }
 
@@ -458,8 +458,16 @@ func (p *parser) location(tzid string) (*time.Location, string) {
 }
 
 // Time reads the property as a date-time (see ParseDateTime); a date alone
-// is the start of that day.
-func (x XProp) Time(floating *time.Location) (time.Time, error) {
+// is the start of that day. A duration ("-P1D", "-PT18H") is relative to
+// start: recurring meetings use it ("materials go out a day before each").
+func (x XProp) Time(start time.Time, floating *time.Location) (time.Time, error) {
+	if v := strings.TrimPrefix(strings.ToUpper(x.Value), "+"); strings.HasPrefix(v, "P") || strings.HasPrefix(v, "-P") {
+		d, err := ParseDuration(v)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return start.Add(d), nil
+	}
 	var loc *time.Location
 	if x.TZID != "" {
 		if l, ok := ZoneByName(x.TZID); ok {
@@ -529,6 +537,17 @@ func wrapDT(v string, err error) error {
 }
 
 // recurrenceID formats an instance start the way keys are built.
+// ParseDuration reads an iCalendar DURATION ("-P1D", "PT1H30M").
+func ParseDuration(s string) (time.Duration, error) {
+	pr := ical.NewProp("DURATION")
+	pr.Value = strings.TrimSpace(s)
+	d, err := pr.Duration()
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration like -P1D or -PT18H", s)
+	}
+	return d, nil
+}
+
 func recurrenceID(t time.Time, dateOnly bool, floating *time.Location) string {
 	if dateOnly {
 		return t.In(floating).Format("20060102")
