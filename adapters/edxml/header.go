@@ -157,13 +157,11 @@ func (p *parser) extract(pkg *Package) error {
 		return p.errf(elPath(at), "the header is neither a document (no Code) nor a status (no StatusCode)")
 	}
 	p.signature(pkg, h)
-	if pkg.Kind == KindEdoc {
-		if err := p.manifest(pkg); err != nil {
-			return err
-		}
-	}
 	if p.attachErr != nil {
 		return p.attachErr
+	}
+	if pkg.Kind == KindEdoc {
+		return p.manifest(pkg)
 	}
 	return nil
 }

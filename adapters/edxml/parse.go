@@ -109,6 +109,8 @@ type attachState struct {
 	early    bool // edXMLEnvelope/edXMLAttachments form
 	payloads int
 	path     string
+	b64Err   error  // base64 problem of the payload, reported with the name
+	b64Path  string // where it was
 }
 
 type parser struct {
@@ -433,7 +435,11 @@ func (p *parser) attachEnd(top frame, depth int) {
 	case rel == 1 && p.att != nil && top.local == "Attachment":
 		a := p.att
 		p.att = nil
-		if a.payloads == 0 && p.attachErr == nil {
+		switch {
+		case p.attachErr != nil:
+		case a.b64Err != nil:
+			p.attachErr = p.errf(a.b64Path, "invalid base64 in attachment %q (ContentId %q): %v", a.att.Name, a.att.ContentID, a.b64Err)
+		case a.payloads == 0:
 			p.attachErr = p.errf(a.path, "attachment %q has no payload (ContentTransferEncoded)", a.att.Name)
 		}
 		p.attachments = append(p.attachments, a.att)
@@ -454,8 +460,8 @@ func (p *parser) attachEnd(top frame, depth int) {
 		case "ContentTransferEncoded", "AttachmentData":
 			size, err := p.b64.finish()
 			a.att.Size += size
-			if err != nil && p.attachErr == nil {
-				p.attachErr = p.errf(p.path(), "invalid base64 in attachment %q: %v", a.att.Name, err)
+			if err != nil && a.b64Err == nil {
+				a.b64Err, a.b64Path = err, p.path()
 			}
 		}
 		a.field = ""

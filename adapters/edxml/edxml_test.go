@@ -1,0 +1,141 @@
+package edxml_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"chiso/adapters/edxml"
+	"chiso/mapping/documents"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .json/.err files from the parser's output")
+
+// TestGoldenValid parses every testdata/valid/*.edxml and compares its
+// inspect JSON with the .json beside it.
+func TestGoldenValid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/valid/*.edxml")
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			name := filepath.Base(f)
+			pkg, err := edxml.ParseFile(f, edxml.Options{})
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			got, err := json.MarshalIndent(documents.Inspect(name, pkg, nil), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := strings.TrimSuffix(f, ".edxml") + ".json"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("missing golden %s (run go test -update): %v", golden, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("inspect JSON differs from %s\n--- got\n%s\n--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}
+
+// TestGoldenInvalid parses every testdata/invalid/*.edxml and compares the
+// error text with the .err beside it.
+func TestGoldenInvalid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/invalid/*.edxml")
+	if len(files) == 0 {
+		t.Fatal("no golden files")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkg, err := edxml.Parse(bytes.NewReader(raw), filepath.Base(f), edxml.Options{})
+			if err == nil {
+				t.Fatalf("parsed an invalid package: %+v", pkg)
+			}
+			var pe *edxml.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is %T, want *edxml.Error: %v", err, err)
+			}
+			golden := strings.TrimSuffix(f, ".edxml") + ".err"
+			if *update {
+				if err := os.WriteFile(golden, []byte(err.Error()+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, rerr := os.ReadFile(golden)
+			if rerr != nil {
+				t.Fatalf("missing golden %s (run go test -update): %v", golden, rerr)
+			}
+			if got := err.Error(); got != strings.TrimSpace(string(want)) {
+				t.Errorf("error differs from %s\n got: %s\nwant: %s", golden, got, strings.TrimSpace(string(want)))
+			}
+		})
+	}
+}
+
+// realSamples is where the producers' own packages live: shared/ beside the
+// repository clone.
+const realSamples = "../../../shared/specs/real-samples/edxml"
+
+// TestRealSamples reads every real producer package: all parse except the
+// two that are not well-formed and the annotated template.
+func TestRealSamples(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(realSamples, "*.edxml"))
+	if len(files) == 0 {
+		t.Skip("real samples not found at " + realSamples)
+	}
+	rejected := map[string]string{
+		"all4u__edoc.edxml":              "not well-formed XML",
+		"tltvbqn__edoc.edxml":            `undeclared namespace prefix "xlink"`,
+		"tungsfer-ssadapter__form.edxml": "MessageHeader/From/OrganId: OrganId",
+	}
+	if len(files) != 25 {
+		t.Errorf("found %d real samples, want 25", len(files))
+	}
+	for _, f := range files {
+		base := filepath.Base(f)
+		t.Run(base, func(t *testing.T) {
+			pkg, err := edxml.ParseFile(f, edxml.Options{})
+			if want, bad := rejected[base]; bad {
+				if err == nil {
+					t.Fatalf("accepted, want an error containing %q", want)
+				}
+				if !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), f+": ") {
+					t.Fatalf("error %q: want it to name the file and contain %q", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+			if pkg.From == "" || (pkg.Kind != edxml.KindEdoc && pkg.Kind != edxml.KindStatus) {
+				t.Fatalf("incomplete package: kind %q from %q", pkg.Kind, pkg.From)
+			}
+			if pkg.Kind == edxml.KindEdoc && (len(pkg.To) == 0 || pkg.PromulgationDate.IsZero() || len(pkg.Attachments) == 0) {
+				t.Errorf("document without recipients, date or attachments: %+v", pkg)
+			}
+			if pkg.Kind == edxml.KindStatus && (pkg.Status == nil || pkg.Status.ResponseFor.DocumentID == "") {
+				t.Errorf("status without its original document: %+v", pkg.Status)
+			}
+		})
+	}
+}
