@@ -44,7 +44,7 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 		return Row{}, nil, true
 	}
 
-	row = Row{File: r.file, Sheet: r.sheet, Line: line, Raw: r.rawLines(cells)}
+	row = Row{File: r.file, Sheet: r.sheet, Line: line, Raw: r.rawLines(cells), Header: r.header}
 	var problems []*RowError
 	fail := func(field, format string, args ...any) {
 		col := r.header.Title(field)

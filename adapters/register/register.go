@@ -148,6 +148,8 @@ type Row struct {
 
 	// Raw is the header and the row's cells as two CSV lines (for rejects).
 	Raw []byte
+	// Header is the header row the row was read under.
+	Header *Header
 }
 
 // SourceKey names the row: "file.xlsx#Sheet1!12", "file.csv#12".

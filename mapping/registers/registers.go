@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chiso/adapters/register"
+	"chiso/mapping/documents"
 	"chiso/mapping/orgdir"
 	"chiso/mapping/textnorm"
 	"chiso/warehouse"
@@ -123,10 +124,13 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	}
 
 	typeName := row.DocType
-	if typeName == "" {
-		typeName = leadingTypeName(row.TypeSubject)
+	if typeName == "" && documents.Classify(row.TypeSubject, "", "").By == "type_name" {
+		// "Báo cáo kết quả…": the leading words of the subject name the type.
+		typeName = row.TypeSubject
 	}
-	d.DocType, d.Family = classify(typeName, d.CodeNumber, d.CodeNotation)
+	cl := documents.Classify(typeName, d.CodeNumber, d.CodeNotation)
+	d.DocType, d.Family = cl.DocType, cl.Family
+	res.Warnings = append(res.Warnings, cl.Warnings...)
 	if !d.IsSecret {
 		d.Subject = row.TypeSubject
 	}
@@ -167,17 +171,4 @@ func joinCode(number, notation string) string {
 		return number
 	}
 	return number + "/" + notation
-}
-
-// leadingTypeName returns the leading words of "Tên loại và trích yếu" that
-// name a document type ("Báo cáo kết quả…" → "Báo cáo"), or "".
-func leadingTypeName(s string) string {
-	words := strings.Fields(s)
-	for n := min(4, len(words)); n >= 1; n-- {
-		cand := strings.Join(words[:n], " ")
-		if isTypeName(cand) {
-			return cand
-		}
-	}
-	return ""
 }
