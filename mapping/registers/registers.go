@@ -8,6 +8,7 @@ package registers
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"chiso/adapters/register"
@@ -71,13 +72,13 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		Direction:    cfg.Direction,
 		CodeNumber:   row.Number,
 		CodeNotation: row.Notation,
-		Series:       "regular",
+		Series:       documents.SeriesRegular,
 		IsSecret:     row.Secret || cfg.SecretRegister,
 		Medium:       row.Medium,
 		IssuedOn:     row.IssuedOn,
 	}
 	if cfg.SecretRegister {
-		d.Series = "secret"
+		d.Series = documents.SeriesSecret
 	}
 	if d.Medium == "" {
 		// The register does not say: it proves no electronic copy. An
@@ -134,7 +135,7 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	if !d.IsSecret {
 		d.Subject = row.TypeSubject
 	}
-	d.DocKey = docKey(d.IssuerCode, row.IssuedOn.Year(), d.Series, d.CodeNumber, d.CodeNotation)
+	d.DocKey = documents.DocKey(d.IssuerCode, strconv.Itoa(row.IssuedOn.Year()), d.Series, d.CodeNumber, d.CodeNotation)
 	if organID.MatchString(d.IssuerCode) {
 		d.DocumentID = d.IssuerCode + "," + row.IssuedOn.Format("2006/01/02") + "," + joinCode(d.CodeNumber, d.CodeNotation)
 	}

@@ -12,8 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	wire "chiso/adapters/register"
-	"chiso/mapping/registers"
+	"chiso/mapping/documents"
 
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
@@ -253,7 +252,7 @@ func TestArchiveAndRegisterMergeInBothOrders(t *testing.T) {
 				// What the archive connector writes for 88/SNV-CCVC: the
 				// edXML package's issuer, date and code give the same key.
 				issued := time.Date(2026, 1, 5, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
-				d := warehouse.Document{UnitCode: self, Direction: "in", DocKey: archiveKey("000.00.05.H99", 2026, "88", "SNV-CCVC"),
+				d := warehouse.Document{UnitCode: self, Direction: "in", DocKey: documents.DocKey("000.00.05.H99", "2026", documents.SeriesRegular, "88", "SNV-CCVC"),
 					DocumentID: "000.00.05.H99,2026/01/05,88/SNV-CCVC", IssuerCode: "000.00.05.H99", CodeNumber: "88",
 					CodeNotation: "SNV-CCVC", DocType: "cong_van", Family: "hanh_chinh", Medium: "electronic",
 					IssuedOn: &issued, EventOn: &issued, Counterparts: []string{"000.00.05.H99"}, CounterpartRelation: "higher",
@@ -399,18 +398,6 @@ func TestRegistered(t *testing.T) {
 	if _, ok := c.(connector.EnvSetter); !ok {
 		t.Error("connector does not keep its Env")
 	}
-}
-
-// archiveKey is the logical key the archive connector computes for an
-// incoming document (issuer code, year, regular series, number, notation).
-func archiveKey(issuer string, year int, number, notation string) string {
-	issued := time.Date(year, 6, 1, 0, 0, 0, 0, time.UTC)
-	res, err := registers.Map(wire.Row{Number: number, Notation: notation, IssuedOn: &issued, Issuer: issuer},
-		registers.Config{Unit: self, Direction: "in", Org: dir})
-	if err != nil {
-		panic(err)
-	}
-	return res.Document.DocKey
 }
 
 // writeXLSX writes one sheet; time.Time values become date-typed cells.
