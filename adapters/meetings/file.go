@@ -45,7 +45,7 @@ type FileRow struct {
 	DonVi        string
 	GuiTaiLieu   *time.Time // nil: unknown
 	PhutThaoLuan *int       // nil: unknown
-	Raw          []byte     // the row as CSV
+	Raw          []byte     // the row's bytes (CSV) or the row as CSV (XLSX)
 }
 
 // SourceKey names the row for lineage and rejects: "file.csv#12".
@@ -79,11 +79,12 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 	var (
 		records [][]string
 		rowNos  []int
+		raws    [][]byte // the CSV bytes of each record (nil for XLSX)
 		err     error
 	)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv", ".txt":
-		records, rowNos, err = readCSV(path)
+		records, rowNos, raws, err = readCSV(path)
 	case ".xlsx", ".xlsm":
 		records, rowNos, err = readXLSX(path, sheet)
 	default:
@@ -104,7 +105,12 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 		if blank(rec) {
 			continue
 		}
+		raw := csvLine(rec)
+		if raws != nil {
+			raw = raws[i]
+		}
 		r, rerr := parseRow(path, rowNos[i], rec, cols, loc)
+		r.Raw = raw
 		if rerr == nil {
 			if prev, dup := seen[r.Ma]; dup {
 				rerr = &RowError{Column: "ma", Msg: fmt.Sprintf("%q repeats row %d (ma must be unique)", r.Ma, prev)}
@@ -113,7 +119,7 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 			}
 		}
 		if rerr != nil {
-			rerr.File, rerr.Row, rerr.Raw = path, rowNos[i], csvLine(rec)
+			rerr.File, rerr.Row, rerr.Raw = path, rowNos[i], raw
 			if j, ok := cols["ma"]; ok && j < len(rec) {
 				rerr.Ma = strings.TrimSpace(rec[j])
 			}
@@ -142,10 +148,10 @@ func csvLine(rec []string) []byte {
 	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
-func readCSV(path string) ([][]string, []int, error) {
+func readCSV(path string) ([][]string, []int, [][]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	first := data
@@ -160,19 +166,22 @@ func readCSV(path string) ([][]string, []int, error) {
 	r.LazyQuotes = true
 	var recs [][]string
 	var rows []int
+	var raws [][]byte
 	for {
+		start := r.InputOffset()
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		line, _ := r.FieldPos(0)
 		recs = append(recs, rec)
 		rows = append(rows, line)
+		raws = append(raws, bytes.TrimRight(data[start:r.InputOffset()], "\r\n"))
 	}
-	return recs, rows, nil
+	return recs, rows, raws, nil
 }
 
 func readXLSX(path, sheet string) ([][]string, []int, error) {
@@ -274,7 +283,7 @@ func parseRow(file string, row int, rec []string, cols map[string]int, loc *time
 	r := FileRow{
 		File: file, Row: row,
 		Ma: cell("ma"), TieuDe: cell("tieu_de"), Loai: cell("loai"), PhamVi: cell("pham_vi"),
-		VaiTro: cell("vai_tro"), DonVi: cell("don_vi"), Raw: csvLine(rec),
+		VaiTro: cell("vai_tro"), DonVi: cell("don_vi"),
 	}
 	if r.Ma == "" {
 		return fail("ma", "empty (every meeting needs an id)")

@@ -898,11 +898,7 @@ func (p *parser) occurrence(uid, rid string, ev *vevent, fallback *ical.Componen
 		if len(v) == 0 {
 			return ""
 		}
-		s, err := v[0].Text()
-		if err != nil {
-			return strings.TrimSpace(v[0].Value)
-		}
-		return strings.TrimSpace(s)
+		return unescapeText(v[0].Value)
 	}
 	key := uid
 	if rid != "" {
@@ -962,11 +958,7 @@ func (p *parser) occurrence(uid, rid string, ev *vevent, fallback *ical.Componen
 		if len(v) == 0 {
 			continue
 		}
-		val, err := v[0].Text()
-		if err != nil {
-			val = v[0].Value
-		}
-		o.X[name] = XProp{Value: strings.TrimSpace(val), TZID: v[0].Params.Get(ical.PropTimezoneID)}
+		o.X[name] = XProp{Value: unescapeText(v[0].Value), TZID: v[0].Params.Get(ical.PropTimezoneID)}
 	}
 	return o
 }
@@ -976,9 +968,30 @@ func propText(c *ical.Component, name string) string {
 	if pr == nil {
 		return ""
 	}
-	s, err := pr.Text()
-	if err != nil {
-		return strings.TrimSpace(pr.Value)
+	return unescapeText(pr.Value)
+}
+
+// unescapeText reads a TEXT value leniently: \\, \;, \, and \n are
+// unescaped, a bare comma (common in hand-written SUMMARY lines) is kept,
+// an unknown escape keeps its character.
+func unescapeText(v string) string {
+	if !strings.Contains(v, `\`) {
+		return strings.TrimSpace(v)
 	}
-	return strings.TrimSpace(s)
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == '\\' && i+1 < len(v) {
+			i++
+			switch v[i] {
+			case 'n', 'N':
+				b.WriteByte('\n')
+			default:
+				b.WriteByte(v[i])
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return strings.TrimSpace(b.String())
 }
