@@ -174,7 +174,7 @@ func FromOccurrence(occ wire.Occurrence, opt Options) (warehouse.Meeting, []stri
 	}
 
 	if x, ok := occ.X["X-CHISO-MATERIALS-SENT"]; ok && x.Value != "" {
-		t, err := x.Time(opt.loc())
+		t, err := x.Time(occ.Start, opt.loc())
 		if err != nil {
 			warnf("X-CHISO-MATERIALS-SENT: %v", err)
 		} else {
