@@ -45,12 +45,9 @@ func kids(e *etree.Element, locals ...string) []*etree.Element {
 		return nil
 	}
 	var out []*etree.Element
-	for _, c := range e.ChildElements() {
-		for _, l := range locals {
-			if c.Tag == l && c.NamespaceURI() == NS {
-				out = append(out, c)
-				break
-			}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok && matches(c, locals) {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -61,14 +58,21 @@ func kid(e *etree.Element, locals ...string) *etree.Element {
 	if e == nil {
 		return nil
 	}
-	for _, c := range e.ChildElements() {
-		for _, l := range locals {
-			if c.Tag == l && c.NamespaceURI() == NS {
-				return c
-			}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok && matches(c, locals) {
+			return c
 		}
 	}
 	return nil
+}
+
+func matches(c *etree.Element, locals []string) bool {
+	for _, l := range locals {
+		if c.Tag == l {
+			return c.NamespaceURI() == NS
+		}
+	}
+	return false
 }
 
 // text returns the trimmed text of the first child named local ("" if none).

@@ -1,7 +1,6 @@
 package edxml
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/xml"
@@ -10,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -46,6 +46,7 @@ func ParseFile(path string, opts Options) (*Package, error) {
 // reader is consumed as a stream: memory does not grow with attachment size.
 func Parse(r io.Reader, name string, opts Options) (*Package, error) {
 	p := newParser(r, name, opts)
+	defer p.release()
 	if err := p.run(); err != nil {
 		return nil, err
 	}
@@ -57,36 +58,70 @@ func Parse(r io.Reader, name string, opts Options) (*Package, error) {
 }
 
 // countingReader is the byte source shared by the XML decoder and the
-// payload streamer: it counts bytes against the limit and remembers the two
-// last bytes read (to tell <X/> from <X>).
+// payload streamer: a buffer over the input that counts bytes against the
+// limit and remembers the two last bytes read (to tell <X/> from <X>).
 type countingReader struct {
-	br         *bufio.Reader
-	n, limit   int64
+	src        io.Reader
+	buf        []byte
+	r, w       int
+	err        error // sticky error of src
+	n, limit   int64 // bytes consumed, limit
 	prev, last byte
 }
 
-func (c *countingReader) ReadByte() (byte, error) {
-	if c.n >= c.limit {
-		if _, err := c.br.Peek(1); err == io.EOF {
-			return 0, io.EOF
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (c *countingReader) fill() {
+	if c.r > 0 {
+		c.w = copy(c.buf, c.buf[c.r:c.w])
+		c.r = 0
+	}
+	for i := 0; i < 100 && c.w < len(c.buf) && c.err == nil; i++ {
+		n, err := c.src.Read(c.buf[c.w:])
+		c.w += n
+		if err != nil {
+			c.err = err
 		}
+		if n > 0 {
+			return
+		}
+	}
+	if c.err == nil && c.w == c.r {
+		c.err = io.ErrNoProgress
+	}
+}
+
+// ReadByte serves the XML decoder.
+func (c *countingReader) ReadByte() (byte, error) {
+	if c.r == c.w {
+		if c.err != nil {
+			return 0, c.err
+		}
+		c.fill()
+		if c.r == c.w {
+			return 0, c.err
+		}
+	}
+	if c.n >= c.limit {
 		return 0, errTooLarge
 	}
-	b, err := c.br.ReadByte()
-	if err != nil {
-		return 0, err
-	}
+	b := c.buf[c.r]
+	c.r++
 	c.n++
 	c.prev, c.last = c.last, b
 	return b, nil
 }
 
+// Read makes countingReader an io.Reader (the decoder uses ReadByte).
 func (c *countingReader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		b, err := c.ReadByte()
 		if err != nil {
-			return n, err
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
 		}
 		p[n] = b
 		n++
@@ -139,15 +174,25 @@ type parser struct {
 }
 
 func newParser(r io.Reader, name string, opts Options) *parser {
-	br := bufio.NewReaderSize(r, 64<<10)
+	buf := bufPool.Get().(*[]byte)
+	cr := &countingReader{src: r, buf: *buf, limit: opts.maxSize()}
 	// A UTF-8 byte order mark is not XML: skip it.
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
+	for cr.w < 3 && cr.err == nil {
+		cr.fill()
 	}
-	cr := &countingReader{br: br, limit: opts.maxSize()}
+	if bytes.HasPrefix(cr.buf[:cr.w], []byte{0xEF, 0xBB, 0xBF}) {
+		cr.r = 3
+	}
 	dec := xml.NewDecoder(cr)
 	dec.Strict = true
 	return &parser{name: name, opts: opts, cr: cr, dec: dec}
+}
+
+// release returns the read buffer to the pool.
+func (p *parser) release() {
+	b := p.cr.buf
+	p.cr.buf = nil
+	bufPool.Put(&b)
 }
 
 func (p *parser) path() string {
@@ -472,35 +517,32 @@ func (p *parser) attachEnd(top frame, depth int) {
 // source, validating and measuring the base64 without keeping it, and stops
 // before the '<' that ends it so that the decoder resumes there.
 func (p *parser) streamPayload() error {
-	br := p.cr.br
+	c := p.cr
 	for {
-		chunk, err := br.ReadSlice('<')
-		n := int64(len(chunk))
-		if p.cr.n+n > p.cr.limit {
-			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: errTooLarge}
-		}
-		p.cr.n += n
-		if err == nil {
-			// chunk ends with '<': give it back to the decoder.
-			for _, c := range chunk[:len(chunk)-1] {
-				p.b64.write(c)
+		if c.r == c.w {
+			if c.err != nil {
+				if c.err == io.EOF {
+					return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
+				}
+				return &Error{File: p.name, Path: p.path(), Msg: "read error: " + c.err.Error(), Err: c.err}
 			}
-			if uerr := br.UnreadByte(); uerr != nil {
-				return p.errf(p.path(), "internal: %v", uerr)
-			}
-			p.cr.n--
-			return nil
-		}
-		for _, c := range chunk {
-			p.b64.write(c)
-		}
-		if err == bufio.ErrBufferFull {
+			c.fill()
 			continue
 		}
-		if err == io.EOF {
-			return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
+		chunk := c.buf[c.r:c.w]
+		end := bytes.IndexByte(chunk, '<')
+		if end >= 0 {
+			chunk = chunk[:end]
 		}
-		return &Error{File: p.name, Path: p.path(), Msg: "read error: " + err.Error(), Err: err}
+		if c.n+int64(len(chunk)) > c.limit {
+			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: errTooLarge}
+		}
+		p.b64.writeChunk(chunk)
+		c.r += len(chunk)
+		c.n += int64(len(chunk))
+		if end >= 0 {
+			return nil // the decoder resumes at '<'
+		}
 	}
 }
 
@@ -520,6 +562,37 @@ type b64Counter struct {
 func (b *b64Counter) reset() {
 	b.n, b.size, b.err, b.padded, b.inRef = 0, 0, nil, false, false
 	b.ref = b.ref[:0]
+}
+
+// b64Class marks base64 alphabet bytes (1) and skippable whitespace (2).
+var b64Class = func() (t [256]byte) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = 1
+	}
+	for _, c := range []byte(" \t\r\n") {
+		t[c] = 2
+	}
+	return t
+}()
+
+// writeChunk is write for a run of bytes, with a fast path for plain base64.
+func (b *b64Counter) writeChunk(chunk []byte) {
+	for i, c := range chunk {
+		if b.err != nil {
+			return
+		}
+		switch {
+		case b64Class[c] == 1 && !b.padded && !b.inRef:
+			b.quad[b.n] = c
+			b.n++
+			if b.n == len(b.quad) {
+				b.flush()
+			}
+		case b64Class[c] == 2 && !b.inRef:
+		default:
+			b.write(chunk[i])
+		}
+	}
 }
 
 func (b *b64Counter) write(c byte) {
