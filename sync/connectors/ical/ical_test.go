@@ -1,0 +1,357 @@
+package ical
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	wire "chiso/adapters/meetings"
+	"chiso/adapters/meetings/meetingssim"
+	"chiso/mapping/orgdir"
+	"chiso/sync/connector"
+	"chiso/sync/secret"
+	"chiso/warehouse"
+	"chiso/warehouse/warehousetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(warehousetest.Main(m)) }
+
+var vn = wire.Vietnam
+
+func testEnv() connector.Env {
+	org := orgdir.New([]orgdir.Unit{
+		{Code: "000.25.31.H99", Name: "UBND xã Yên Định", Parent: "000.00.00.H99", Relation: "self"},
+		{Code: "001.25.31.H99", Name: "Văn phòng HĐND và UBND xã", Parent: "000.25.31.H99", Relation: "internal"},
+		{Code: "000.00.00.H99", Name: "UBND tỉnh Bắc Ninh", Relation: "higher"},
+	})
+	return connector.Env{Name: "lich-hop", BaseDir: "testdata", Self: "000.25.31.H99", Org: org, Location: vn}
+}
+
+// syncOnce runs one sync the way the runner does and returns the run id.
+func syncOnce(t *testing.T, st *warehouse.Store, c *Connector) (int64, error) {
+	t.Helper()
+	ctx := context.Background()
+	run, err := st.StartRun(ctx, "lich-hop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run.RunID(), run.Finish(ctx, c.Sync(ctx, run))
+}
+
+type row struct {
+	UID        string    `db:"uid"`
+	StartsAt   time.Time `db:"starts_at"`
+	Title      string    `db:"title"`
+	Cancelled  bool      `db:"cancelled"`
+	FirstSeen  int64     `db:"first_seen_run"`
+	DeletedRun *int64    `db:"deleted_run"`
+	Kind       *string   `db:"kind"`
+	Online     bool      `db:"online"`
+}
+
+func meetings(t *testing.T, st *warehouse.Store) map[string]row {
+	t.Helper()
+	var rows []row
+	if err := st.DB.Select(&rows, `SELECT uid, starts_at, title, cancelled, first_seen_run, deleted_run, kind, online FROM meetings WHERE source = 'lich-hop'`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]row{}
+	for _, r := range rows {
+		out[r.UID] = r
+	}
+	return out
+}
+
+func newFileConnector(t *testing.T, path string, future time.Duration) *Connector {
+	t.Helper()
+	c := New()
+	c.Path = path
+	c.Window.Future = Span(future)
+	c.now = func() time.Time { return time.Date(2025, 4, 15, 10, 0, 0, 0, vn) }
+	if err := c.Validate(testEnv()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A meeting moved or cancelled after a sync is updated, not duplicated; a
+// meeting gone from the feed (within the window) is marked deleted with the
+// run that noticed it, and restored when it comes back; an event that cannot
+// be read goes to rejects and its earlier meeting is left alone.
+func TestSyncAcrossFeedVersions(t *testing.T) {
+	st := warehousetest.New(t)
+	day := 24 * time.Hour
+	run1, err := syncOnce(t, st, newFileConnector(t, "v1.ics", 120*day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1 := meetings(t, st)
+	if len(m1) != 9 {
+		t.Fatalf("after v1: %d meetings, want 9: %v", len(m1), keys(m1))
+	}
+	if _, ok := m1["w@x#20250414T003000Z"]; !ok {
+		t.Fatalf("weekly occurrence key missing: %v", keys(m1))
+	}
+
+	run2, err := syncOnce(t, st, newFileConnector(t, "v2.ics", 30*day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := meetings(t, st)
+	if len(m2) != 10 {
+		t.Fatalf("after v2: %d meetings, want 10 (9 + e@x, nothing duplicated): %v", len(m2), keys(m2))
+	}
+	a := m2["a@x"]
+	if got := a.StartsAt.In(vn).Format("15:04"); got != "14:00" || a.FirstSeen != run1 || a.DeletedRun != nil {
+		t.Errorf("a@x moved: starts %s first_seen %d deleted %v; want 14:00, %d, nil", got, a.FirstSeen, a.DeletedRun, run1)
+	}
+	if !m2["b@x"].Cancelled || !m2["w@x#20250421T003000Z"].Cancelled {
+		t.Errorf("b@x and the 21 April giao-ban should be cancelled: %+v %+v", m2["b@x"], m2["w@x#20250421T003000Z"])
+	}
+	for _, uid := range []string{"c@x", "w@x#20250428T003000Z"} {
+		if d := m2[uid].DeletedRun; d == nil || *d != run2 {
+			t.Errorf("%s: deleted_run %v, want %d", uid, d, run2)
+		}
+	}
+	for _, uid := range []string{"a@x", "b@x", "d@x", "far@x", "e@x", "w@x#20250407T003000Z"} {
+		if d := m2[uid].DeletedRun; d != nil {
+			t.Errorf("%s: marked deleted by run %d; want it kept (present, rejected, or outside the window)", uid, *d)
+		}
+	}
+	var rejects []struct {
+		Key    string `db:"source_key"`
+		Reason string `db:"reason"`
+		Raw    []byte `db:"raw"`
+		Run    int64  `db:"run_id"`
+	}
+	if err := st.DB.Select(&rejects, `SELECT source_key, reason, raw, run_id FROM rejects WHERE connector = 'lich-hop' ORDER BY source_key`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rejects) != 2 {
+		t.Fatalf("rejects: %+v, want 2", rejects)
+	}
+	if r := rejects[0]; !strings.HasSuffix(r.Key, "v2.ics#d@x") || !strings.Contains(r.Reason, "v2.ics: line") ||
+		!strings.Contains(r.Reason, `DTSTART: "22/04/2025 08:00" is not a date-time`) || !strings.HasPrefix(string(r.Raw), "BEGIN:VEVENT") || r.Run != run2 {
+		t.Errorf("reject of d@x: %+v", r)
+	}
+	if r := rejects[1]; !strings.HasSuffix(r.Key, "v2.ics#line30") || !strings.Contains(r.Reason, "UID: missing") {
+		t.Errorf("reject of the event without UID: key %s reason %s", r.Key, r.Reason)
+	}
+	var status string
+	var rejected int
+	st.DB.QueryRow(`SELECT status, rejected FROM sync_runs WHERE id = $1`, run2).Scan(&status, &rejected)
+	if status != "partial" || rejected != 2 {
+		t.Errorf("run %d: status %s rejected %d, want partial 2", run2, status, rejected)
+	}
+
+	run3, err := syncOnce(t, st, newFileConnector(t, "v1.ics", 120*day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m3 := meetings(t, st)
+	for _, uid := range []string{"c@x", "w@x#20250428T003000Z"} {
+		if m3[uid].DeletedRun != nil {
+			t.Errorf("%s back in the feed: still marked deleted by %d", uid, *m3[uid].DeletedRun)
+		}
+	}
+	if d := m3["e@x"].DeletedRun; d == nil || *d != run3 {
+		t.Errorf("e@x gone again: deleted_run %v, want %d", d, run3)
+	}
+	if m3["b@x"].Cancelled {
+		t.Error("b@x un-cancelled in v1: still cancelled")
+	}
+}
+
+func keys(m map[string]row) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// A malformed feed fails the run with a clear error and leaves the earlier
+// facts and the checkpoint untouched.
+func TestSyncMalformedFeedKeepsFacts(t *testing.T) {
+	st := warehousetest.New(t)
+	if _, err := syncOnce(t, st, newFileConnector(t, "v1.ics", 120*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	before := meetings(t, st)
+	var cp1 string
+	st.DB.Get(&cp1, `SELECT checkpoint FROM sync_state WHERE connector = 'lich-hop'`)
+
+	run, err := syncOnce(t, st, newFileConnector(t, "truncated.ics", 120*24*time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "truncated.ics: ical: the feed ends before END:VEVENT (BEGIN:VEVENT at line 4 is not closed") {
+		t.Fatalf("error %v: want the file and the unclosed VEVENT named", err)
+	}
+	after := meetings(t, st)
+	if len(after) != len(before) {
+		t.Fatalf("meetings %d → %d", len(before), len(after))
+	}
+	for uid, r := range after {
+		if r.DeletedRun != nil || !r.StartsAt.Equal(before[uid].StartsAt) {
+			t.Errorf("%s changed by a failed run: %+v", uid, r)
+		}
+	}
+	var cp2, status, msg string
+	st.DB.Get(&cp2, `SELECT checkpoint FROM sync_state WHERE connector = 'lich-hop'`)
+	st.DB.QueryRow(`SELECT status, error FROM sync_runs WHERE id = $1`, run).Scan(&status, &msg)
+	if cp2 != cp1 || status != "failed" || !strings.Contains(msg, "truncated.ics") {
+		t.Errorf("checkpoint moved %v, run status %s error %q", cp2 != cp1, status, msg)
+	}
+}
+
+// Over real HTTP against meetingssim: the first run loads the window, a
+// second run the same day gets a 304 and writes nothing but the run record,
+// the next day's first run reads the feed in full, a changed feed is applied.
+func TestSyncETagAgainstSimulator(t *testing.T) {
+	st := warehousetest.New(t)
+	sim := meetingssim.New(meetingssim.Options{Seed: 5, Username: "vp", Password: "pw"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, vn)
+	c := New()
+	c.URL = srv.URL + "/ical/000.25.31.H99.ics"
+	c.Username, c.Password = secret.New("vp"), secret.New("pw")
+	c.now = func() time.Time { return now }
+	if err := c.Validate(testEnv()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(context.Background()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+
+	if _, err := syncOnce(t, st, c); err != nil {
+		t.Fatal(err)
+	}
+	// The rows are exactly the generated occurrences starting in the window.
+	from, to := c.window()
+	want := 0
+	for _, cal := range meetingssim.Generate(meetingssim.Options{Seed: 5}) {
+		if cal.Unit != "000.25.31.H99" {
+			continue
+		}
+		for _, m := range cal.Occurrences {
+			if !m.Start.Before(from) && m.Start.Before(to) {
+				want++
+			}
+		}
+	}
+	var n int
+	var lastUpdate time.Time
+	st.DB.QueryRow(`SELECT count(*), max(updated_at) FROM meetings`).Scan(&n, &lastUpdate)
+	if n != want || n == 0 {
+		t.Fatalf("meetings %d, want %d (generated in %s..%s)", n, want, from.Format("2006-01-02"), to.Format("2006-01-02"))
+	}
+
+	run2, err := syncOnce(t, st, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Hits(http.StatusNotModified) != 1 {
+		t.Fatalf("second run: %d answers 304, want 1", sim.Hits(http.StatusNotModified))
+	}
+	var fetched, upserted int
+	var status string
+	st.DB.QueryRow(`SELECT status, fetched, upserted FROM sync_runs WHERE id = $1`, run2).Scan(&status, &fetched, &upserted)
+	var n2 int
+	var lastUpdate2 time.Time
+	st.DB.QueryRow(`SELECT count(*), max(updated_at) FROM meetings`).Scan(&n2, &lastUpdate2)
+	if status != "ok" || fetched != 0 || upserted != 0 || n2 != n || !lastUpdate2.Equal(lastUpdate) {
+		t.Errorf("304 run: status %s fetched %d upserted %d, meetings %d→%d, updated %v", status, fetched, upserted, n, n2, !lastUpdate2.Equal(lastUpdate))
+	}
+
+	now = now.Add(24 * time.Hour) // next day: read in full, the window moved
+	ok200 := sim.Hits(http.StatusOK)
+	if _, err := syncOnce(t, st, c); err != nil {
+		t.Fatal(err)
+	}
+	if sim.Hits(http.StatusOK) != ok200+1 {
+		t.Errorf("first run of a new day did not read the feed in full")
+	}
+
+	// The office cancels a meeting and deletes another: applied on the next run.
+	cal := meetingssim.Generate(meetingssim.Options{Seed: 5})[0]
+	var single meetingssim.Meeting
+	for _, m := range cal.Singles {
+		if m.Start.After(now) && !m.Cancelled && !m.Attend {
+			single = m
+			break
+		}
+	}
+	if single.UID == "" {
+		t.Fatal("no future single meeting in the generated calendar")
+	}
+	for i := range cal.Singles {
+		if cal.Singles[i].UID == single.UID {
+			cal.Singles = append(cal.Singles[:i], cal.Singles[i+1:]...)
+			break
+		}
+	}
+	sim.SetFeed("000.25.31.H99", cal.ICS())
+	run4, err := syncOnce(t, st, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted int64
+	if err := st.DB.Get(&deleted, `SELECT deleted_run FROM meetings WHERE uid = $1`, single.UID); err != nil || deleted != run4 {
+		t.Errorf("%s removed from the feed: deleted_run %d (%v), want %d", single.UID, deleted, err, run4)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Setenv("ICAL_PW", "pw")
+	pw, _ := secret.Resolve("${ICAL_PW}")
+	cases := []struct {
+		name string
+		edit func(*Connector)
+		want string // "" = valid
+	}{
+		{"url", func(c *Connector) { c.URL = "https://lich.example.vn/a.ics" }, ""},
+		{"webcal", func(c *Connector) { c.URL = "webcal://lich.example.vn/a.ics" }, ""},
+		{"path", func(c *Connector) { c.Path = "v1.ics" }, ""},
+		{"neither", func(c *Connector) {}, "url: set url"},
+		{"both", func(c *Connector) { c.URL, c.Path = "https://x/a.ics", "v1.ics" }, "path: set either url or path"},
+		{"bad scheme", func(c *Connector) { c.URL = "ftp://x/a.ics" }, "url: \"ftp://x/a.ics\": the scheme must be http or https"},
+		{"password without user", func(c *Connector) { c.URL = "https://x/a.ics"; c.Password = pw }, "username: required with password"},
+		{"auth on a file", func(c *Connector) { c.Path = "v1.ics"; c.Username, c.Password = secret.New("u"), pw }, "username: username/password apply to url only"},
+		{"foreign unit", func(c *Connector) { c.Path = "v1.ics"; c.Unit = "000.00.00.H99" }, "unit: \"000.00.00.H99\" is not 000.25.31.H99"},
+		{"internal unit", func(c *Connector) { c.Path = "v1.ics"; c.Unit = "001.25.31.H99" }, ""},
+		{"empty window", func(c *Connector) { c.Path = "v1.ics"; c.Window = Window{} }, "window: past and future cannot both be 0"},
+		{"bad tls", func(c *Connector) { c.URL = "https://x/a.ics"; c.TLS.CAFile = "/nonexistent/ca.pem" }, "tls: tls.ca_file"},
+	}
+	for _, tc := range cases {
+		c := New()
+		tc.edit(c)
+		err := c.Validate(testEnv())
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+		var fe *connector.FieldError
+		if err != nil && !errors.As(err, &fe) {
+			t.Errorf("%s: %T is not a *connector.FieldError", tc.name, err)
+		}
+	}
+}
+
+func TestParseSpan(t *testing.T) {
+	for in, want := range map[string]time.Duration{"400d": 400 * 24 * time.Hour, "8w": 56 * 24 * time.Hour, "36h": 36 * time.Hour, "0d": 0} {
+		if got, err := ParseSpan(in); err != nil || got != want {
+			t.Errorf("%s: got %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "-3d", "abc", "1.5d"} {
+		if _, err := ParseSpan(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+}
