@@ -1,0 +1,438 @@
+// Package vxp is the `type: vxp` connector: it reads the commune's mailbox
+// on the national document axis (edxml.md §4) — incoming documents, their
+// revocations and the recipients' status reports on outgoing documents —
+// and stores them as document facts.
+//
+// It is an OBSERVER by default (architecture.md rule 6): it lists and reads
+// packages and never calls updateStatus, because the commune's QLVB is the
+// mailbox's consumer. Every package it stored is remembered (checkpoint
+// stream "doc:<docId>") and never fetched again. With `mode: consumer` it
+// acknowledges each package — done once the batch holding it has committed,
+// fail when it was rejected — so nothing is acknowledged that the warehouse
+// does not hold.
+package vxp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"chiso/adapters/edxml"
+	"chiso/adapters/httpx"
+	wire "chiso/adapters/vxp"
+	"chiso/mapping/documents"
+	"chiso/sync/connector"
+	"chiso/sync/secret"
+	"chiso/warehouse"
+)
+
+// Type is the config type of this connector.
+const Type = "vxp"
+
+// Modes.
+const (
+	ModeObserver = "observer"
+	ModeConsumer = "consumer"
+)
+
+// SampleConfig documents every key of the connector.
+const SampleConfig = `
+  - name: truc-lien-thong
+    type: vxp
+    schedule: "@every 5m"
+    endpoint: https://lgsp.example.gov.vn/vxp   # operations are {endpoint}/getEdoc...
+    system_id: "000.25.31.H99"                 # systemid registered on the axis
+    secret: ${CHISO_VXP_SECRET}                # or file:/etc/chiso/vxp.secret
+    mode: observer                             # observer (default): never acknowledges | consumer: updateStatus done/fail
+    message_types: [edoc, status]              # what to read
+    lookback: 35d                              # how far back fromDate reaches (d, h, m, s)
+    unit: "000.25.31.H99"                      # our unit; default org.self
+    request_timeout: 2m                        # one HTTP attempt, body included
+    batch_size: 100                            # packages per warehouse commit
+    tls: {ca_file: "", cert_file: "", key_file: "", insecure_skip_verify: false}
+    retry: {max: 3, backoff: 1s}               # network errors, timeouts and 5xx only
+`
+
+func init() {
+	connector.Register(Type, func() connector.Connector { return New() })
+}
+
+// Connector reads the axis mailbox. Its exported fields are the YAML keys.
+type Connector struct {
+	Endpoint       string        `yaml:"endpoint"`
+	SystemID       string        `yaml:"system_id"`
+	Secret         secret.Value  `yaml:"secret"`
+	Mode           string        `yaml:"mode"`
+	MessageTypes   []string      `yaml:"message_types"`
+	Lookback       Days          `yaml:"lookback"`
+	Unit           string        `yaml:"unit"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	BatchSize      int           `yaml:"batch_size"`
+	TLS            httpx.TLS     `yaml:"tls"`
+	Retry          httpx.Retry   `yaml:"retry"`
+
+	env    connector.Env
+	tlsCfg *tls.Config
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// New returns a connector with its defaults.
+func New() *Connector {
+	return &Connector{
+		Mode:           ModeObserver,
+		MessageTypes:   []string{wire.MessageEdoc, wire.MessageStatus},
+		Lookback:       Days(35 * 24 * time.Hour),
+		RequestTimeout: 2 * time.Minute,
+		BatchSize:      100,
+	}
+}
+
+// Days is a duration that also accepts whole days: "35d", "36h", "90m".
+type Days time.Duration
+
+// ParseDays reads "35d", "1d12h" or any time.ParseDuration value.
+func ParseDays(s string) (Days, error) {
+	s = strings.TrimSpace(s)
+	var total time.Duration
+	if i := strings.Index(s, "d"); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil {
+			return 0, fmt.Errorf("%q: want a duration like 35d or 72h", s)
+		}
+		total = time.Duration(n) * 24 * time.Hour
+		s = s[i+1:]
+	}
+	if s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("%q: want a duration like 35d or 72h", s)
+		}
+		total += d
+	}
+	return Days(total), nil
+}
+
+// UnmarshalYAML reads a Days value.
+func (d *Days) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDays(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = v
+	return nil
+}
+
+// Validate checks the settings without touching the network; TLS files are
+// loaded here so that a bad certificate is a config error.
+func (c *Connector) Validate(env connector.Env) error {
+	var errs []error
+	if u, err := url.Parse(strings.TrimSpace(c.Endpoint)); c.Endpoint == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, connector.Errf("endpoint", "%q: want the axis base URL, http(s)://host/path", c.Endpoint))
+	}
+	if strings.TrimSpace(c.SystemID) == "" {
+		errs = append(errs, connector.Errf("system_id", "required: the systemid registered on the axis"))
+	}
+	if !c.Secret.IsSet() {
+		errs = append(errs, connector.Errf("secret", "required: ${ENV_VAR} or file:/path holding the axis HMAC secret"))
+	}
+	if c.Mode != ModeObserver && c.Mode != ModeConsumer {
+		errs = append(errs, connector.Errf("mode", "%q: want observer or consumer", c.Mode))
+	}
+	if len(c.MessageTypes) == 0 {
+		errs = append(errs, connector.Errf("message_types", "empty: want [edoc, status] or one of them"))
+	}
+	for _, t := range c.MessageTypes {
+		if t != wire.MessageEdoc && t != wire.MessageStatus {
+			errs = append(errs, connector.Errf("message_types", "%q: want edoc or status", t))
+		}
+	}
+	if c.Lookback <= 0 {
+		errs = append(errs, connector.Errf("lookback", "must be positive, e.g. 35d"))
+	}
+	if c.Unit == "" {
+		c.Unit = env.Self
+	}
+	if _, _, err := edxml.CheckOrganID(c.Unit); err != nil {
+		errs = append(errs, connector.Errf("unit", "%q: %v", c.Unit, err))
+	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, connector.Errf("request_timeout", "must be positive, e.g. 2m"))
+	}
+	if c.BatchSize <= 0 {
+		errs = append(errs, connector.Errf("batch_size", "must be positive"))
+	}
+	if c.Retry.Max < 0 || c.Retry.Backoff < 0 {
+		errs = append(errs, connector.Errf("retry", "max and backoff must not be negative"))
+	}
+	cfg, err := c.tlsFiles(env).Config()
+	if err != nil {
+		key, msg, ok := strings.Cut(err.Error(), ": ")
+		if !ok || !strings.HasPrefix(key, "tls.") {
+			key, msg = "tls", err.Error()
+		}
+		errs = append(errs, connector.Errf(key, "%s", msg))
+	}
+	c.tlsCfg = cfg
+	c.env = env
+	return errors.Join(errs...)
+}
+
+// tlsFiles resolves relative TLS paths against the config's folder.
+func (c *Connector) tlsFiles(env connector.Env) httpx.TLS {
+	t := c.TLS
+	for _, p := range []*string{&t.CAFile, &t.CertFile, &t.KeyFile} {
+		if *p != "" && !strings.HasPrefix(*p, "/") && env.BaseDir != "" {
+			*p = env.BaseDir + "/" + *p
+		}
+	}
+	return t
+}
+
+// SetEnv keeps the environment (and the backfill window) for Sync.
+func (c *Connector) SetEnv(env connector.Env) {
+	c.env = env
+	if c.Unit == "" {
+		c.Unit = env.Self
+	}
+}
+
+func (c *Connector) log() *slog.Logger {
+	l := c.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	return l.With("connector", c.env.Name, "type", Type)
+}
+
+func (c *Connector) client() (*wire.Client, error) {
+	retry := c.Retry
+	if retry.Max == 0 && retry.Backoff == 0 {
+		retry = retry.WithDefaults()
+	}
+	return wire.New(wire.Config{
+		Endpoint: c.Endpoint, SystemID: c.SystemID, Secret: c.Secret.Reveal(), TLS: c.tlsCfg,
+		AttemptTimeout: c.RequestTimeout, Retry: retry, Logger: c.log(), Now: c.Now,
+	})
+}
+
+// Check authenticates against the axis and reads its agency directory;
+// it writes nothing and acknowledges nothing.
+func (c *Connector) Check(ctx context.Context) error {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	ags, err := cl.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	c.log().Info("vxp: axis reachable", "agencies", len(ags))
+	return nil
+}
+
+// streamPrefix is the checkpoint stream of a stored package: "doc:<docId>".
+const streamPrefix = "doc:"
+
+// Checkpoint values of a package.
+const (
+	stateStored   = "stored"
+	stateRejected = "rejected"
+)
+
+// maxRaw bounds the bytes kept in rejects for one package.
+const maxRaw = 32 << 20
+
+type ack struct{ docID, state, status string }
+
+// ackedSuffix marks, in a package's checkpoint, that a consumer acknowledged it.
+const ackedSuffix = "+acked"
+
+// Sync lists the pending packages of each message type, fetches the ones
+// not stored yet, and writes their facts in batches.
+func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
+	cl, err := c.client()
+	if err != nil {
+		return err
+	}
+	log := c.log()
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	from, to := now().Add(-time.Duration(c.Lookback)), time.Time{}
+	if w := c.env.Window; w != nil {
+		from, to = w.From, w.To.Add(24*time.Hour-time.Second)
+	}
+	known, err := sink.Checkpoints(ctx, streamPrefix)
+	if err != nil {
+		return fmt.Errorf("vxp: checkpoints: %w", err)
+	}
+	tmp, err := os.CreateTemp("", "chiso-vxp-*.edxml")
+	if err != nil {
+		return fmt.Errorf("vxp: temp file: %w", err)
+	}
+	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+
+	source := Type + ":" + c.env.Name
+	var pending []ack // acknowledgements waiting for the batch to commit
+	inBatch := 0
+	commit := func() error {
+		if err := sink.Flush(ctx); err != nil {
+			return err
+		}
+		inBatch = 0
+		if c.Mode == ModeConsumer {
+			for len(pending) > 0 {
+				a := pending[0]
+				if err := cl.UpdateStatus(ctx, a.docID, a.status); err != nil {
+					return fmt.Errorf("vxp: acknowledging %s (%s): %w", a.docID, a.status, err)
+				}
+				// Remember the acknowledgement (commits with the next batch) so
+				// that a package acknowledged "fail", which stays listed, is
+				// not acknowledged again on every run.
+				if err := sink.SetCheckpoint(ctx, streamPrefix+a.docID, a.state+ackedSuffix); err != nil {
+					return err
+				}
+				pending = pending[1:]
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
+	stats := map[string]int{}
+	for _, mt := range c.MessageTypes {
+		items, err := cl.ReceivedList(ctx, mt, from, to)
+		if err != nil {
+			return err
+		}
+		log.Info("vxp: mailbox listed", "message_type", mt, "pending", len(items), "from", from.Format(time.DateOnly))
+		for _, it := range items {
+			if it.DocID == "" {
+				continue
+			}
+			stream := streamPrefix + it.DocID
+			if state, done := known[stream]; done {
+				// Stored by an earlier run. A consumer acknowledges again: the
+				// earlier run may have stopped between commit and ack.
+				if c.Mode == ModeConsumer && !strings.HasSuffix(state, ackedSuffix) {
+					pending = append(pending, ack{it.DocID, state, ackFor(state)})
+				}
+				stats["skipped"]++
+				continue
+			}
+			state, err := c.one(ctx, cl, sink, tmp, it, source)
+			if err != nil {
+				return err
+			}
+			stats[state]++
+			if err := sink.SetCheckpoint(ctx, stream, state); err != nil {
+				return err
+			}
+			known[stream] = state
+			pending = append(pending, ack{it.DocID, state, ackFor(state)})
+			inBatch++
+			if inBatch >= c.BatchSize {
+				if err := commit(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := commit(); err != nil {
+		return err
+	}
+	if err := sink.Flush(ctx); err != nil { // the acknowledgement checkpoints
+		return err
+	}
+	log.Info("vxp: sync done", "stored", stats[stateStored], "rejected", stats[stateRejected], "skipped", stats["skipped"], "mode", c.Mode)
+	return nil
+}
+
+func ackFor(state string) string {
+	if strings.HasPrefix(state, stateRejected) {
+		return wire.StatusFail
+	}
+	return wire.StatusDone
+}
+
+// one fetches, parses and stores one package; it returns its checkpoint
+// state. Only I/O and warehouse errors are returned: a bad package is a
+// reject.
+func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sink, tmp *os.File, it wire.ReceivedItem, source string) (string, error) {
+	if _, err := cl.FetchEdoc(ctx, it.DocID, tmp); err != nil {
+		return "", err
+	}
+	sink.Fetched(1)
+	seen, ok := it.Created()
+	if !ok {
+		seen = time.Now()
+	}
+	name := "vxp:" + it.DocID
+	reject := func(reason string) (string, error) {
+		raw, err := readRaw(tmp)
+		if err != nil {
+			return "", err
+		}
+		c.log().Warn("vxp: package rejected", "docId", it.DocID, "reason", reason)
+		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: it.DocID, Reason: reason, Raw: raw}); err != nil {
+			return "", err
+		}
+		return stateRejected, nil
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	pkg, err := edxml.Parse(tmp, name, edxml.Options{})
+	if err != nil {
+		return reject(err.Error())
+	}
+	facts, err := documents.FromPackage(pkg, c.Unit, c.env.Org, nil, seen)
+	if err != nil {
+		return reject(fmt.Sprintf("%s: %v", name, err))
+	}
+	if len(pkg.Warnings)+len(facts.Warnings) > 0 {
+		c.log().Debug("vxp: package warnings", "docId", it.DocID, "warnings", slices.Concat(pkg.Warnings, facts.Warnings))
+	}
+	if d := facts.Document; d != nil {
+		s := facts.Sighting
+		s.Source, s.SourceKey = source, it.DocID
+		if err := sink.UpsertDocument(ctx, *d, s); err != nil {
+			return "", err
+		}
+	}
+	if st := facts.Status; st != nil {
+		st.SourceKey = it.DocID
+		if err := sink.ApplyStatus(ctx, *st); err != nil {
+			return "", err
+		}
+	}
+	if rv := facts.Revocation; rv != nil {
+		rv.SourceKey = it.DocID
+		if err := sink.Revoke(ctx, *rv); err != nil {
+			return "", err
+		}
+	}
+	return stateStored, nil
+}
+
+// readRaw returns the package bytes for rejects (at most maxRaw).
+func readRaw(f *os.File) ([]byte, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(f, maxRaw))
+}
