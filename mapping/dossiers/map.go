@@ -36,7 +36,7 @@ type Options struct {
 	Unit      string                      // unit_code of the dossier (the connector's unit, default org.self)
 	Source    string                      // connector name: dossier.source and sighting source
 	SourceKey string                      // sighting key (madonvi, file#index, …)
-	Steps     []dvc.Step                  // steps from LayTienDoHoSo/CapNhatTienDoHoSoMC when the record has none
+	Steps     []dvc.Step                  // steps from LayTienDoHoSo/CapNhatTienDoHoSoMC, added to the record's own
 	Level     func(maTTHC string) *string // procedure level from the catalogue; nil: left null
 }
 
@@ -176,11 +176,9 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 		due = &t
 	}
 
-	// Steps: the record's own, else those given by the caller.
-	wireSteps := rec.QuaTrinhXuLy
-	if len(wireSteps) == 0 {
-		wireSteps = opt.Steps
-	}
+	// Steps: the record's own and those given by the caller (duplicates
+	// of the same time and action collapse).
+	wireSteps := append(slices.Clip(rec.QuaTrinhXuLy), opt.Steps...)
 	steps := m.steps(wireSteps)
 
 	// Some producers rewrite 5/6/8 as 9: when steps exist, trust them.

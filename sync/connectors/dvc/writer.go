@@ -1,0 +1,177 @@
+package dvc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	wire "chiso/adapters/dvc"
+	"chiso/mapping/dossiers"
+	"chiso/sync/connector"
+	"chiso/warehouse"
+)
+
+// batchSize is how many dossiers go to the warehouse in one statement.
+const batchSize = 500
+
+// batchSink is implemented by *warehouse.Run: one statement per batch
+// instead of three per dossier.
+type batchSink interface {
+	UpsertDossiers(ctx context.Context, batch []warehouse.DossierWrite) error
+}
+
+// Writer maps dossier records and writes them through a sink in batches;
+// the pull connector, the push receiver and dvc-dir share it. It fills the
+// procedure catalogue for codes it has not seen, when it can ask a portal.
+type Writer struct {
+	Sink   connector.Sink
+	Unit   string
+	Source string
+	// Lookup asks the portal for a catalogue entry (LayThuTuc); nil: no portal.
+	Lookup func(ctx context.Context, maTTHC string) (*wire.Procedure, error)
+	Log    *slog.Logger
+
+	known   map[string]bool
+	pending []warehouse.DossierWrite
+	// Written and Rejected count records since the writer was made.
+	Written, Rejected int
+	// Reasons keeps the first reject reasons (for push answers).
+	Reasons []string
+}
+
+// NewWriter returns a writer; it loads the known procedure codes lazily.
+func NewWriter(sink connector.Sink, unit, source string, log *slog.Logger) *Writer {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Writer{Sink: sink, Unit: unit, Source: source, Log: log}
+}
+
+// Map maps one raw record with the writer's unit and source.
+func (w *Writer) Map(raw []byte, sourceKey string, steps []wire.Step) (dossiers.Result, error) {
+	return dossiers.Map(raw, dossiers.Options{Unit: w.Unit, Source: w.Source, SourceKey: sourceKey, Steps: steps})
+}
+
+// Add queues a mapped record, writing a batch when enough are queued.
+func (w *Writer) Add(ctx context.Context, res dossiers.Result) error {
+	if err := w.procedure(ctx, res.Dossier.MaTTHC, res.ProcedureName); err != nil {
+		return err
+	}
+	for _, warn := range res.Warnings {
+		w.Log.Debug("dvc: record warning", "ma_ho_so", res.Dossier.MaHoSo, "warning", warn)
+	}
+	w.pending = append(w.pending, warehouse.DossierWrite{Dossier: res.Dossier, Steps: res.Steps, Sighting: res.Sighting})
+	w.Written++
+	if len(w.pending) >= batchSize {
+		return w.Write(ctx)
+	}
+	return nil
+}
+
+// Reject keeps a record that could not be mapped, with its raw bytes.
+func (w *Writer) Reject(ctx context.Context, key string, raw []byte, err error) error {
+	w.Rejected++
+	if len(w.Reasons) < 5 {
+		w.Reasons = append(w.Reasons, err.Error())
+	}
+	w.Log.Warn("dvc: record rejected", "source_key", key, "reason", err.Error())
+	return w.Sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: err.Error(), Raw: raw})
+}
+
+// Write sends the queued dossiers to the open batch of the sink.
+func (w *Writer) Write(ctx context.Context) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	if bs, ok := w.Sink.(batchSink); ok {
+		if err := bs.UpsertDossiers(ctx, w.pending); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range w.pending {
+			if err := w.Sink.UpsertDossier(ctx, p.Dossier, p.Steps, p.Sighting); err != nil {
+				return err
+			}
+		}
+	}
+	w.pending = w.pending[:0]
+	return nil
+}
+
+// Commit writes what is queued and commits the sink's batch.
+func (w *Writer) Commit(ctx context.Context) error {
+	if err := w.Write(ctx); err != nil {
+		return err
+	}
+	return w.Sink.Flush(ctx)
+}
+
+// procedure adds a catalogue entry from the portal for a code not yet in
+// the warehouse. Codes already there (from the catalogue file, which wins,
+// or an earlier run) are never overwritten.
+func (w *Writer) procedure(ctx context.Context, code, name string) error {
+	if code == "" || w.Lookup == nil {
+		return nil
+	}
+	if w.known == nil {
+		known, err := w.Sink.Store().ProcedureCodes(ctx)
+		if err != nil {
+			return err
+		}
+		w.known = known
+	}
+	if w.known[code] {
+		return nil
+	}
+	w.known[code] = true
+	p, err := w.Lookup(ctx, code)
+	if err != nil {
+		// The catalogue is a nicety: the dossier still counts (level unknown).
+		w.Log.Warn("dvc: procedure lookup failed", "ma_tthc", code, "err", err)
+		return nil
+	}
+	if p == nil {
+		w.Log.Info("dvc: procedure unknown to the portal", "ma_tthc", code)
+		return nil
+	}
+	proc := ProcedureFromWire(*p)
+	proc.MaTTHC = code
+	if proc.Name == "" {
+		proc.Name = name
+	}
+	proc.Source = w.Source
+	return w.Sink.UpsertProcedure(ctx, proc)
+}
+
+// ProcedureFromWire converts a LayThuTuc entry: MucDo toan_trinh/mot_phan/
+// khong (or 4/3/2 of the older scale), CoKetQua 1/0, SoNgay in working days.
+func ProcedureFromWire(p wire.Procedure) warehouse.Procedure {
+	code, _ := dossiers.NormalizeProcedure(p.MaTTHC.String())
+	out := warehouse.Procedure{MaTTHC: code, Name: p.TenTTHC.String(), RequiresResult: true}
+	switch strings.ToLower(strings.ReplaceAll(p.MucDo.String(), " ", "_")) {
+	case "toan_trinh", "4":
+		out.Level = "toan_trinh"
+	case "mot_phan", "3":
+		out.Level = "mot_phan"
+	case "khong", "none", "2", "1":
+		out.Level = "none"
+	}
+	if v := p.CoKetQua.String(); v == "0" || strings.EqualFold(v, "false") {
+		out.RequiresResult = false
+	}
+	if n, err := strconv.Atoi(p.SoNgay.String()); err == nil && n >= 0 {
+		out.MaxDays = &n
+	}
+	return out
+}
+
+// rejectKey names a rejected record: its MaHoSo when readable.
+func rejectKey(prefix string, err error, fallback string) string {
+	var fe *wire.FieldError
+	if errors.As(err, &fe) && fe.MaHoSo != "" {
+		return prefix + "MaHoSo:" + fe.MaHoSo
+	}
+	return prefix + fallback
+}
