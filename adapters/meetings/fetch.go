@@ -109,8 +109,8 @@ func (c *Client) Fetch(ctx context.Context, v Validators) (FetchResult, error) {
 	}, nil
 }
 
-// Check sends a HEAD-like probe (a GET whose body is discarded after the
-// status) so that an admin can test the URL and credentials.
+// Check fetches the feed once, unconditionally, and discards it, so that
+// an admin can test the URL and credentials.
 func (c *Client) Check(ctx context.Context) error {
 	_, err := c.Fetch(ctx, Validators{})
 	return err
