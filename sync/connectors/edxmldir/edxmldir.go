@@ -1,0 +1,529 @@
+// Package edxmldir is the `type: edxml-dir` connector: it reads the archive
+// a QLVB system or the axis SDK keeps of every package it sent or received
+// (typically {root}/{yyyy}/{M}/{docId}.edxml), and never writes to it.
+//
+// Each file is a stream "file:<relpath>" with checkpoint
+// "size:mtime:sha256": a file whose size and mtime are unchanged is skipped
+// without being opened; one whose content hash is unchanged is not parsed
+// again. Files are parsed by a small worker pool and written through the sink
+// by one goroutine, with a commit every flushEvery files. A file that cannot
+// be read or parsed goes to rejects with its raw bytes (the first MiB of a
+// huge one) and is checkpointed, so it is reported once, not every run.
+package edxmldir
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"chiso/adapters/edxml"
+	"chiso/mapping/documents"
+	"chiso/sync/connector"
+	"chiso/warehouse"
+)
+
+// Type is the config type of this connector.
+const Type = "edxml-dir"
+
+// SampleConfig documents every key of the connector.
+const SampleConfig = `
+  - name: qlvb-archive
+    type: edxml-dir
+    schedule: "@every 15m"
+    path: /srv/qlvb/edxml          # the archive root; read only, any depth, *.edxml and *.xml
+    unit: "000.25.31.H99"          # our unit the archive belongs to; default org.self
+    include: ["2025/**", "2026/**"] # optional globs on the path relative to root ("**" crosses folders;
+    exclude: ["**/tmp/**"]         #   a pattern without "/" matches the file name)
+    max_file_size: 256MiB          # larger files are rejected without being read
+    document_types:                # optional: type name or ký hiệu abbreviation → doc_type
+      "Công văn hỏa tốc": cong_van
+`
+
+// Defaults.
+const (
+	defaultWorkers    = 3
+	defaultFlushEvery = 500
+)
+
+// rawLimit is how much of a bad file is kept in rejects.
+var rawLimit int64 = 1 << 20
+
+func init() {
+	connector.Register(Type, func() connector.Connector { return New() })
+}
+
+// Connector reads an edXML archive folder. Its exported fields are the YAML keys.
+type Connector struct {
+	Path          string            `yaml:"path"`
+	Unit          string            `yaml:"unit"`
+	Include       []string          `yaml:"include"`
+	Exclude       []string          `yaml:"exclude"`
+	MaxFileSize   string            `yaml:"max_file_size"`
+	DocumentTypes map[string]string `yaml:"document_types"`
+
+	env        connector.Env
+	root       string
+	unit       string
+	maxSize    int64
+	include    []glob
+	exclude    []glob
+	rules      *documents.Rules
+	workers    int
+	flushEvery int
+}
+
+// New returns a connector with its defaults.
+func New() *Connector {
+	return &Connector{MaxFileSize: "256MiB", workers: defaultWorkers, flushEvery: defaultFlushEvery}
+}
+
+// Validate checks the settings without touching the archive.
+func (c *Connector) Validate(env connector.Env) error {
+	var errs []error
+	c.env = env
+	if strings.TrimSpace(c.Path) == "" {
+		errs = append(errs, connector.Errf("path", "required: the archive folder"))
+	} else {
+		c.root = c.Path
+		if !filepath.IsAbs(c.root) && env.BaseDir != "" {
+			c.root = filepath.Join(env.BaseDir, c.root)
+		}
+	}
+	c.unit = strings.TrimSpace(c.Unit)
+	if c.unit == "" {
+		c.unit = env.Self
+	}
+	if c.unit == "" {
+		errs = append(errs, connector.Errf("unit", "required when org.self is not set"))
+	} else if code, _, err := edxml.CheckOrganID(c.unit); err != nil {
+		errs = append(errs, connector.Errf("unit", "%v", err))
+	} else {
+		c.unit = code
+	}
+	var err error
+	if c.include, err = compileGlobs(c.Include); err != nil {
+		errs = append(errs, connector.Errf("include", "%v", err))
+	}
+	if c.exclude, err = compileGlobs(c.Exclude); err != nil {
+		errs = append(errs, connector.Errf("exclude", "%v", err))
+	}
+	if c.maxSize, err = parseSize(c.MaxFileSize); err != nil {
+		errs = append(errs, connector.Errf("max_file_size", "%v", err))
+	}
+	c.rules = documents.DefaultRules()
+	if err := c.rules.Override(c.DocumentTypes); err != nil {
+		errs = append(errs, connector.Errf("document_types", "%v", err))
+	}
+	if c.workers <= 0 {
+		c.workers = defaultWorkers
+	}
+	if c.flushEvery <= 0 {
+		c.flushEvery = defaultFlushEvery
+	}
+	return errors.Join(errs...)
+}
+
+// SetEnv keeps the environment (org directory, names) for Sync.
+func (c *Connector) SetEnv(env connector.Env) { c.env = env }
+
+// Check verifies that the archive folder exists and can be listed.
+func (c *Connector) Check(ctx context.Context) error {
+	st, err := os.Stat(c.root)
+	if err != nil {
+		return fmt.Errorf("edxml-dir: path %s: %w", c.root, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("edxml-dir: path %s is not a folder", c.root)
+	}
+	f, err := os.Open(c.root)
+	if err != nil {
+		return fmt.Errorf("edxml-dir: path %s: %w", c.root, err)
+	}
+	defer f.Close()
+	if _, err := f.ReadDir(1); err != nil && err != io.EOF {
+		return fmt.Errorf("edxml-dir: path %s cannot be listed: %w", c.root, err)
+	}
+	return nil
+}
+
+// job is one file to look at.
+type job struct {
+	rel, abs string
+	size     int64
+	mtime    int64 // UnixNano
+	oldSHA   string
+}
+
+// result is what a worker made of a file.
+type result struct {
+	job
+	vanished   bool   // gone between listing and reading: nothing to record
+	unchanged  bool   // same content as the checkpoint: only the checkpoint moves
+	checkpoint string // "size:mtime:sha256"
+	facts      *documents.Facts
+	reject     *warehouse.Reject
+	warnings   []string
+}
+
+func (j job) quick() string {
+	return strconv.FormatInt(j.size, 10) + ":" + strconv.FormatInt(j.mtime, 10)
+}
+
+// Stats summarise one Sync.
+type Stats struct {
+	Listed, Skipped, Parsed, Unchanged, Rejected, Vanished, Warnings int
+}
+
+// Sync reads what is new or changed in the archive.
+func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
+	_, err := c.sync(ctx, sink)
+	return err
+}
+
+func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error) {
+	var stats Stats
+	if c.rules == nil {
+		if err := c.Validate(c.env); err != nil {
+			return stats, err
+		}
+	}
+	if err := c.Check(ctx); err != nil {
+		return stats, err
+	}
+	cps, err := sink.Checkpoints(ctx, "file:")
+	if err != nil {
+		return stats, fmt.Errorf("edxml-dir: checkpoints: %w", err)
+	}
+	log := slog.With("connector", c.env.Name, "path", c.root)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan job, 4*c.workers)
+	results := make(chan result, 4*c.workers)
+
+	var walkErr error
+	var listed, skipped int
+	go func() {
+		defer close(jobs)
+		walkErr = filepath.WalkDir(c.root, func(abs string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil // vanished while we walked
+				}
+				if d != nil && d.IsDir() && abs != c.root {
+					log.Warn("edxml-dir: folder skipped", "folder", abs, "err", err)
+					return fs.SkipDir
+				}
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			rel, _ := filepath.Rel(c.root, abs)
+			rel = filepath.ToSlash(rel)
+			if !c.wanted(rel) {
+				return nil
+			}
+			info, err := os.Stat(abs) // follows a symlinked file
+			if err != nil || !info.Mode().IsRegular() {
+				return nil
+			}
+			listed++
+			j := job{rel: rel, abs: abs, size: info.Size(), mtime: info.ModTime().UnixNano()}
+			if old, ok := cps["file:"+rel]; ok {
+				if strings.HasPrefix(old, j.quick()+":") {
+					skipped++
+					return nil
+				}
+				if i := strings.LastIndexByte(old, ':'); i >= 0 {
+					j.oldSHA = old[i+1:]
+				}
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		})
+	}()
+
+	var wg sync.WaitGroup
+	for range c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r := c.process(ctx, j)
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	source := Type + ":" + c.env.Name
+	pending := 0
+	for r := range results {
+		if err := c.write(ctx, sink, source, r, &stats); err != nil {
+			cancel()
+			for range results {
+			}
+			return stats, err
+		}
+		if r.vanished {
+			continue
+		}
+		pending++
+		if pending >= c.flushEvery {
+			if err := sink.Flush(ctx); err != nil {
+				cancel()
+				for range results {
+				}
+				return stats, err
+			}
+			pending = 0
+		}
+	}
+	stats.Listed, stats.Skipped = listed, skipped
+	if walkErr != nil {
+		return stats, fmt.Errorf("edxml-dir: walking %s: %w", c.root, walkErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return stats, err
+	}
+	if err := sink.Flush(ctx); err != nil {
+		return stats, err
+	}
+	log.Info("edxml-dir: sync done", "files", stats.Listed, "unchanged", stats.Skipped+stats.Unchanged,
+		"parsed", stats.Parsed, "rejected", stats.Rejected, "vanished", stats.Vanished, "warnings", stats.Warnings)
+	return stats, nil
+}
+
+// write records one result through the sink (single goroutine).
+func (c *Connector) write(ctx context.Context, sink connector.Sink, source string, r result, stats *Stats) error {
+	switch {
+	case r.vanished:
+		stats.Vanished++
+		return nil
+	case r.unchanged:
+		stats.Unchanged++
+	case r.reject != nil:
+		stats.Rejected++
+		sink.Fetched(1)
+		if err := sink.Reject(ctx, *r.reject); err != nil {
+			return err
+		}
+	case r.facts != nil:
+		stats.Parsed++
+		stats.Warnings += len(r.warnings)
+		sink.Fetched(1)
+		if len(r.warnings) > 0 {
+			slog.Debug("edxml-dir: package read with warnings", "connector", c.env.Name, "file", r.rel, "warnings", r.warnings)
+		}
+		f := r.facts
+		if f.Document != nil {
+			s := f.Sighting
+			s.Source, s.SourceKey = source, r.rel
+			if err := sink.UpsertDocument(ctx, *f.Document, s); err != nil {
+				return err
+			}
+		}
+		if f.Revocation != nil {
+			v := *f.Revocation
+			v.SourceKey = r.rel
+			if err := sink.Revoke(ctx, v); err != nil {
+				return err
+			}
+		}
+		if f.Status != nil {
+			st := *f.Status
+			st.SourceKey = r.rel
+			if err := sink.ApplyStatus(ctx, st); err != nil {
+				return err
+			}
+		}
+	}
+	return sink.SetCheckpoint(ctx, "file:"+r.rel, r.checkpoint)
+}
+
+// process reads, hashes, parses and maps one file (worker goroutine). It
+// never writes to the archive.
+func (c *Connector) process(ctx context.Context, j job) result {
+	r := result{job: j}
+	f, err := os.Open(j.abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			r.vanished = true
+			return r
+		}
+		r.checkpoint = j.quick() + ":unreadable"
+		r.reject = &warehouse.Reject{SourceKey: j.rel, Reason: fmt.Sprintf("%s: cannot read: %v", j.rel, err)}
+		return r
+	}
+	defer f.Close()
+	// Size and mtime as of the open file: the checkpoint describes what was read.
+	if st, err := f.Stat(); err == nil {
+		j.size, j.mtime = st.Size(), st.ModTime().UnixNano()
+		r.job = j
+	}
+	h := sha256.New()
+	var pkg *edxml.Package
+	var perr error
+	if j.size > c.maxSize {
+		perr = &edxml.Error{File: j.rel, Msg: fmt.Sprintf("file is %d bytes, larger than max_file_size (%d bytes): not parsed", j.size, c.maxSize)}
+	} else {
+		pkg, perr = edxml.Parse(io.TeeReader(f, h), j.rel, edxml.Options{MaxSize: c.maxSize})
+	}
+	if _, err := io.Copy(h, f); err != nil && perr == nil {
+		perr = fmt.Errorf("%s: read error: %w", j.rel, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	r.checkpoint = j.quick() + ":" + sum
+	if j.oldSHA == sum {
+		r.unchanged = true
+		return r
+	}
+	if perr == nil {
+		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, time.Unix(0, j.mtime))
+		if err != nil {
+			perr = fmt.Errorf("%s: %w", j.rel, err)
+		} else {
+			r.facts = &facts
+			r.warnings = append(append([]string{}, pkg.Warnings...), facts.Warnings...)
+			return r
+		}
+	}
+	raw, note := readRaw(j.abs, j.size)
+	r.reject = &warehouse.Reject{SourceKey: j.rel, Reason: perr.Error() + note, Raw: raw}
+	return r
+}
+
+// readRaw returns the bytes of a bad file for rejects: all of it, or the
+// first rawLimit bytes of a larger one (and a note saying so).
+func readRaw(abs string, size int64) ([]byte, string) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, fmt.Sprintf(" (raw bytes not kept: %v)", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, rawLimit))
+	if err != nil {
+		return raw, fmt.Sprintf(" (raw bytes incomplete: %v)", err)
+	}
+	if size > int64(len(raw)) {
+		return raw, fmt.Sprintf(" (raw bytes: the first %d of %d kept)", len(raw), size)
+	}
+	return raw, ""
+}
+
+// wanted applies the extension filter and the include/exclude globs.
+func (c *Connector) wanted(rel string) bool {
+	ext := strings.ToLower(path.Ext(rel))
+	if ext != ".edxml" && ext != ".xml" {
+		return false
+	}
+	if len(c.include) > 0 && !matchAny(c.include, rel) {
+		return false
+	}
+	return !matchAny(c.exclude, rel)
+}
+
+// glob is a compiled pattern; one without "/" matches the file name.
+type glob struct {
+	re       *regexp.Regexp
+	nameOnly bool
+}
+
+func matchAny(gs []glob, rel string) bool {
+	base := path.Base(rel)
+	for _, g := range gs {
+		if g.re.MatchString(rel) || (g.nameOnly && g.re.MatchString(base)) {
+			return true
+		}
+	}
+	return false
+}
+
+// compileGlobs turns globs into anchored regexps: "**/" any folders, "**"
+// anything, "*" anything but "/", "?" one character but "/", [..] classes.
+func compileGlobs(globs []string) ([]glob, error) {
+	var out []glob
+	for _, g := range globs {
+		var b strings.Builder
+		b.WriteString("^")
+		for i := 0; i < len(g); i++ {
+			switch ch := g[i]; {
+			case strings.HasPrefix(g[i:], "**/"):
+				b.WriteString("(?:.*/)?")
+				i += 2
+			case strings.HasPrefix(g[i:], "**"):
+				b.WriteString(".*")
+				i++
+			case ch == '*':
+				b.WriteString("[^/]*")
+			case ch == '?':
+				b.WriteString("[^/]")
+			case ch == '[':
+				j := strings.IndexByte(g[i:], ']')
+				if j < 0 {
+					return nil, fmt.Errorf("glob %q: unclosed [", g)
+				}
+				b.WriteString(g[i : i+j+1])
+				i += j
+			default:
+				b.WriteString(regexp.QuoteMeta(string(ch)))
+			}
+		}
+		b.WriteString("$")
+		re, err := regexp.Compile(b.String())
+		if err != nil {
+			return nil, fmt.Errorf("glob %q: %v", g, err)
+		}
+		out = append(out, glob{re: re, nameOnly: !strings.Contains(g, "/")})
+	}
+	return out, nil
+}
+
+// parseSize reads "256MiB", "300MB", "1GiB", "1048576".
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return edxml.DefaultMaxSize, nil
+	}
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size (e.g. 256MiB, 300MB, 1048576)", s)
+	}
+	return n * mult, nil
+}
