@@ -374,3 +374,64 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The real producers' packages (edxml.md: all well-formed ones are read;
+// the two broken files and the annotated template are rejected).
+func TestRealSamplesThroughTheAxis(t *testing.T) {
+	dir := "/work/shared/specs/real-samples/edxml"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("real samples not available")
+	}
+	sim, err := vxpsim.New(vxpsim.Options{Dir: dir, Systems: map[string]string{"yen-dinh": "s3cr3t"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	st := warehousetest.New(t)
+	c := newConn(t, ts.URL+"/vxp", vxp.ModeObserver, "s3cr3t")
+	c.Lookback = vxp.Days(100 * 365 * 24 * time.Hour)
+	if err := syncOnce(context.Background(), st, c); err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	if err := st.DB.Select(&rejected, `SELECT reason FROM rejects ORDER BY reason`); err != nil {
+		t.Fatal(err)
+	}
+	stored := count(t, st, `SELECT count(*) FROM sync_state WHERE connector = 'axis' AND checkpoint = 'stored'`)
+	if len(rejected) != 3 || stored != len(sim.Pending(""))-3 {
+		t.Fatalf("%d stored, %d rejected of %d: %v", stored, len(rejected), len(sim.Pending("")), rejected)
+	}
+	for _, r := range rejected {
+		t.Log("rejected:", r)
+	}
+}
+
+// BenchmarkObserverYear syncs a full generated commune-year (~6000
+// packages) from the simulator into the warehouse.
+func BenchmarkObserverYear(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		st := warehousetest.New(b)
+		sim, err := vxpsim.New(vxpsim.Options{Systems: map[string]string{"yen-dinh": "s3cr3t"}, Seed: seed, Unit: unit, Years: []int{2025}, MaxAttachment: 16 << 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ts := httptest.NewServer(sim)
+		c := vxp.New()
+		c.Endpoint, c.SystemID, c.Secret = ts.URL+"/vxp", "yen-dinh", secret.New("s3cr3t")
+		c.Lookback = vxp.Days(3 * 365 * 24 * time.Hour)
+		env := connector.Env{Name: "axis", Self: unit, Org: directory()}
+		if err := c.Validate(env); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := syncOnce(context.Background(), st, c); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(len(sim.Pending(""))), "packages")
+		ts.Close()
+		b.StartTimer()
+	}
+}
