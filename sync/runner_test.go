@@ -111,11 +111,11 @@ func TestRunConnectorRecordsOutcome(t *testing.T) {
 	}
 	body := metricsText(t, r.Metrics)
 	for prefix, want := range map[string]string{
-		`chiso_sync_records_upserted_total{connector="partial"}`:           "39",
-		`chiso_sync_records_rejected_total{connector="partial"}`:           "1",
-		`chiso_sync_records_fetched_total{connector="partial"}`:            "40",
+		`chiso_sync_records_upserted_total{connector="partial"}`:            "39",
+		`chiso_sync_records_rejected_total{connector="partial"}`:            "1",
+		`chiso_sync_records_fetched_total{connector="partial"}`:             "40",
 		`chiso_sync_records_upserted_total{connector="failed-after-flush"}`: "25",
-		`chiso_sync_run_duration_seconds_count{connector="slow"}`:          "1",
+		`chiso_sync_run_duration_seconds_count{connector="slow"}`:           "1",
 	} {
 		if v := metricValue(body, prefix); v != want {
 			t.Errorf("%s = %q, want %s", prefix, v, want)

@@ -59,10 +59,10 @@ func TestAlignedEveryNext(t *testing.T) {
 		return v
 	}
 	tests := []struct {
-		name         string
-		period, off  time.Duration
-		now, want    string
-		wantPrev     string
+		name        string
+		period, off time.Duration
+		now, want   string
+		wantPrev    string
 	}{
 		{"on a tick goes to the next", 15 * time.Minute, 0, "2026-03-01 10:15:00.000", "2026-03-01 10:30:00.000", "2026-03-01 10:15:00.000"},
 		{"between ticks", 15 * time.Minute, 0, "2026-03-01 10:16:00.000", "2026-03-01 10:30:00.000", "2026-03-01 10:15:00.000"},

@@ -22,12 +22,12 @@ import (
 // records. With a backfill window it reads the meetings starting inside
 // the window and leaves the checkpoints alone.
 type jsonConn struct {
-	Path  string        `yaml:"path"`
-	Flush int           `yaml:"flush"`
-	Delay time.Duration `yaml:"delay"` // per record: makes runs long enough to interrupt
-	Panic bool          `yaml:"panic"`
-	Fail  string        `yaml:"fail"`    // Sync returns this error after reading
-	FailOn string       `yaml:"fail_on"` // backfill: fail the chunk starting on this date
+	Path   string        `yaml:"path"`
+	Flush  int           `yaml:"flush"`
+	Delay  time.Duration `yaml:"delay"` // per record: makes runs long enough to interrupt
+	Panic  bool          `yaml:"panic"`
+	Fail   string        `yaml:"fail"`    // Sync returns this error after reading
+	FailOn string        `yaml:"fail_on"` // backfill: fail the chunk starting on this date
 
 	env connector.Env
 }
