@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // RegisterRow is one row of a register file as last read (table
@@ -22,58 +24,65 @@ type RegisterRow struct {
 	RemovedAt  *time.Time `db:"removed_at"`
 }
 
-// RowChange says what TrackRegisterRow found.
-type RowChange int
+// RowCounts says what TrackRegisterRows found.
+type RowCounts struct {
+	New       int // rows the file never had before
+	Unchanged int // same cells as in the previous export
+	Changed   int // cells differ from the previous export
+	Returned  int // rows reported removed earlier that are back
+}
 
-// RowChange values.
-const (
-	RowNew       RowChange = iota // first time this file had the row
-	RowUnchanged                  // same cells as before
-	RowChanged                    // the cells differ from the previous export
-	RowReturned                   // the row had been reported removed and is back
-)
-
-// TrackRegisterRow records that the file being read has row (in the open
-// batch) and says whether it is new, unchanged, changed or back after a
-// removal.
-func (r *Run) TrackRegisterRow(ctx context.Context, row RegisterRow) (RowChange, error) {
+// TrackRegisterRows records, in the open batch, that the file being read has
+// rows (one file, one unit; at most one row per document key) and counts
+// which are new, unchanged, changed or back after a removal. One statement
+// per call: the connector passes a few hundred rows at a time.
+func (r *Run) TrackRegisterRows(ctx context.Context, rows []RegisterRow) (RowCounts, error) {
+	var c RowCounts
+	if len(rows) == 0 {
+		return c, nil
+	}
 	tx, err := r.Tx(ctx)
 	if err != nil {
-		return 0, err
+		return c, err
 	}
-	var prev []struct {
-		Hash    string `db:"row_hash"`
-		Removed *int64 `db:"removed_run"`
-	}
-	if err := tx.SelectContext(ctx, &prev, `SELECT row_hash, removed_run FROM register_rows
-		WHERE unit_code = $1 AND connector = $2 AND file = $3 AND doc_key = $4`,
-		row.UnitCode, r.connector, row.File, row.DocKey); err != nil {
-		return 0, fmt.Errorf("warehouse: register row %s#%d: %w", row.File, row.Line, err)
-	}
-	change := RowNew
-	if len(prev) == 1 {
-		switch {
-		case prev[0].Removed != nil:
-			change = RowReturned
-		case prev[0].Hash != row.RowHash:
-			change = RowChanged
-		default:
-			change = RowUnchanged
+	n := len(rows)
+	keys, sheets, codes, hashes, dirs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	lines := make([]int64, n)
+	for i, row := range rows {
+		if row.UnitCode != rows[0].UnitCode || row.File != rows[0].File {
+			return c, fmt.Errorf("warehouse: register rows of several files or units in one call")
 		}
+		keys[i], sheets[i], codes[i], hashes[i], dirs[i], lines[i] = row.DocKey, row.Sheet, row.Code, row.RowHash, row.Direction, int64(row.Line)
 	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO register_rows AS x (unit_code, connector, file, direction, doc_key, sheet, line, code, row_hash,
-		  first_seen_run, last_seen_run, changed_run, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8,''), $9, $10, $10, NULL, now())
-		ON CONFLICT (unit_code, connector, file, doc_key) DO UPDATE SET
-		  direction = EXCLUDED.direction, sheet = EXCLUDED.sheet, line = EXCLUDED.line, code = EXCLUDED.code,
-		  changed_run = CASE WHEN x.row_hash <> EXCLUDED.row_hash THEN EXCLUDED.last_seen_run ELSE x.changed_run END,
-		  row_hash = EXCLUDED.row_hash, last_seen_run = EXCLUDED.last_seen_run,
-		  removed_run = NULL, removed_at = NULL, updated_at = now()`,
-		row.UnitCode, r.connector, row.File, row.Direction, row.DocKey, row.Sheet, row.Line, row.Code, row.RowHash, r.id); err != nil {
-		return 0, fmt.Errorf("warehouse: register row %s#%d: %w", row.File, row.Line, err)
+	err = tx.QueryRowContext(ctx, `
+WITH input AS (
+  SELECT * FROM unnest(CAST($4 AS text[]), CAST($5 AS text[]), CAST($6 AS text[]), CAST($7 AS bigint[]), CAST($8 AS text[]), CAST($9 AS text[]))
+    AS t(doc_key, direction, sheet, line, code, row_hash)),
+prev AS (
+  SELECT x.doc_key, x.row_hash, x.removed_run FROM register_rows x JOIN input i USING (doc_key)
+  WHERE x.unit_code = $1 AND x.connector = $2 AND x.file = $3),
+up AS (
+  INSERT INTO register_rows AS x (unit_code, connector, file, direction, doc_key, sheet, line, code, row_hash,
+    first_seen_run, last_seen_run, updated_at)
+  SELECT $1, $2, $3, direction, doc_key, sheet, line, NULLIF(code, ''), row_hash, $10, $10, now() FROM input
+  ON CONFLICT (unit_code, connector, file, doc_key) DO UPDATE SET
+    direction = EXCLUDED.direction, sheet = EXCLUDED.sheet, line = EXCLUDED.line, code = EXCLUDED.code,
+    changed_run = CASE WHEN x.row_hash <> EXCLUDED.row_hash THEN EXCLUDED.last_seen_run ELSE x.changed_run END,
+    row_hash = EXCLUDED.row_hash, last_seen_run = EXCLUDED.last_seen_run,
+    removed_run = NULL, removed_at = NULL, updated_at = now()
+  RETURNING 1)
+SELECT count(*) FILTER (WHERE p.doc_key IS NULL),
+       count(*) FILTER (WHERE p.removed_run IS NULL AND p.row_hash = i.row_hash),
+       count(*) FILTER (WHERE p.removed_run IS NULL AND p.row_hash <> i.row_hash),
+       count(*) FILTER (WHERE p.removed_run IS NOT NULL),
+       (SELECT count(*) FROM up)
+FROM input i LEFT JOIN prev p USING (doc_key)`,
+		rows[0].UnitCode, r.connector, rows[0].File, pq.Array(keys), pq.Array(dirs), pq.Array(sheets), pq.Array(lines),
+		pq.Array(codes), pq.Array(hashes), r.id).Scan(&c.New, &c.Unchanged, &c.Changed, &c.Returned, new(int))
+	if err != nil {
+		return c, fmt.Errorf("warehouse: register rows of %s: %w", rows[0].File, err)
 	}
-	return change, nil
+	return c, nil
 }
 
 // CloseRegisterFile ends the reading of file in this run: rows the file had

@@ -79,14 +79,22 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 	row.Recipients = SplitRecipients(get(FieldRecipients))
 	row.Signer = oneLine(get(FieldSigner))
 	row.Notes = get(FieldNotes)
-	if row.Secret, err = ParseSecrecy(r.opt.key(get(FieldSecrecy))); err != nil {
-		fail(FieldSecrecy, "%v (%q)", err, get(FieldSecrecy))
-	} else if row.Secret {
-		row.Secrecy = get(FieldSecrecy)
+	if s := get(FieldSecrecy); s != "" {
+		if row.Secret, err = ParseSecrecy(r.opt.key(s)); err != nil {
+			fail(FieldSecrecy, "%v (%q)", err, s)
+		} else if row.Secret {
+			row.Secrecy = s
+		}
 	}
-	checkbox := r.opt.key(r.header.Title(FieldMedium)) == r.opt.key("Văn bản điện tử")
-	if row.Medium, err = ParseMedium(r.opt.key(get(FieldMedium)), checkbox); err != nil {
-		fail(FieldMedium, "%v (%q)", err, get(FieldMedium))
+	if _, ok := r.header.Columns[FieldMedium]; ok {
+		s := get(FieldMedium)
+		k := ""
+		if s != "" {
+			k = r.opt.key(s)
+		}
+		if row.Medium, err = ParseMedium(k, r.checkbox); err != nil {
+			fail(FieldMedium, "%v (%q)", err, s)
+		}
 	}
 	if len(problems) > 0 {
 		first := problems[0]

@@ -248,6 +248,7 @@ type rowReader struct {
 	date1904 bool
 	titles   map[string][]string // field → folded titles
 	header   *Header
+	checkbox bool // the medium column is a "Văn bản điện tử" checkbox
 	scanned  int
 	visit    Visit
 }
@@ -277,6 +278,8 @@ func (r *rowReader) feed(line int, cells []string) (noHeader bool, err error) {
 			h.Line = line
 			h.Sheet = r.sheet
 			r.header = h
+			// A "Văn bản điện tử" column marks electronic rows with "x".
+			r.checkbox = r.opt.key(h.Title(FieldMedium)) == r.opt.key("Văn bản điện tử")
 			return false, nil
 		}
 		return r.scanned >= r.opt.HeaderScan, nil

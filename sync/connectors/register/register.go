@@ -193,7 +193,7 @@ func (c *Connector) Check(ctx context.Context) error {
 // the register-row bookkeeping of warehouse/store_registers.go, written in
 // the run's open batch. *warehouse.Run implements it.
 type tracker interface {
-	TrackRegisterRow(ctx context.Context, row warehouse.RegisterRow) (warehouse.RowChange, error)
+	TrackRegisterRows(ctx context.Context, rows []warehouse.RegisterRow) (warehouse.RowCounts, error)
 	CloseRegisterFile(ctx context.Context, file string) ([]warehouse.RegisterRow, error)
 	SetUnresolvedNames(ctx context.Context, file string, names []warehouse.UnresolvedName) error
 }
@@ -279,6 +279,9 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	return errors.Join(failed...)
 }
 
+// trackBatch is how many rows go to the warehouse's row tracking at once.
+const trackBatch = 500
+
 // fileStats counts what one file's read did.
 type fileStats struct {
 	rows, rejected, fresh, changed, unchanged, returned, duplicates, warnings int
@@ -294,6 +297,16 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 	reject := func(key, reason string, raw []byte) error {
 		st.rejected++
 		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: reason, Raw: raw})
+	}
+	var pending []warehouse.RegisterRow
+	track := func() error {
+		n, err := tr.TrackRegisterRows(ctx, pending)
+		pending = pending[:0]
+		st.fresh += n.New
+		st.changed += n.Changed
+		st.unchanged += n.Unchanged
+		st.returned += n.Returned
+		return err
 	}
 	h, err := wire.Read(ctx, path, c.options(), func(row wire.Row, bad *wire.RowError) error {
 		sink.Fetched(1)
@@ -331,32 +344,27 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 			st.warnings++
 			log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", res.Warnings)
 		}
-		if first, dup := keys[d.DocKey]; dup {
-			st.duplicates++
-			log.Warn("register row repeats a document", "row", res.Sighting.SourceKey, "first_row", first, "code", row.Code)
-		} else {
-			keys[d.DocKey] = row.Line
-		}
 		if err := sink.UpsertDocument(ctx, d, res.Sighting); err != nil {
 			return err
 		}
-		change, err := tr.TrackRegisterRow(ctx, warehouse.RegisterRow{UnitCode: d.UnitCode, File: rel, Direction: d.Direction,
-			DocKey: d.DocKey, Sheet: row.Sheet, Line: row.Line, Code: row.Code, RowHash: rowHash(row)})
-		if err != nil {
-			return err
+		if first, dup := keys[d.DocKey]; dup {
+			// The same document registered twice: both rows are sightings;
+			// the first one is the row tracked for this file.
+			st.duplicates++
+			log.Warn("register row repeats a document", "row", res.Sighting.SourceKey, "first_row", first, "code", row.Code)
+			return nil
 		}
-		switch change {
-		case warehouse.RowNew:
-			st.fresh++
-		case warehouse.RowChanged:
-			st.changed++
-		case warehouse.RowUnchanged:
-			st.unchanged++
-		case warehouse.RowReturned:
-			st.returned++
+		keys[d.DocKey] = row.Line
+		pending = append(pending, warehouse.RegisterRow{UnitCode: d.UnitCode, File: rel, Direction: d.Direction,
+			DocKey: d.DocKey, Sheet: row.Sheet, Line: row.Line, Code: row.Code, RowHash: rowHash(row)})
+		if len(pending) >= trackBatch {
+			return track()
 		}
 		return nil
 	})
+	if err == nil {
+		err = track()
+	}
 	if err != nil {
 		return err
 	}
