@@ -182,6 +182,7 @@ func Load(path string) (*Config, error) {
 		l.errf(1, "", "the file is empty")
 		return nil, l.problems
 	}
+	resolveFileRefs(&root, cfg.BaseDir)
 	l.decode(&root, cfg, "")
 	top := root.Content[0]
 
@@ -447,6 +448,20 @@ func nodeAtPath(n *yaml.Node, path string) *yaml.Node {
 		cur = next
 	}
 	return keyNode
+}
+
+// resolveFileRefs makes relative `file:` secret references relative to the
+// config file's directory, like every other path in the config.
+func resolveFileRefs(n *yaml.Node, base string) {
+	if n.Kind == yaml.ScalarNode {
+		if p, ok := strings.CutPrefix(n.Value, "file:"); ok && p != "" && !filepath.IsAbs(p) {
+			n.Value = "file:" + filepath.Join(base, p)
+		}
+		return
+	}
+	for _, c := range n.Content {
+		resolveFileRefs(c, base)
+	}
 }
 
 func valueOfKey(m *yaml.Node, key string) *yaml.Node {
