@@ -309,6 +309,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"updateStatus": s.updateStatus, "getAgenciesList": s.agencies, "sendEdoc": s.sendEdoc,
 	}
 	h, ok := handlers[op]
+	if op != "sendEdoc" {
+		// Drain the (empty) body: only then does net/http watch the
+		// connection and cancel r.Context() when the client goes away.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+	}
 	s.mu.Lock()
 	s.counts[op]++
 	s.requestLog = append(s.requestLog, op)

@@ -435,3 +435,25 @@ func BenchmarkObserverYear(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// The run's deadline (the connector's timeout, applied by the runner)
+// stops a sync against a stalled axis promptly, with a clear error.
+func TestRunTimeoutStopsStalledAxis(t *testing.T) {
+	st := warehousetest.New(t)
+	_, url := newSim(t, vxpsim.Faults{SlowProb: 1, Delay: 30 * time.Second})
+	c := newConn(t, url, vxp.ModeObserver, "s3cr3t")
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := syncOnce(ctx, st, c)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stopped after %v", d)
+	}
+	var status string
+	if err := st.DB.Get(&status, `SELECT status FROM sync_runs ORDER BY id DESC LIMIT 1`); err != nil || status != "failed" {
+		t.Fatalf("run status %q (%v), want failed", status, err)
+	}
+}
