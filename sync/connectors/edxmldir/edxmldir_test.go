@@ -78,10 +78,14 @@ func newConn(t *testing.T, root string, setup func(*Connector)) *Connector {
 	if setup != nil {
 		setup(c)
 	}
-	if err := c.Validate(connector.Env{Name: "qlvb-archive", Self: self, Org: testOrg}); err != nil {
+	if err := c.Validate(connectorEnv()); err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func connectorEnv() connector.Env {
+	return connector.Env{Name: "qlvb-archive", Self: self, Org: testOrg}
 }
 
 type runOutcome struct {
