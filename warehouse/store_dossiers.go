@@ -187,8 +187,9 @@ func (s *Store) ProcedureCodes(ctx context.Context) (map[string]bool, error) {
 }
 
 // DossierSource returns what a dossier was last built from: the raw record
-// of its latest sighting (personal data already stripped) and its stored
-// steps. found is false for an unknown dossier.
+// of its latest sighting (personal data already stripped; found is false
+// when there is none) and its stored steps (also when found is false: steps
+// may arrive before their record).
 func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byte, steps []DossierStep, found bool, err error) {
 	tx, err := r.Tx(ctx)
 	if err != nil {
@@ -197,11 +198,12 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 	var s sql.NullString
 	err = tx.GetContext(ctx, &s, `SELECT raw::text FROM dossier_sightings WHERE unit_code = $1 AND ma_ho_so = $2 AND raw IS NOT NULL
 		ORDER BY seen_at DESC, source, source_key LIMIT 1`, unit, maHoSo)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, false, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
 		return nil, nil, false, fmt.Errorf("warehouse: dossier %s: %w", maHoSo, err)
+	default:
+		raw, found = []byte(s.String), true
 	}
 	rows, err := tx.QueryxContext(ctx, `SELECT at, status, COALESCE(actor,''), COALESCE(action,'') FROM dossier_steps
 		WHERE unit_code = $1 AND ma_ho_so = $2 ORDER BY at, action`, unit, maHoSo)
@@ -221,5 +223,25 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 		}
 		steps = append(steps, st)
 	}
-	return []byte(s.String), steps, true, rows.Err()
+	return raw, steps, found, rows.Err()
+}
+
+// UpsertDossierSteps writes steps of a dossier whose record has not arrived.
+func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps []DossierStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	rows := make([]stepRow, len(steps))
+	for i, s := range steps {
+		rows[i] = stepRow{unit, maHoSo, s.At, s.Status, s.Actor, s.Action}
+	}
+	js, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	return r.exec(ctx, `
+INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action)
+SELECT r.unit_code, r.ma_ho_so, r.at, r.status, r.actor, r.action
+FROM jsonb_to_recordset($1::jsonb) AS r(unit_code text, ma_ho_so text, at timestamptz, status smallint, actor text, action text)
+ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`, string(js))
 }

@@ -84,8 +84,16 @@ func NewClient(cfg Config) *Client {
 	}
 	rc := httpx.NewClient(cfg.TLS, cfg.Timeout, cfg.Retry)
 	rc.SetHeader("Content-Type", "application/json")
+	rc.SetLogger(restyLog{log})
 	return &Client{cfg: cfg, rc: rc, log: log}
 }
+
+// restyLog routes resty's own messages (retries) to slog at debug level.
+type restyLog struct{ l *slog.Logger }
+
+func (r restyLog) Errorf(format string, v ...any) { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
+func (r restyLog) Warnf(format string, v ...any)  { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
+func (r restyLog) Debugf(format string, v ...any) { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
 
 // response is the answer envelope {"error_code","message","tongSo","result","session"}.
 type response struct {

@@ -81,6 +81,9 @@ func TestPullPagingAndFaults(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Fatalf("with %s faults the pull differs from the clean one", c.name)
 			}
+			if un := sim.Unfired(); len(un) > 0 {
+				t.Errorf("faults that did not fire: %+v", un)
+			}
 			if n := sim.Requests()[dvc.ServiceList]; n != 10+c.extra {
 				t.Errorf("%d list requests, want %d: the fault did not fire as planned", n, 10+c.extra)
 			}

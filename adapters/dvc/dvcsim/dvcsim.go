@@ -149,6 +149,20 @@ func (s *Server) AddFault(f Fault) {
 	s.fired = append(s.fired, 0)
 }
 
+// Unfired lists the faults that have not fired as many times as asked:
+// a test uses it to prove its faults really happened.
+func (s *Server) Unfired() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Fault
+	for i, f := range s.opt.Faults {
+		if s.fired[i] < f.Times {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Put adds or replaces a dossier (raw record JSON); when stamp is true its
 // NgayCapNhat becomes the simulator's now. Steps, if given, replace the
 // dossier's steps.

@@ -322,6 +322,10 @@ func (c *Connector) page(ctx context.Context, w *Writer, records []json.RawMessa
 					return ctx.Err()
 				}
 				if lerr == nil && again != nil {
+					// Read it as the list would have served it (without the
+					// inline steps TraCuuHoSo adds), so that the outcome does
+					// not depend on the fault.
+					again = withoutMember(again, "QuaTrinhXuLy")
 					if rec2, err2 := wire.DecodeRecord(again); err2 == nil {
 						if res2, err2 := dossiers.MapRecord(rec2, again, opt); err2 == nil {
 							c.log.Info("dvc: record unreadable in the page but fine alone", "ma_ho_so", fe.MaHoSo, "first_error", it.err)
@@ -387,4 +391,21 @@ func (c *Connector) page(ctx context.Context, w *Writer, records []json.RawMessa
 		}
 	}
 	return nil
+}
+
+// withoutMember returns the JSON object raw without one member.
+func withoutMember(raw []byte, key string) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	if _, ok := m[key]; !ok {
+		return raw
+	}
+	delete(m, key)
+	b, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return b
 }
