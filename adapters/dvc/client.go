@@ -91,9 +91,15 @@ func NewClient(cfg Config) *Client {
 // restyLog routes resty's own messages (retries) to slog at debug level.
 type restyLog struct{ l *slog.Logger }
 
-func (r restyLog) Errorf(format string, v ...any) { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
-func (r restyLog) Warnf(format string, v ...any)  { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
-func (r restyLog) Debugf(format string, v ...any) { r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...)) }
+func (r restyLog) Errorf(format string, v ...any) {
+	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
+}
+func (r restyLog) Warnf(format string, v ...any) {
+	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
+}
+func (r restyLog) Debugf(format string, v ...any) {
+	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
+}
 
 // response is the answer envelope {"error_code","message","tongSo","result","session"}.
 type response struct {
