@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,8 +196,8 @@ func (c *Connector) Validate(env connector.Env) error {
 func (c *Connector) tlsFiles(env connector.Env) httpx.TLS {
 	t := c.TLS
 	for _, p := range []*string{&t.CAFile, &t.CertFile, &t.KeyFile} {
-		if *p != "" && !strings.HasPrefix(*p, "/") && env.BaseDir != "" {
-			*p = env.BaseDir + "/" + *p
+		if *p != "" && !filepath.IsAbs(*p) && env.BaseDir != "" {
+			*p = filepath.Join(env.BaseDir, *p)
 		}
 	}
 	return t

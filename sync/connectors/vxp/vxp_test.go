@@ -457,3 +457,68 @@ func TestRunTimeoutStopsStalledAxis(t *testing.T) {
 		t.Fatalf("run status %q (%v), want failed", status, err)
 	}
 }
+
+// vxpBlocks decodes strictly every `type: vxp` item of a YAML connector list.
+func vxpBlocks(t *testing.T, list []yaml.Node, baseDir string) int {
+	t.Helper()
+	found := 0
+	for _, n := range list {
+		rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		isVXP := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			switch k.Value {
+			case "type":
+				isVXP = v.Value == vxp.Type
+			case "name", "schedule", "timeout":
+			default:
+				rest.Content = append(rest.Content, k, v)
+			}
+		}
+		if !isVXP {
+			continue
+		}
+		found++
+		out, _ := yaml.Marshal(rest)
+		dec := yaml.NewDecoder(strings.NewReader(string(out)))
+		dec.KnownFields(true)
+		c := vxp.New()
+		if err := dec.Decode(c); err != nil {
+			t.Fatalf("vxp block: %v", err)
+		}
+		if err := c.Validate(connector.Env{Name: "truc-vxp", BaseDir: baseDir, Self: unit, Org: directory()}); err != nil {
+			t.Fatalf("vxp block: %v", err)
+		}
+	}
+	return found
+}
+
+// The sample config of the connector and the vxp block of the example
+// config decode strictly and validate.
+func TestSampleAndExampleConfig(t *testing.T) {
+	t.Setenv("CHISO_VXP_SECRET", "x")
+	var sample []yaml.Node
+	if err := yaml.Unmarshal([]byte(vxp.SampleConfig), &sample); err != nil {
+		t.Fatal(err)
+	}
+	if vxpBlocks(t, sample, ".") != 1 {
+		t.Fatal("SampleConfig holds no vxp connector")
+	}
+	if _, err := os.Stat("../../../configs/chiso.example.yaml"); err != nil {
+		t.Skip("example config not available")
+	}
+	t.Chdir("../../../configs") // secrets are file: paths relative to the config
+	b, err := os.ReadFile("chiso.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Connectors []yaml.Node `yaml:"connectors"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if vxpBlocks(t, doc.Connectors, ".") == 0 {
+		t.Fatal("no vxp connector in the example config")
+	}
+}
