@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/httpx"
 	"chiso/adapters/vxp"
 	"chiso/adapters/vxp/vxpsim"
@@ -252,5 +255,45 @@ func TestFixtureFolder(t *testing.T) {
 		if it.From == "" {
 			t.Errorf("%s: from not read from the header", it.DocID)
 		}
+	}
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// A 40 MiB package travels from the simulator through GetEdoc without
+// either side holding it: allocations stay far below its size.
+func TestGetEdocStreamsLargePackage(t *testing.T) {
+	dir := t.TempDir()
+	d := edxmlgen.Corpus(1, unit, 2025, edxmlgen.WithScale(0.02))[0]
+	d.Attachments = []edxmlgen.Attachment{{ContentID: "big", Name: "big.pdf", ContentType: "application/pdf", Size: 30 << 20}}
+	f, err := os.Create(filepath.Join(dir, d.DocID+".edxml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edxmlgen.WritePackage(f, d, edxmlgen.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	size, _ := f.Seek(0, io.SeekEnd)
+	f.Close()
+	_, url := start(t, vxpsim.Options{Dir: dir})
+	c := client(t, url, "s3cr3t", 30*time.Second)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var w counter
+	n, err := c.GetEdoc(context.Background(), d.DocID, &w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n != size || w.n != size {
+		t.Fatalf("got %d bytes, want %d", n, size)
+	}
+	grew := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d MiB package, %d KiB allocated", size>>20, grew>>10)
+	if grew > 8<<20 {
+		t.Fatalf("allocated %d MiB for a %d MiB package: not streamed", grew>>20, size>>20)
 	}
 }
