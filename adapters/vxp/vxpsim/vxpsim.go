@@ -47,7 +47,8 @@ type Options struct {
 	Unit  string
 	Years []int
 	Scale float64
-	// Until hides generated packages created after it (zero: none hidden).
+	// Until hides generated packages created after it, as a real mailbox
+	// holds nothing from the future (zero: now).
 	Until time.Time
 	// MaxAttachment caps generated attachments (default 64 KiB; -1: no cap).
 	MaxAttachment int64
@@ -107,7 +108,7 @@ type pkg struct {
 }
 
 type sentRow struct {
-	to, title, notation string
+	from, to, title, notation string
 	sent, recv          time.Time
 	recvStatus          string
 }
@@ -126,6 +127,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Scale == 0 {
 		opts.Scale = 1
+	}
+	if opts.Until.IsZero() {
+		opts.Until = time.Now()
 	}
 	if opts.MaxAttachment == 0 {
 		opts.MaxAttachment = 64 << 10
@@ -188,14 +192,14 @@ func (s *Server) generate() {
 	for _, y := range s.opts.Years {
 		corpus := edxmlgen.Corpus(s.opts.Seed, s.opts.Unit, y, edxmlgen.WithScale(s.opts.Scale))
 		for _, m := range edxmlgen.Inbox(corpus) {
-			if !s.opts.Until.IsZero() && m.At.After(s.opts.Until) {
+			if m.At.After(s.opts.Until) {
 				continue
 			}
 			s.add(&pkg{docID: m.DocID, msgType: m.Type, from: m.From, to: m.To, created: m.At,
 				write: func(w io.Writer) error { return edxmlgen.WriteMessage(w, m, wo) }})
 		}
 		for _, m := range edxmlgen.Outbox(corpus) {
-			if m.Kind != edxmlgen.KindDocument || (!s.opts.Until.IsZero() && m.At.After(s.opts.Until)) {
+			if m.Kind != edxmlgen.KindDocument || m.At.After(s.opts.Until) {
 				continue
 			}
 			last := map[string]edxmlgen.StatusSpec{}
@@ -203,7 +207,7 @@ func (s *Server) generate() {
 				last[st.Reporter.Code] = st
 			}
 			for _, r := range m.Doc.Recipients {
-				row := sentRow{to: r.Code, title: m.Doc.Subject, notation: m.Doc.Code(), sent: m.At, recvStatus: "pending"}
+				row := sentRow{from: m.From, to: r.Code, title: m.Doc.Subject, notation: m.Doc.Code(), sent: m.At, recvStatus: "pending"}
 				if st, ok := last[r.Code]; ok {
 					row.recv, row.recvStatus = st.At, st.Code
 				}
@@ -533,7 +537,7 @@ func (s *Server) sentList(w http.ResponseWriter, r *http.Request) {
 			recv = x.recv.In(vietnam).Format(dateLayout)
 		}
 		data = append(data, map[string]any{
-			"senderDocId": id, "receiverDocId": id, "fromCode": s.opts.Unit, "toCode": x.to, "title": x.title,
+			"senderDocId": id, "receiverDocId": id, "fromCode": x.from, "toCode": x.to, "title": x.title,
 			"notation": x.notation, "sentTime": x.sent.In(vietnam).Format(dateLayout), "receivedTime": recv,
 			"sendStatus": "done", "sendStatusDesc": "Đã gửi", "receiveStatus": x.recvStatus, "receiveStatusDesc": "",
 		})
@@ -593,7 +597,7 @@ func (s *Server) sendEdoc(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("%024x", s.rnd.Uint64())
 	now := time.Now()
 	for _, t := range to {
-		s.sent[id] = append(s.sent[id], sentRow{to: t, sent: now, recvStatus: "pending"})
+		s.sent[id] = append(s.sent[id], sentRow{from: r.Header.Get("from"), to: t, sent: now, recvStatus: "pending"})
 		if s.mailbox[strings.ToUpper(t)] {
 			if _, dup := s.byID[id]; !dup {
 				s.add(&pkg{docID: id, msgType: r.Header.Get("messagetype"), from: r.Header.Get("from"), to: to, created: now,
