@@ -109,8 +109,8 @@ type pkg struct {
 
 type sentRow struct {
 	from, to, title, notation string
-	sent, recv          time.Time
-	recvStatus          string
+	sent, recv                time.Time
+	recvStatus                string
 }
 
 // New builds a simulator. A fixture folder is scanned now: an unreadable
