@@ -10,6 +10,13 @@
 // acknowledges each package — done once the batch holding it has committed,
 // fail when it was rejected — so nothing is acknowledged that the warehouse
 // does not hold.
+//
+// An observer sees only what is still pending: a package the QLVB
+// acknowledged before chiso listed it is gone from the mailbox. The axis is
+// therefore a second source beside the QLVB archive (`edxml-dir`), not a
+// replacement: both sightings of a document merge into one logical
+// document. Outgoing documents are not listed by the axis (getSentEdocList
+// needs their docId); their recipients' status packages are.
 package vxp
 
 import (

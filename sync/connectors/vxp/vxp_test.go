@@ -522,3 +522,16 @@ func TestSampleAndExampleConfig(t *testing.T) {
 		t.Fatal("no vxp connector in the example config")
 	}
 }
+
+func TestCheck(t *testing.T) {
+	sim, url := newSim(t, vxpsim.Faults{})
+	if err := newConn(t, url, vxp.ModeObserver, "s3cr3t").Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := newConn(t, url, vxp.ModeObserver, "bad").Check(context.Background()); !wire.IsAuth(err) {
+		t.Fatalf("err = %v, want an authentication error", err)
+	}
+	if sim.Count(wire.OpGetAgenciesList) != 2 || len(sim.StatusCalls()) != 0 || sim.Count(wire.OpGetEdoc) != 0 {
+		t.Fatal("Check did more than read the agency directory")
+	}
+}
