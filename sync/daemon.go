@@ -159,7 +159,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	d.mu.Unlock()
 	d.clock.Start()
 	for _, p := range catchUp {
-		d.dispatch(p.job, p.tick)
+		d.catchUp(p.job, p.tick)
 	}
 	d.metrics.observeReload(true, time.Now())
 	d.log.Info("chiso daemon started", "http", ln.Addr().String(), "tls", tlsOn, "connectors", len(cfg.Jobs), "config", cfg.File)
@@ -216,6 +216,22 @@ func (d *Daemon) dispatch(job *config.ConnectorConfig, tick time.Time) {
 	}
 	d.runs.Add(1)
 	go func() { defer d.runs.Done(); d.runOne(job, tick) }()
+}
+
+// catchUp runs job for its latest tick unless a daemon already has. When
+// the connector's last run never finished (its process was killed), the
+// run goes without claiming the tick: the tick was claimed by the run that
+// did not finish, and the data it did not commit is still due.
+func (d *Daemon) catchUp(job *config.ConnectorConfig, tick time.Time) {
+	unfinished, err := d.store.HasUnfinishedRun(d.runCtx, job.Name)
+	if err != nil {
+		d.log.Warn("catch-up: cannot read the last run", "connector", job.Name, "err", err)
+	}
+	if unfinished {
+		d.log.Info("the last run of this connector did not finish: running it again now", "connector", job.Name)
+		tick = time.Time{}
+	}
+	d.dispatch(job, tick)
 }
 
 func (d *Daemon) runOne(job *config.ConnectorConfig, tick time.Time) {
@@ -290,7 +306,7 @@ func (d *Daemon) Reload(ctx context.Context) (err error) {
 	}
 	d.mu.Unlock()
 	for _, p := range catchUp {
-		d.dispatch(p.job, p.tick)
+		d.catchUp(p.job, p.tick)
 	}
 	return nil
 }

@@ -102,3 +102,14 @@ WHERE connector = $1 AND status = 'running'`, connector)
 	}
 	return res.RowsAffected()
 }
+
+// HasUnfinishedRun reports whether connector has a run still marked
+// 'running': one in progress elsewhere, or one a killed process left.
+func (s *Store) HasUnfinishedRun(ctx context.Context, connector string) (bool, error) {
+	var ok bool
+	err := s.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE connector = $1 AND status = 'running')`, connector)
+	if err != nil {
+		return false, fmt.Errorf("warehouse: runs of %s: %w", connector, err)
+	}
+	return ok, nil
+}
