@@ -398,6 +398,9 @@ func BenchmarkPull(b *testing.B) {
 		st := warehousetest.New(b)
 		c := newConn(b, srv.URL, syncNow)
 		c.PageSize = 1000
+		if v := os.Getenv("DVC_BENCH_STEPS"); v != "" {
+			c.FetchSteps = v
+		}
 		c.RequestTimeout = 30 * time.Second
 		b.StartTimer()
 		start := time.Now()
