@@ -297,3 +297,33 @@ func TestGetEdocStreamsLargePackage(t *testing.T) {
 		t.Fatalf("allocated %d MiB for a %d MiB package: not streamed", grew>>20, size>>20)
 	}
 }
+
+func TestGetEdocRetries5xx(t *testing.T) {
+	cases := []struct {
+		name     string
+		failOn   []int
+		requests int
+		ok       bool
+	}{
+		{"two 503 then the package", []int{1, 2}, 3, true},
+		{"503 on every attempt", []int{1, 2, 3, 4}, 4, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, url := start(t, vxpsim.Options{Faults: vxpsim.Faults{Ops: []string{vxp.OpGetEdoc}, FailOn: tc.failOn}})
+			c := client(t, url, "s3cr3t", 5*time.Second)
+			var b bytes.Buffer
+			_, err := c.GetEdoc(context.Background(), sim.Pending("edoc")[0], &b)
+			var he *vxp.HTTPError
+			switch {
+			case tc.ok && (err != nil || b.Len() == 0):
+				t.Fatalf("err = %v, %d bytes", err, b.Len())
+			case !tc.ok && (!errors.As(err, &he) || he.Status != 503 || !strings.Contains(he.Body, "simulated")):
+				t.Fatalf("err = %v, want HTTP 503 with the gateway's text", err)
+			}
+			if n := sim.Count(vxp.OpGetEdoc); n != tc.requests {
+				t.Fatalf("%d requests, want %d", n, tc.requests)
+			}
+		})
+	}
+}

@@ -95,6 +95,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	rc := httpx.NewClient(cfg.TLS, cfg.AttemptTimeout, cfg.Retry)
 	rc.SetLogger(restyLogger{cfg.Logger})
+	maxRetries := cfg.Retry.WithDefaults().Max
+	rc.AddRetryHook(func(resp *resty.Response, _ error) {
+		// resty does not close the body of a raw (getEdoc) answer it
+		// retries; the last one is returned to us and closed there.
+		if resp != nil && resp.RawResponse != nil && resp.Request != nil && resp.Request.Attempt <= maxRetries {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.RawResponse.Body, 64<<10))
+			_ = resp.RawResponse.Body.Close()
+		}
+	})
 	rc.OnError(func(req *resty.Request, err error) {
 		cfg.Logger.Debug("vxp: request failed", "url", req.URL, "attempt", req.Attempt, "err", err)
 	})
