@@ -2,10 +2,12 @@ package vxp_test
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/httpx"
 	wire "chiso/adapters/vxp"
 	"chiso/adapters/vxp/vxpsim"
 	"chiso/mapping/orgdir"
@@ -533,5 +536,45 @@ func TestCheck(t *testing.T) {
 	}
 	if sim.Count(wire.OpGetAgenciesList) != 2 || len(sim.StatusCalls()) != 0 || sim.Count(wire.OpGetEdoc) != 0 {
 		t.Fatal("Check did more than read the agency directory")
+	}
+}
+
+// Over HTTPS the axis' certificate is checked against tls.ca_file.
+func TestTLSCAFile(t *testing.T) {
+	sim, err := vxpsim.New(vxpsim.Options{Systems: map[string]string{"yen-dinh": "s3cr3t"}, Seed: seed, Unit: unit, Years: []int{2025}, Scale: scale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewTLSServer(sim)
+	defer ts.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		tls  httpx.TLS
+		ok   bool
+	}{
+		{"trusted by ca_file", httpx.TLS{CAFile: ca}, true},
+		{"unknown authority", httpx.TLS{}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := vxp.New()
+			c.Endpoint, c.SystemID, c.Secret, c.TLS = ts.URL+"/vxp", "yen-dinh", secret.New("s3cr3t"), tc.tls
+			c.Retry = httpx.Retry{Max: 1, Backoff: time.Millisecond}
+			if err := c.Validate(connector.Env{Name: "axis", Self: unit, Org: directory()}); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Check(context.Background())
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if !tc.ok && !strings.Contains(err.Error(), "certificate") {
+				t.Fatalf("err = %v, want a certificate error", err)
+			}
+		})
 	}
 }
