@@ -19,8 +19,6 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 }
 
 var (
-	runDaemon  = notYet("run")
-	runSync    = notYet("sync")
 	runReport  = notYet("report")
 	runExplain = notYet("explain")
 	runInspect = notYet("inspect")

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	chisosync "chiso/sync"
+	"chiso/sync/config"
+	dvcconn "chiso/sync/connectors/dvc"
+)
+
+// runDaemon is `chiso run`: every connector on its schedule, HTTP on
+// http.listen, reload on SIGHUP or POST /-/reload, clean stop on
+// SIGTERM/SIGINT (exit 0).
+func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("run", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	path := configPath(*c)
+	cfg, ok := loadConfig(path, stderr)
+	if !ok {
+		return 1
+	}
+	w, err := openWarehouse(ctx, cfg, true)
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso run:", err)
+		return 1
+	}
+	defer w.Close()
+	log := slog.Default()
+	log.Info("warehouse ready", "where", w.Where)
+	d, err := chisosync.NewDaemon(chisosync.Options{
+		Store:      w.Store,
+		ConfigPath: path,
+		Config:     cfg,
+		Logger:     log,
+		// A reload also refreshes the org directory and reference data.
+		OnReload: func(ctx context.Context, cfg *config.Config) error { return prepareWarehouse(ctx, w.Store, cfg) },
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso run:", err)
+		return 1
+	}
+	if cfg.HTTP.PushToken.IsSet() {
+		// The dossier push receiver (dvc.md §2.2); its token is read at startup.
+		d.Handle("/dvc/", dvcconn.NewPushHandler(w.Store, cfg.HTTP.PushToken, cfg.Org.Self, log))
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = d.Reload(ctx) // the outcome is logged and in the metrics
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	if err := d.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "chiso run:", err)
+		return 1
+	}
+	return 0
+}
