@@ -578,3 +578,38 @@ func TestTLSCAFile(t *testing.T) {
 		})
 	}
 }
+
+// A backfill window (chiso sync --from --to) narrows the listing to the
+// packages created in it.
+func TestBackfillWindow(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	_, url := newSim(t, vxpsim.Faults{})
+	c := newConn(t, url, vxp.ModeObserver, "s3cr3t")
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, edxmlgen.Vietnam)
+	to := time.Date(2025, 4, 30, 0, 0, 0, 0, edxmlgen.Vietnam)
+	env := connector.Env{Name: "axis", Self: unit, Org: directory(), Location: edxmlgen.Vietnam, Window: &connector.Window{From: from, To: to}}
+	c.SetEnv(env)
+	if err := syncOnce(ctx, st, c); err != nil {
+		t.Fatal(err)
+	}
+	var seen []time.Time
+	if err := st.DB.Select(&seen, `SELECT seen_at FROM document_sightings`); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, m := range edxmlgen.Inbox(edxmlgen.Corpus(seed, unit, 2025, edxmlgen.WithScale(scale))) {
+		at := m.At.Truncate(time.Second)
+		if m.Kind != edxmlgen.KindStatus && !at.Before(from) && at.Before(to.AddDate(0, 0, 1)) {
+			want++
+		}
+	}
+	if len(seen) != want || want == 0 {
+		t.Fatalf("%d sightings in the window, want %d", len(seen), want)
+	}
+	for _, s := range seen {
+		if s.Before(from) || !s.Before(to.AddDate(0, 0, 1)) {
+			t.Fatalf("sighting at %v outside the window", s)
+		}
+	}
+}
