@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,6 +109,16 @@ func TestRealSamples(t *testing.T) {
 		"tltvbqn__edoc.edxml":            `undeclared namespace prefix "xlink"`,
 		"tungsfer-ssadapter__form.edxml": "MessageHeader/From/OrganId: OrganId",
 	}
+	// Decoded attachment sizes, checked independently (Python base64).
+	sizes := map[string][]int64{
+		"all4u__dc0bdef0-c7a3-4aaf-b717-777303442973.edxml": {4151},
+		"all4u__edoc_new.edxml":                             {270823},
+		"pvn__1760427207626_b.txt.edxml":                    {1},
+		"pvn__1f881896-6e3a-4a5f-87f1-c380878e148e.edxml":   {207, 207, 207},
+		"pvn__9e272474-0603-48a2-b525-9cd1af689612.edxml":   {18839},
+		"pvn__knobstick.edxml":                              {282044, 46430},
+		"quangchu__edoc_update.edxml":                       {270823},
+	}
 	if len(files) != 25 {
 		t.Errorf("found %d real samples, want 25", len(files))
 	}
@@ -132,6 +143,15 @@ func TestRealSamples(t *testing.T) {
 			}
 			if pkg.Kind == edxml.KindEdoc && (len(pkg.To) == 0 || pkg.PromulgationDate.IsZero() || len(pkg.Attachments) == 0) {
 				t.Errorf("document without recipients, date or attachments: %+v", pkg)
+			}
+			if want, ok := sizes[base]; ok {
+				var got []int64
+				for _, a := range pkg.Attachments {
+					got = append(got, a.Size)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("attachment sizes %v, want %v", got, want)
+				}
 			}
 			if pkg.Kind == edxml.KindStatus && (pkg.Status == nil || pkg.Status.ResponseFor.DocumentID == "") {
 				t.Errorf("status without its original document: %+v", pkg.Status)

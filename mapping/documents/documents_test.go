@@ -228,3 +228,34 @@ func TestFromPackage(t *testing.T) {
 		}
 	})
 }
+
+// TestRealSamplesMap maps every real producer package that parses: none may
+// fail, and documents get a key, a type and a direction.
+func TestRealSamplesMap(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/specs/real-samples/edxml/*.edxml")
+	if len(files) == 0 {
+		t.Skip("real samples not found")
+	}
+	mapped := 0
+	for _, f := range files {
+		p, err := edxml.ParseFile(f, edxml.Options{})
+		if err != nil {
+			continue // the three rejected samples (tested in adapters/edxml)
+		}
+		fs, err := FromPackage(p, "000.00.00.H41", nil, nil, time.Now())
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		mapped++
+		if d := fs.Document; d != nil && (d.DocKey == "" || d.DocType == "" || d.Family == "" || (d.Direction != "in" && d.Direction != "out")) {
+			t.Errorf("%s: incomplete document %+v", filepath.Base(f), d)
+		}
+		if s := fs.Status; s != nil && s.Target.DocKey != "000.00.00.G22|2015|regular|7816/VPCP-TTĐT" {
+			t.Errorf("%s: status target %q", filepath.Base(f), s.Target.DocKey)
+		}
+	}
+	if mapped != 22 {
+		t.Errorf("mapped %d real samples, want 22", mapped)
+	}
+}
