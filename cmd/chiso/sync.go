@@ -75,7 +75,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("CHISO_LOG_LEVEL") != "" {
 		level = logLevel()
 	}
-	runner := chisosync.NewRunner(nil, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(quiet) // connectors log through the default logger
+	runner := chisosync.NewRunner(nil, quiet)
 
 	failed := 0
 	if backfill {
