@@ -1,0 +1,412 @@
+package warehouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The kpi SQL lives in migrations/00050_kpi.sql; this file is the Go
+// access to it: targets and report periods in, indicator rows and the
+// records behind them out.
+
+// Indicator describes one indicator (table kpi_indicators).
+type Indicator struct {
+	ID     string `db:"id" json:"id"`
+	Ord    int    `db:"ord" json:"ord"`
+	Label  string `db:"label" json:"label"`
+	Unit   string `db:"unit" json:"unit"` // "%" | "count"
+	Kind   string `db:"kind" json:"kind"` // "target" | "info"
+	Source string `db:"source" json:"source"`
+}
+
+// Indicators lists the indicators in report order.
+func (s *Store) Indicators(ctx context.Context) ([]Indicator, error) {
+	var out []Indicator
+	if err := s.DB.SelectContext(ctx, &out, `SELECT id, ord, label, unit, kind, source FROM kpi_indicators ORDER BY ord`); err != nil {
+		return nil, fmt.Errorf("warehouse: indicators: %w", err)
+	}
+	return out, nil
+}
+
+// Target is one target of the targets file.
+type Target struct {
+	Indicator string  `yaml:"indicator" json:"indicator"`
+	Op        string  `yaml:"op" json:"op"` // ">=" | "<=" | "="
+	Value     float64 `yaml:"value" json:"value"`
+	Unit      string  `yaml:"unit,omitempty" json:"unit,omitempty"` // a unit code for a unit's own target; "" for all
+}
+
+// LoadTargets replaces the targets of year with targets (from source, a
+// file name kept for lineage), in one transaction.
+func (s *Store) LoadTargets(ctx context.Context, year int, targets []Target, source string) error {
+	known, err := s.indicatorSet(ctx)
+	if err != nil {
+		return err
+	}
+	for i, t := range targets {
+		if !known[t.Indicator] {
+			return fmt.Errorf("warehouse: targets %s: target %d: indicator: unknown indicator %q", source, i+1, t.Indicator)
+		}
+		if t.Op != ">=" && t.Op != "<=" && t.Op != "=" {
+			return fmt.Errorf("warehouse: targets %s: target %d (%s): op: %q is not one of >=, <=, =", source, i+1, t.Indicator, t.Op)
+		}
+	}
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("warehouse: targets: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_targets WHERE year = $1`, year); err != nil {
+		return fmt.Errorf("warehouse: targets %d: %w", year, err)
+	}
+	for _, t := range targets {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO kpi_targets (year, unit_code, indicator, op, target, source, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, now())
+			ON CONFLICT (year, unit_code, indicator) DO UPDATE
+			SET op = EXCLUDED.op, target = EXCLUDED.target, source = EXCLUDED.source, updated_at = now()`,
+			year, strings.ToUpper(strings.TrimSpace(t.Unit)), t.Indicator, t.Op, t.Value, source); err != nil {
+			return fmt.Errorf("warehouse: target %s: %w", t.Indicator, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *Store) indicatorSet(ctx context.Context) (map[string]bool, error) {
+	inds, err := s.Indicators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]bool, len(inds))
+	for _, i := range inds {
+		m[i.ID] = true
+	}
+	return m, nil
+}
+
+// ReportPeriod is a named report period (config report_periods). Its
+// period id of year Y is ID + "-" + Y; FromPrevYear puts From in Y-1.
+type ReportPeriod struct {
+	ID           string `db:"id"`
+	Label        string `db:"label"`
+	FromMD       string `db:"from_md"` // "MM-DD"
+	ToMD         string `db:"to_md"`   // "MM-DD"
+	FromPrevYear bool   `db:"from_prev_year"`
+	Ord          int    `db:"ord"`
+}
+
+// LoadReportPeriods replaces the named report periods the kpi view uses.
+func (s *Store) LoadReportPeriods(ctx context.Context, periods []ReportPeriod) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("warehouse: report periods: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_report_periods`); err != nil {
+		return fmt.Errorf("warehouse: report periods: %w", err)
+	}
+	for i, p := range periods {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO kpi_report_periods (id, label, from_md, to_md, from_prev_year, ord)
+			VALUES ($1, $2, $3, $4, $5, $6)`, p.ID, p.Label, p.FromMD, p.ToMD, p.FromPrevYear, i+1); err != nil {
+			return fmt.Errorf("warehouse: report period %s: %w", p.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// ReportPeriods lists the named report periods stored in the warehouse.
+func (s *Store) ReportPeriods(ctx context.Context) ([]ReportPeriod, error) {
+	var out []ReportPeriod
+	if err := s.DB.SelectContext(ctx, &out, `SELECT id, label, from_md, to_md, from_prev_year, ord FROM kpi_report_periods ORDER BY ord, id`); err != nil {
+		return nil, fmt.Errorf("warehouse: report periods: %w", err)
+	}
+	return out, nil
+}
+
+// KPIRow is one row of the kpi view or of kpi_between.
+type KPIRow struct {
+	Period      string    `db:"period"`
+	PeriodFrom  time.Time `db:"period_from"`
+	PeriodTo    time.Time `db:"period_to"`
+	UnitCode    string    `db:"unit_code"`
+	Indicator   string    `db:"indicator"`
+	Numerator   int64     `db:"numerator"`
+	Denominator *int64    `db:"denominator"`
+	Missing     int64     `db:"missing"`
+	Value       *float64  `db:"value"`
+	Unit        string    `db:"unit"`
+	Op          *string   `db:"op"`
+	Target      *float64  `db:"target"`
+	Met         *bool     `db:"met"`
+}
+
+const kpiCols = `period, period_from, period_to, unit_code, indicator, numerator, denominator, missing, value, unit, op, target, met`
+
+// KPIBetween returns every indicator for the span [from, to] (dates) for
+// unit rolled up, or for every root unit when unit is "".
+func (s *Store) KPIBetween(ctx context.Context, from, to time.Time, unit string) ([]KPIRow, error) {
+	var out []KPIRow
+	var err error
+	if unit == "" {
+		err = s.DB.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM kpi_between($1::date, $2::date)`, dateArg(from), dateArg(to))
+	} else {
+		err = s.DB.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM kpi_between($1::date, $2::date, $3)`, dateArg(from), dateArg(to), unit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: kpi %s..%s %s: %w", dateArg(from), dateArg(to), unit, err)
+	}
+	return out, nil
+}
+
+// KPIView reads the kpi view for one standard period id (e.g. "2026-H1",
+// "bc6t-2026"); unit "" means every unit.
+func (s *Store) KPIView(ctx context.Context, period, unit string) ([]KPIRow, error) {
+	var out []KPIRow
+	if err := s.DB.SelectContext(ctx, &out, `SELECT `+kpiCols+` FROM kpi WHERE period = $1 AND ($2 = '' OR unit_code = $2)`, period, unit); err != nil {
+		return nil, fmt.Errorf("warehouse: kpi view %s: %w", period, err)
+	}
+	return out, nil
+}
+
+// UnitMembers lists the units whose facts roll up into root: root, its
+// internal descendants and the predecessors merged into any of them.
+func (s *Store) UnitMembers(ctx context.Context, root string) ([]string, error) {
+	var out []string
+	if err := s.DB.SelectContext(ctx, &out, `SELECT m FROM kpi_unit_members($1) AS m ORDER BY 1`, root); err != nil {
+		return nil, fmt.Errorf("warehouse: members of %s: %w", root, err)
+	}
+	return out, nil
+}
+
+// SourceSync is the last run and last successful run of one connector.
+type SourceSync struct {
+	Connector   string     `db:"connector" json:"connector"`
+	LastSuccess *time.Time `db:"last_success" json:"last_success"`
+	LastStatus  string     `db:"last_status" json:"last_status"`
+	LastRun     time.Time  `db:"last_run" json:"last_run"`
+}
+
+// SourceSyncs lists every connector that has run, with its last successful
+// sync: the "data sources" of a report's title block.
+func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
+	var out []SourceSync
+	err := s.DB.SelectContext(ctx, &out, `
+		SELECT connector,
+		       max(coalesce(finished_at, started_at)) FILTER (WHERE status IN ('ok','partial')) AS last_success,
+		       (array_agg(status ORDER BY started_at DESC, id DESC))[1] AS last_status,
+		       max(started_at) AS last_run
+		FROM sync_runs GROUP BY connector ORDER BY connector`)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: source syncs: %w", err)
+	}
+	return out, nil
+}
+
+// DocTypeCount counts the logical documents of one type, family, secrecy
+// and direction in a period (Cur) and its baseline (Base).
+type DocTypeCount struct {
+	DocType    string `db:"doc_type"`
+	Family     string `db:"family"`
+	Secret     bool   `db:"secret"`
+	Direction  string `db:"direction"`
+	Cur        int64  `db:"cur"`
+	Base       int64  `db:"base"`
+	Electronic int64  `db:"electronic"`
+}
+
+// DocumentsByType counts the documents of unit (rolled up) by type for the
+// period [from, to] and the baseline [bfrom, bto]; outgoing documents by
+// issue date, incoming ones by reception date.
+func (s *Store) DocumentsByType(ctx context.Context, unit string, from, to, bfrom, bto time.Time) ([]DocTypeCount, error) {
+	var out []DocTypeCount
+	err := s.DB.SelectContext(ctx, &out, `
+		WITH f AS (
+		  SELECT doc_type, family, secret, direction, electronic,
+		         CASE WHEN direction = 'out' THEN issued_on ELSE event_on END AS on_date
+		  FROM kpi_document_facts
+		  WHERE unit_code IN (SELECT kpi_unit_members($1))
+		    AND ((direction = 'out' AND (issued_on BETWEEN $2 AND $3 OR issued_on BETWEEN $4 AND $5))
+		      OR (direction = 'in' AND (event_on BETWEEN $2 AND $3 OR event_on BETWEEN $4 AND $5))))
+		SELECT doc_type, family, secret, direction,
+		       count(*) FILTER (WHERE on_date BETWEEN $2 AND $3) AS cur,
+		       count(*) FILTER (WHERE on_date BETWEEN $4 AND $5) AS base,
+		       count(*) FILTER (WHERE on_date BETWEEN $2 AND $3 AND electronic) AS electronic
+		FROM f GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+		unit, dateArg(from), dateArg(to), dateArg(bfrom), dateArg(bto))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: documents by type of %s: %w", unit, err)
+	}
+	return out, nil
+}
+
+// Explain roles of a record.
+const (
+	RoleNumerator   = "numerator"   // counted in the numerator (and the denominator)
+	RoleDenominator = "denominator" // in the denominator only
+	RolePeriod      = "period"      // reduction indicators: counted in D(P) / M(P)
+	RoleBaseline    = "baseline"    // reduction indicators: counted in D(B) / M(B)
+	RoleLeftOut     = "left_out"    // looked at and left out (Reason says why)
+)
+
+// ExplainRecord is one record behind an indicator.
+type ExplainRecord struct {
+	Role     string          `db:"role" json:"role"`
+	Reason   *string         `db:"reason" json:"reason"`
+	Missing  bool            `db:"missing" json:"missing"` // counted in the indicator's missing
+	Kind     string          `db:"kind" json:"kind"`       // document | meeting | dossier
+	UnitCode string          `db:"unit_code" json:"unit_code"`
+	Key      string          `db:"key" json:"key"`
+	Date     time.Time       `db:"on_date" json:"date"`
+	Summary  string          `db:"summary" json:"summary"`
+	Details  json.RawMessage `db:"details" json:"details"`
+	Total    int64           `db:"total" json:"-"`
+}
+
+// explainSpec says which facts an indicator looks at and how it classifies
+// them; the conditions are columns of the kpi_*_facts views, the same the
+// kpi SQL counts.
+type explainSpec struct {
+	kind      string // document | meeting | dossier
+	date      string // date column (documents) or timestamp column
+	base      string // records looked at
+	num       string // numerator (or counted, for counts and reductions)
+	den       string // denominator; "" for counts and reductions
+	miss      string // counted in missing
+	reason    string // why a record is not in the numerator
+	reduction bool   // also looks at the baseline span
+}
+
+const (
+	docKind     = `'document'`
+	docReason   = `CASE WHEN family = 'unknown' THEN 'chưa xác định nhóm văn bản (thiếu số liệu)' ELSE 'không phải văn bản hành chính (nhóm ' || family || ')' END`
+	exReason    = `CASE WHEN secret THEN 'văn bản mật: không tính' WHEN counterpart_relation IS NULL THEN 'chưa xác định cơ quan gửi/nhận (thiếu số liệu)' WHEN NOT electronic THEN 'văn bản giấy' END`
+	meetReason  = `CASE WHEN cancelled THEN 'cuộc họp đã hủy' WHEN NOT organized_by_self THEN 'chỉ dự, không chủ trì' END`
+	exBase      = `(ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher'))`
+	dossierLate = `(on_time_scope AND late_on IS NOT NULL AND late_on <= least($3::date, kpi_vn_date(now())))`
+)
+
+var explainSpecs = map[string]explainSpec{
+	"doc_reduction":    {kind: "document", date: "issued_on", base: "direction = 'out'", num: "counts_issued", miss: "issued_unknown", reason: docReason, reduction: true},
+	"documents_issued": {kind: "document", date: "issued_on", base: "direction = 'out'", num: "counts_issued", miss: "issued_unknown", reason: docReason},
+	"electronic_exchange_share": {kind: "document", date: "event_on", base: exBase, num: "ex_scope AND electronic", den: "ex_scope",
+		miss: "ex_unknown", reason: exReason},
+	"electronic_exchange_out_share": {kind: "document", date: "event_on", base: exBase + " AND direction = 'out'", num: "ex_scope AND electronic", den: "ex_scope",
+		miss: "ex_unknown", reason: exReason},
+	"electronic_exchange_in_share": {kind: "document", date: "event_on", base: exBase + " AND direction = 'in'", num: "ex_scope AND electronic", den: "ex_scope",
+		miss: "ex_unknown", reason: exReason},
+	"meeting_reduction": {kind: "meeting", date: "starts_at", base: "true", num: "counted", miss: "false", reason: meetReason, reduction: true},
+	"meetings_held":     {kind: "meeting", date: "starts_at", base: "true", num: "counted", miss: "false", reason: meetReason},
+	"meeting_online_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND online_or_paperless", den: "counted", miss: "false",
+		reason: `coalesce(` + meetReason + `, 'không trực tuyến, không giấy')`},
+	"commune_wide_conferences": {kind: "meeting", date: "starts_at", base: "commune_wide", num: "counted AND commune_wide", miss: "false", reason: meetReason},
+	"meeting_materials_ahead_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND materials_ahead", den: "counted AND materials_known",
+		miss: "counted AND NOT materials_known",
+		reason: `coalesce(` + meetReason + `, CASE WHEN NOT materials_known THEN 'chưa có thời điểm gửi tài liệu (thiếu số liệu)' ELSE 'gửi tài liệu muộn (dưới 24 giờ trước cuộc họp)' END)`},
+	"meeting_discussion_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND discussion_ok", den: "counted AND discussion_known",
+		miss: "counted AND NOT discussion_known",
+		reason: `coalesce(` + meetReason + `, CASE WHEN NOT discussion_known THEN 'thiếu thời lượng thảo luận hoặc tổng thời lượng (thiếu số liệu)' ELSE 'thời gian thảo luận dưới 70%' END)`},
+	"meeting_duration_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND duration_ok", den: "counted",
+		miss: "counted AND cap_sessions IS NULL",
+		reason: `coalesce(` + meetReason + `, CASE WHEN cap_sessions IS NULL THEN 'chưa xác định loại cuộc họp (thiếu số liệu)' ELSE 'vượt thời lượng: ' || sessions || ' buổi > ' || cap_sessions || ' buổi' END)`},
+	"dossier_full_online_share": {kind: "dossier", date: "received_at", base: "true", num: "full_online", den: "true", miss: "level_unknown",
+		reason: `CASE WHEN level_unknown THEN 'chưa rõ mức độ dịch vụ công của thủ tục (thiếu số liệu)' WHEN channel IS DISTINCT FROM 'online' THEN 'không nộp trực tuyến' WHEN level <> 'toan_trinh' THEN 'thủ tục không cung cấp trực tuyến toàn trình' ELSE 'kết quả không trả bản điện tử hoặc qua bưu chính' END`},
+	"dossier_online_share": {kind: "dossier", date: "received_at", base: "true", num: "channel = 'online'", den: "true", miss: "channel IS NULL",
+		reason: `CASE WHEN channel IS NULL THEN 'thiếu kênh nộp, tính như nộp trực tiếp (thiếu số liệu)' ELSE 'kênh nộp: ' || channel END`},
+	"dossier_input_digitized_share": {kind: "dossier", date: "received_at", base: "true", num: "input_digitized", den: "true", miss: "false",
+		reason: `'thành phần hồ sơ chưa được số hóa'`},
+	"dossier_reused_data_share": {kind: "dossier", date: "received_at", base: "true", num: "reused_data", den: "true", miss: "false",
+		reason: `'không tái sử dụng dữ liệu'`},
+	"dossier_on_time_share": {kind: "dossier", date: "received_at", base: "true",
+		num: "on_time_scope AND late_on IS NOT NULL AND NOT " + dossierLate, den: "on_time_scope AND late_on IS NOT NULL",
+		miss: "on_time_scope AND late_on IS NULL",
+		reason: `CASE WHEN NOT on_time_scope THEN 'hồ sơ bị từ chối hoặc rút: không tính' WHEN late_on IS NULL THEN 'không có hạn trả và thủ tục không có thời hạn giải quyết (thiếu số liệu)' WHEN supplements >= 2 THEN 'yêu cầu bổ sung từ 2 lần trở lên: tính là trễ hạn' ELSE 'trễ hạn' END`},
+	"result_digitized_share": {kind: "dossier", date: "finished_at", base: "coalesce(status IN (9, 10), false)", num: "result_scope AND result_electronic", den: "result_scope", miss: "false",
+		reason: `CASE WHEN NOT result_scope THEN 'thủ tục không có kết quả giấy tờ: không tính' ELSE 'kết quả chưa có bản điện tử' END`},
+}
+
+// ExplainIndicators lists the indicator ids explain knows.
+func ExplainIndicators() []string {
+	out := make([]string, 0, len(explainSpecs))
+	for k := range explainSpecs {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Explain lists the records behind indicator for unit (rolled up) and the
+// span [from, to]: numerator first, then denominator only, then left out,
+// each by date. It returns one page (limit, offset) and the total count.
+func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Time, unit string, limit, offset int) ([]ExplainRecord, int64, error) {
+	sp, ok := explainSpecs[indicator]
+	if !ok {
+		return nil, 0, fmt.Errorf("warehouse: explain: unknown indicator %q", indicator)
+	}
+	var view, key, onDate, summary string
+	switch sp.kind {
+	case "document":
+		view, key, onDate = "kpi_document_facts", "doc_key", sp.date
+		summary = `concat_ws(' | ', direction, coalesce(code_number || '/' || code_notation, code_notation, document_id), doc_type, family, medium, counterpart_relation, CASE WHEN secret THEN 'mật' END, subject)`
+	case "meeting":
+		view, key, onDate = "kpi_meeting_facts", "source || ':' || uid", "starts_on"
+		summary = `concat_ws(' | ', title, kind, sessions || ' buổi', CASE WHEN online THEN 'trực tuyến' END, CASE WHEN paperless THEN 'không giấy' END, CASE WHEN scope = 'toan-xa' THEN 'toàn xã' END)`
+	case "dossier":
+		view, key = "kpi_dossier_facts", "ma_ho_so"
+		onDate = "received_on"
+		if sp.date == "finished_at" {
+			onDate = "finished_on"
+		}
+		summary = `concat_ws(' | ', ma_tthc, channel, level, 'trạng thái ' || status, CASE WHEN result_electronic THEN 'kết quả điện tử' END)`
+	}
+	inSpan := func(a, b string) string {
+		if sp.date == "issued_on" || sp.date == "event_on" {
+			return fmt.Sprintf("%s BETWEEN %s AND %s", sp.date, a, b)
+		}
+		return fmt.Sprintf("(%s >= kpi_vn_start(%s) AND %s < kpi_vn_start(%s + 1))", sp.date, a, sp.date, b)
+	}
+	span := inSpan("$2::date", "$3::date")
+	role := fmt.Sprintf(`CASE WHEN %s THEN 'numerator' WHEN %s THEN 'denominator' ELSE 'left_out' END`, sp.num, orFalse(sp.den))
+	if sp.reduction {
+		span = "(" + span + " OR " + inSpan("kpi_year_back($2::date, false)", "kpi_year_back($3::date, true)") + ")"
+		role = fmt.Sprintf(`CASE WHEN NOT (%s) THEN 'left_out' WHEN %s THEN 'period' ELSE 'baseline' END`, sp.num, inSpan("$2::date", "$3::date"))
+	}
+	q := fmt.Sprintf(`
+WITH r AS (
+  SELECT %s AS role, %s AS missing, %s AS kind, unit_code, %s AS key, %s AS on_date,
+         %s AS summary, to_jsonb(v) AS details,
+         CASE WHEN %s THEN NULL ELSE %s END AS reason
+  FROM %s v
+  WHERE unit_code IN (SELECT kpi_unit_members($1)) AND %s AND (%s))
+SELECT role, reason, missing, kind, unit_code, key, on_date, summary, details, count(*) OVER () AS total
+FROM r
+ORDER BY CASE role WHEN 'numerator' THEN 1 WHEN 'period' THEN 1 WHEN 'baseline' THEN 2 WHEN 'denominator' THEN 3 ELSE 4 END,
+         on_date, key
+LIMIT $4 OFFSET $5`, role, sp.miss, "'"+sp.kind+"'", key, onDate, summary, sp.num, sp.reason, view, span, sp.base)
+	var rows []ExplainRecord
+	if err := s.DB.SelectContext(ctx, &rows, q, unit, dateArg(from), dateArg(to), limit, offset); err != nil {
+		return nil, 0, fmt.Errorf("warehouse: explain %s %s..%s %s: %w", indicator, dateArg(from), dateArg(to), unit, err)
+	}
+	var total int64
+	if len(rows) > 0 {
+		total = rows[0].Total
+	} else if offset > 0 {
+		// The page is past the end: count to report the total anyway.
+		if _, t, err := s.Explain(ctx, indicator, from, to, unit, 1, 0); err == nil {
+			total = t
+		}
+	}
+	return rows, total, nil
+}
+
+func orFalse(c string) string {
+	if c == "" {
+		return "false"
+	}
+	return c
+}
+
+// dateArg formats a calendar date for a date parameter (no time zone shift).
+func dateArg(t time.Time) string { return t.Format("2006-01-02") }
