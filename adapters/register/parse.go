@@ -80,7 +80,7 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 	row.Signer = oneLine(get(FieldSigner))
 	row.Notes = get(FieldNotes)
 	if s := get(FieldSecrecy); s != "" {
-		if row.Secret, err = ParseSecrecy(r.opt.key(s)); err != nil {
+		if row.Secret, err = ParseSecrecy(r.foldValue(s)); err != nil {
 			fail(FieldSecrecy, "%v (%q)", err, s)
 		} else if row.Secret {
 			row.Secrecy = s
@@ -90,7 +90,7 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 		s := get(FieldMedium)
 		k := ""
 		if s != "" {
-			k = r.opt.key(s)
+			k = r.foldValue(s)
 		}
 		if row.Medium, err = ParseMedium(k, r.checkbox); err != nil {
 			fail(FieldMedium, "%v (%q)", err, s)

@@ -248,7 +248,8 @@ type rowReader struct {
 	date1904 bool
 	titles   map[string][]string // field → folded titles
 	header   *Header
-	checkbox bool // the medium column is a "Văn bản điện tử" checkbox
+	checkbox bool              // the medium column is a "Văn bản điện tử" checkbox
+	folded   map[string]string // fold cache for the few distinct secrecy/medium values
 	scanned  int
 	visit    Visit
 }
@@ -267,6 +268,22 @@ func newRowReader(file, sheet string, opt Options, visit Visit) *rowReader {
 		}
 	}
 	return r
+}
+
+// foldValue folds a cell of a column with few distinct values (secrecy,
+// medium), caching the result; the cache stays small.
+func (r *rowReader) foldValue(s string) string {
+	if k, ok := r.folded[s]; ok {
+		return k
+	}
+	k := r.opt.key(s)
+	if r.folded == nil {
+		r.folded = map[string]string{}
+	}
+	if len(r.folded) < 256 {
+		r.folded[s] = k
+	}
+	return k
 }
 
 // feed handles one row of cells; noHeader reports that the header was not

@@ -26,6 +26,41 @@ type Config struct {
 	Org            *orgdir.Directory
 	Source         string // sighting source, e.g. "register-file:so-di"
 	Base           string // the connector's path: source keys are relative to it
+	// Names, when set, memoizes agency-name resolution across the rows of
+	// a file (registers repeat the same few names).
+	Names *NameCache
+}
+
+// NameCache remembers how names resolved. It holds at most a few thousand
+// entries; beyond that names are resolved without caching.
+type NameCache struct{ m map[string]resolved }
+
+type resolved struct {
+	code, key string
+	ok        bool
+}
+
+// NewNameCache returns an empty cache.
+func NewNameCache() *NameCache { return &NameCache{m: map[string]resolved{}} }
+
+const maxCachedNames = 4096
+
+// resolveName resolves name through the cache when there is one.
+func (cfg Config) resolveName(name string) resolved {
+	if cfg.Names != nil {
+		if r, ok := cfg.Names.m[name]; ok {
+			return r
+		}
+	}
+	code, ok := resolve(cfg.Org, name)
+	r := resolved{code: code, ok: ok}
+	if !ok {
+		r.key = textnorm.Key(name)
+	}
+	if cfg.Names != nil && len(cfg.Names.m) < maxCachedNames {
+		cfg.Names.m[name] = r
+	}
+	return r
 }
 
 // Roles of an unresolved name.
@@ -91,26 +126,26 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		d.IssuerCode = d.UnitCode
 		d.EventOn = row.IssuedOn
 		for _, name := range row.Recipients {
-			code, ok := resolve(cfg.Org, name)
-			if !ok {
-				res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, textnorm.Key(name)})
+			r := cfg.resolveName(name)
+			if !r.ok {
+				res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, r.key})
 			}
-			d.Counterparts = appendUnique(d.Counterparts, code)
+			d.Counterparts = appendUnique(d.Counterparts, r.code)
 		}
 	case "in":
 		if row.Issuer == "" {
 			return res, &FieldError{register.FieldIssuer, "empty: the issuing agency is needed for the document's key"}
 		}
-		code, ok := resolve(cfg.Org, row.Issuer)
-		if !ok {
-			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, row.Issuer, textnorm.Key(row.Issuer)})
+		r := cfg.resolveName(row.Issuer)
+		if !r.ok {
+			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, row.Issuer, r.key})
 			// The key uses the folded name, so spellings that differ only in
 			// case or diacritics still merge.
-			d.IssuerCode = textnorm.Key(row.Issuer)
+			d.IssuerCode = r.key
 			d.Counterparts = []string{row.Issuer}
 		} else {
-			d.IssuerCode = code
-			d.Counterparts = []string{code}
+			d.IssuerCode = r.code
+			d.Counterparts = []string{r.code}
 		}
 		d.EventOn = row.ReceivedOn
 		if d.EventOn == nil {
@@ -124,12 +159,17 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		d.CounterpartRelation = cfg.Org.Highest(d.Counterparts)
 	}
 
-	typeName := row.DocType
-	if typeName == "" && documents.Classify(row.TypeSubject, "", "").By == "type_name" {
-		// "Báo cáo kết quả…": the leading words of the subject name the type.
-		typeName = row.TypeSubject
+	var cl documents.Classification
+	if row.DocType != "" {
+		cl = documents.Classify(row.DocType, d.CodeNumber, d.CodeNotation)
+	} else {
+		// No type column: the leading words of "Tên loại và trích yếu" may
+		// name the type ("Báo cáo kết quả…"); otherwise the notation decides.
+		cl = documents.Classify(row.TypeSubject, d.CodeNumber, d.CodeNotation)
+		if cl.By != "type_name" {
+			cl = documents.Classify("", d.CodeNumber, d.CodeNotation)
+		}
 	}
-	cl := documents.Classify(typeName, d.CodeNumber, d.CodeNotation)
 	d.DocType, d.Family = cl.DocType, cl.Family
 	res.Warnings = append(res.Warnings, cl.Warnings...)
 	if !d.IsSecret {

@@ -96,8 +96,10 @@ func TestMap(t *testing.T) {
 			medium: "paper", relation: "higher", issuer: "000.25.31.H99", secret: true,
 			documentID: "000.25.31.H99,2025/11/20,125/BC-UBND", counterparts: []string{"000.00.00.H99"}, event: "2025-11-20"},
 	}
-	for _, c := range cases {
+	cache := NewNameCache()
+	for _, c := range append(cases, cases...) { // the second pass hits the name cache
 		t.Run(c.name, func(t *testing.T) {
+			c.cfg.Names = cache
 			res, err := Map(c.row, c.cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -290,7 +290,7 @@ type fileStats struct {
 // syncFile reads one register file into the open batch.
 func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, base, path, rel string) error {
 	cfg := registers.Config{Unit: c.unit(), Direction: c.Direction, SecretRegister: c.SecretRegister,
-		Org: c.env.Org, Source: Type + ":" + c.env.Name, Base: base}
+		Org: c.env.Org, Source: Type + ":" + c.env.Name, Base: base, Names: registers.NewNameCache()}
 	var st fileStats
 	keys := map[string]int{} // doc key → first row, to spot a document registered twice
 	names := map[string]*warehouse.UnresolvedName{}
