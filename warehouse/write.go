@@ -193,12 +193,14 @@ func (r *Run) UpsertProcedure(ctx context.Context, p Procedure) error {
 		VALUES ($1, NULLIF($2,''), NULLIF($3,''), $4, $5, $6, now())
 		ON CONFLICT (ma_tthc) DO UPDATE SET name = COALESCE(EXCLUDED.name, procedures.name), level = COALESCE(EXCLUDED.level, procedures.level),
 		  requires_result = EXCLUDED.requires_result, max_days = COALESCE(EXCLUDED.max_days, procedures.max_days),
-		  source = EXCLUDED.source, updated_at = now()`,
+		  source = EXCLUDED.source, updated_at = now()
+		WHERE procedures.source IS DISTINCT FROM 'file' OR EXCLUDED.source = 'file'`,
 		p.MaTTHC, p.Name, p.Level, p.RequiresResult, p.MaxDays, p.Source); err != nil {
 		return fmt.Errorf("warehouse: procedure %s: %w", p.MaTTHC, err)
 	}
 	if p.Level == "toan_trinh" || p.Level == "mot_phan" {
-		if err := r.exec(ctx, `UPDATE dossiers SET procedure_level = $2 WHERE ma_tthc = $1 AND procedure_level IS NULL`, p.MaTTHC, p.Level); err != nil {
+		if err := r.exec(ctx, `UPDATE dossiers SET procedure_level = p.level FROM procedures p
+			WHERE dossiers.ma_tthc = $1 AND p.ma_tthc = $1 AND p.level IN ('toan_trinh','mot_phan') AND dossiers.procedure_level IS NULL`, p.MaTTHC); err != nil {
 			return fmt.Errorf("warehouse: procedure %s: %w", p.MaTTHC, err)
 		}
 	}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"chiso/sync/config"
-	"chiso/warehouse"
 )
 
 // Placeholders until the connectors, reports and daemon land.
@@ -24,7 +22,3 @@ var (
 	runInspect = notYet("inspect")
 	runSim     = notYet("sim")
 )
-
-func loadReferenceData(ctx context.Context, st *warehouse.Store, cfg *config.Config) error { return nil }
-
-func printSourceStatus(ctx context.Context, w *openedWarehouse, out io.Writer) error { return nil }

@@ -117,3 +117,36 @@ func oneLine(s string, n int) string {
 	}
 	return s
 }
+
+// printSourceStatus lists what the admin should act on in the sources:
+// register names the directory cannot resolve, rows removed from exports.
+func printSourceStatus(ctx context.Context, w *openedWarehouse, out io.Writer) error {
+	names, err := w.Store.UnresolvedNames(ctx)
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		fmt.Fprintln(out, "\nRegister names not in the org directory (add them as names or aliases):")
+		for i, n := range names {
+			if i == 20 {
+				fmt.Fprintf(out, "  … and %d more\n", len(names)-20)
+				break
+			}
+			fmt.Fprintf(out, "  %s\t%s\t%q\t%d rows (e.g. %s)\n", n.Connector, n.Role, n.Name, n.Rows, n.Example)
+		}
+	}
+	removed, err := w.Store.RemovedRegisterRows(ctx)
+	if err != nil {
+		return err
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(out, "\nRegister rows missing from a later export (documents kept): %d\n", len(removed))
+		for i, r := range removed {
+			if i == 10 {
+				break
+			}
+			fmt.Fprintf(out, "  %s\t%s row %d\t%s\n", r.Connector, r.File, r.Line, r.Code)
+		}
+	}
+	return nil
+}
