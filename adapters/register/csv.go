@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -49,7 +50,6 @@ func readCSV(ctx context.Context, path string, opt Options, visit Visit) (*Heade
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && rr.header != nil {
@@ -62,13 +62,14 @@ func readCSV(ctx context.Context, path string, opt Options, visit Visit) (*Heade
 			}
 			return rr.header, fmt.Errorf("register: %s: %w", path, err)
 		}
+		line, _ := cr.FieldPos(0)
 		for i, c := range rec {
 			if !utf8.ValidString(c) {
 				if rr.header == nil {
 					return nil, fmt.Errorf("register: %s: line %d: invalid UTF-8 (save the file as CSV UTF-8)", path, line)
 				}
 				bad := &RowError{File: path, Line: line, Column: columnTitle(rr.header, i), Field: "csv",
-					Reason: "invalid UTF-8 (save the file as CSV UTF-8)", Raw: []byte(c)}
+					Reason: "invalid UTF-8 (save the file as CSV UTF-8)", Raw: []byte(strings.Join(rec, string(delim)))}
 				if verr := visit(Row{}, bad); verr != nil {
 					return rr.header, verr
 				}
