@@ -255,56 +255,90 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	return nil
 }
 
-// pull reads every page of one window. If the window's total changes while
-// paging (dossiers updated meanwhile shift the pages), it reads the window
-// again: upserts converge, and no dossier is skipped.
+// pull reads every page of one window. Fetching and mapping the next page
+// (in a goroutine) overlaps with writing the current one. If the window's
+// total changes while paging (dossiers updated meanwhile shift the pages),
+// it reads the window again: upserts converge, and no dossier is skipped.
 func (c *Connector) pull(ctx context.Context, w *Writer, from, to time.Time, kind string) error {
+	span := from.Format(time.DateTime) + ".." + to.Format(time.DateTime)
 	for attempt := 0; attempt < 4; attempt++ {
-		total, changed := -1, false
-		for page := 1; ; page++ {
-			p, err := c.client.List(ctx, wire.ListQuery{From: from, To: to, DateKind: kind, Page: page, Size: c.PageSize})
-			if err != nil {
-				return fmt.Errorf("dvc: %s..%s page %d: %w", from.Format(time.DateTime), to.Format(time.DateTime), page, err)
-			}
-			if total >= 0 && p.Total != total {
-				changed = true
-				break
-			}
-			total = p.Total
-			w.Sink.Fetched(len(p.Records))
-			if err := c.page(ctx, w, p.Records); err != nil {
-				return err
-			}
-			if page%20 == 0 {
-				if err := w.Commit(ctx); err != nil {
-					return err
-				}
-			}
-			if len(p.Records) == 0 || page*c.PageSize >= p.Total {
-				break
-			}
+		changed, err := c.pullOnce(ctx, w, from, to, kind, span)
+		if err != nil || !changed {
+			return err
 		}
-		if !changed {
-			return nil
-		}
-		c.log.Info("dvc: window changed while paging, reading it again", "from", from, "to", to)
+		c.log.Info("dvc: window changed while paging, reading it again", "window", span)
 	}
-	return fmt.Errorf("dvc: %s..%s kept changing while paging", from.Format(time.DateTime), to.Format(time.DateTime))
+	return fmt.Errorf("dvc: %s kept changing while paging", span)
 }
 
-// page maps and writes one page. A record that does not map is fetched
-// again alone (TraCuuHoSo) in case the page was damaged in transit; if it
-// still does not map, it is rejected. Steps are fetched (concurrently) for
-// the records whose derived fields depend on them.
-func (c *Connector) page(ctx context.Context, w *Writer, records []json.RawMessage) error {
-	type item struct {
-		raw   []byte
-		rec   wire.Record
-		res   dossiers.Result
-		err   error
-		steps []wire.Step
+type fetched struct {
+	page, total int
+	items       []item
+	err         error
+}
+
+func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time, kind, span string) (changed bool, err error) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan fetched, 1)
+	go func() {
+		defer close(pages)
+		for page := 1; ; page++ {
+			p, err := c.client.List(pctx, wire.ListQuery{From: from, To: to, DateKind: kind, Page: page, Size: c.PageSize})
+			if err != nil {
+				err = fmt.Errorf("dvc: %s page %d: %w", span, page, err)
+			}
+			var items []item
+			if err == nil {
+				items, err = c.prepare(pctx, w.Source, p.Records)
+			}
+			select {
+			case pages <- fetched{page: page, total: p.Total, items: items, err: err}:
+			case <-pctx.Done():
+				return
+			}
+			if err != nil || len(p.Records) == 0 || page*c.PageSize >= p.Total {
+				return
+			}
+		}
+	}()
+	total := -1
+	for f := range pages {
+		if f.err != nil {
+			return false, f.err
+		}
+		if total >= 0 && f.total != total {
+			return true, nil
+		}
+		total = f.total
+		w.Sink.Fetched(len(f.items))
+		if err := c.store(ctx, w, f.items); err != nil {
+			return false, err
+		}
+		if f.page%20 == 0 {
+			if err := w.Commit(ctx); err != nil {
+				return false, err
+			}
+		}
 	}
-	opt := dossiers.Options{Unit: c.Unit, Source: w.Source, SourceKey: "madonvi:" + strings.TrimSpace(c.MaDonVi)}
+	return false, ctx.Err()
+}
+
+// item is one record of a page, prepared for writing.
+type item struct {
+	raw   []byte
+	rec   wire.Record
+	res   dossiers.Result
+	err   error
+	steps []wire.Step
+}
+
+// prepare maps one page without touching the warehouse. A record that does
+// not map is fetched again alone (TraCuuHoSo) in case the page was damaged
+// in transit; if it still does not map, it will be rejected. Steps are
+// fetched (concurrently) for the records whose derived fields depend on them.
+func (c *Connector) prepare(ctx context.Context, source string, records []json.RawMessage) ([]item, error) {
+	opt := dossiers.Options{Unit: c.Unit, Source: source, SourceKey: "madonvi:" + strings.TrimSpace(c.MaDonVi)}
 	items := make([]item, len(records))
 	var need []int
 	for i, raw := range records {
@@ -319,7 +353,7 @@ func (c *Connector) page(ctx context.Context, w *Writer, records []json.RawMessa
 			if errors.As(it.err, &fe) && fe.MaHoSo != "" {
 				again, lerr := c.client.Lookup(ctx, fe.MaHoSo)
 				if lerr != nil && ctx.Err() != nil {
-					return ctx.Err()
+					return nil, ctx.Err()
 				}
 				if lerr == nil && again != nil {
 					// Read it as the list would have served it (without the
@@ -367,24 +401,32 @@ func (c *Connector) page(ctx context.Context, w *Writer, records []json.RawMessa
 		}
 		wg.Wait()
 		if firstErr != nil {
-			return fmt.Errorf("dvc: steps: %w", firstErr)
+			return nil, fmt.Errorf("dvc: steps: %w", firstErr)
+		}
+		for _, i := range need {
+			if len(items[i].steps) == 0 {
+				continue
+			}
+			o := opt
+			o.Steps = items[i].steps
+			res, err := dossiers.MapRecord(items[i].rec, items[i].raw, o)
+			if err != nil {
+				return nil, fmt.Errorf("dvc: %w", err) // cannot happen: the record mapped without steps
+			}
+			items[i].res = res
 		}
 	}
+	return items, nil
+}
+
+// store writes a prepared page: dossiers, or rejects for those that failed.
+func (c *Connector) store(ctx context.Context, w *Writer, items []item) error {
 	for i, it := range items {
 		if it.err != nil {
 			if err := w.Reject(ctx, rejectKey("", it.err, fmt.Sprintf("record#%d", i)), it.raw, it.err); err != nil {
 				return err
 			}
 			continue
-		}
-		if len(it.steps) > 0 {
-			o := opt
-			o.Steps = it.steps
-			res, err := dossiers.MapRecord(it.rec, it.raw, o)
-			if err != nil {
-				return fmt.Errorf("dvc: %w", err) // cannot happen: the record mapped without steps
-			}
-			it.res = res
 		}
 		if err := w.Add(ctx, it.res); err != nil {
 			return err
