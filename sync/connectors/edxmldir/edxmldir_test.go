@@ -416,3 +416,30 @@ func equalSnapshots(a, b map[string]string, changedByTest ...string) bool {
 	}
 	return true
 }
+
+// TestCancelledRunCommitsNothing: an interrupted run fails and leaves
+// neither facts nor checkpoints behind; the next run reads everything.
+func TestCancelledRunCommitsNothing(t *testing.T) {
+	st := warehousetest.New(t)
+	root := t.TempDir()
+	write(t, root, "2025/11/a.edxml", readGolden(t, "valid/sample_edoc_new.edxml"))
+	write(t, root, "2025/11/b.edxml", readGolden(t, "valid/sample_status_01.edxml"))
+	c := newConn(t, root, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	run, err := st.StartRun(context.Background(), "qlvb-archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.sync(ctx, run)
+	if err = run.Finish(ctx, err); err == nil {
+		t.Fatal("a cancelled run succeeded")
+	}
+	var n int
+	if err := st.DB.Get(&n, `SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM sync_state)`); err != nil || n != 0 {
+		t.Fatalf("rows after a cancelled run: %d (%v)", n, err)
+	}
+	if o := syncOnce(t, st, c); o.fetch != 2 || o.status != "ok" {
+		t.Errorf("next run: %+v", o)
+	}
+}
