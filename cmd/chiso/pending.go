@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
 )
 
 // Placeholders until the connectors, reports and daemon land.
@@ -20,5 +19,4 @@ var (
 	runReport  = notYet("report")
 	runExplain = notYet("explain")
 	runInspect = notYet("inspect")
-	runSim     = notYet("sim")
 )
