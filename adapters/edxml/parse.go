@@ -93,6 +93,17 @@ func (c *countingReader) fill() {
 
 // ReadByte serves the XML decoder.
 func (c *countingReader) ReadByte() (byte, error) {
+	if c.r < c.w && c.n < c.limit {
+		b := c.buf[c.r]
+		c.r++
+		c.n++
+		c.prev, c.last = c.last, b
+		return b, nil
+	}
+	return c.slowByte()
+}
+
+func (c *countingReader) slowByte() (byte, error) {
 	if c.r == c.w {
 		if c.err != nil {
 			return 0, c.err
