@@ -448,3 +448,32 @@ func diffLines(a, b string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestBackfillWindowByReception(t *testing.T) {
+	data := dvcsim.Generate(8, unit, 2025, 400)
+	srv := httptest.NewServer(dvcsim.New(dvcsim.Options{Data: data}))
+	defer srv.Close()
+	st := warehousetest.New(t)
+	c := newConn(t, srv.URL, syncNow)
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, wire.Vietnam)
+	to := time.Date(2025, 3, 31, 0, 0, 0, 0, wire.Vietnam)
+	c.SetEnv(connector.Env{Name: "dvc-tinh", Self: unit, Window: &connector.Window{From: from, To: to}})
+	if err := syncOnce(t, st, c); err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i := 0; i < data.Len(); i++ {
+		if r := data.Received(i); r != nil && !r.Before(from) && r.Before(to.AddDate(0, 0, 1)) {
+			want++
+		}
+	}
+	if got := count(t, st, `SELECT count(*) FROM dossiers`); got != want || want == 0 {
+		t.Errorf("%d dossiers stored, %d received in March", got, want)
+	}
+	if n := count(t, st, `SELECT count(*) FROM dossiers WHERE received_at < $1 OR received_at >= $2`, from, to.AddDate(0, 0, 1)); n != 0 {
+		t.Errorf("%d dossiers outside the window", n)
+	}
+	if _, ok, _ := st.Checkpoint(context.Background(), "dvc-tinh", stream); ok {
+		t.Error("a backfill moved the checkpoint")
+	}
+}
