@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"chiso/sync/config"
 )
 
 // Placeholders until the connectors, reports and daemon land.
@@ -20,3 +22,8 @@ var (
 	runExplain = notYet("explain")
 	runInspect = notYet("inspect")
 )
+
+func printReport(ctx context.Context, w *openedWarehouse, cfg *config.Config, period, format string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stdout, "(report not available in this build yet)")
+	return 0
+}
