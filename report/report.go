@@ -1,0 +1,334 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"chiso/warehouse"
+)
+
+// Vietnam is the time zone of periods and of "generated at".
+var Vietnam = time.FixedZone("ICT", 7*3600)
+
+// Options select what chiso report prints.
+type Options struct {
+	Period string // contracts.md §1 period
+	Unit   string // unit code (the caller defaults it to org.self)
+	Format string // table (default) | csv | json | md | xlsx
+	// Named report periods; nil reads them from the warehouse (the config's
+	// report_periods, stored by chiso migrate/run), else the defaults.
+	Named []NamedPeriod
+	Now   time.Time // zero: time.Now()
+}
+
+// Formats are the output formats of chiso report.
+var Formats = []string{"table", "csv", "json", "md", "xlsx"}
+
+// ErrUsage marks an error in the user's request (unknown period, unit or
+// format): the message says what to fix.
+var ErrUsage = errors.New("usage")
+
+// Report is everything the renderers print.
+type Report struct {
+	Period      Period
+	BaseFrom    time.Time
+	BaseTo      time.Time
+	Unit        warehouse.OrgUnit
+	GeneratedAt time.Time
+	EstimateTo  *time.Time // end of the span estimates project to
+	Elapsed     int        // days with data, for the estimate
+	FullDays    int
+	Sources     []warehouse.SourceSync
+	Rows        []Row
+	DocTypes    []DocTypeRow
+	Units       []warehouse.OrgUnit // the unit and its internal units, side by side
+	UnitRows    map[string]map[string]warehouse.KPIRow
+}
+
+// Row is one indicator of the report.
+type Row struct {
+	warehouse.KPIRow
+	Label    string
+	Kind     string // target | info
+	Source   string // documents | meetings | dossiers
+	Baseline warehouse.KPIRow
+	HasBase  bool
+	Estimate *float64
+	// Baseline counts behind a reduction (D(B), D(P)) for the note.
+	Cur, Base *int64
+}
+
+// DocTypeRow is one row of the documents-by-type sheet.
+type DocTypeRow struct {
+	Label      string
+	Out, Base  int64
+	In         int64
+	Electronic int64
+	Total      bool // a total or "of which" line
+}
+
+// Run builds the report of opts and writes it to w in opts.Format.
+func Run(ctx context.Context, st *warehouse.Store, opts Options, w io.Writer) error {
+	format := opts.Format
+	if format == "" {
+		format = "table"
+	}
+	if !contains(Formats, format) {
+		return fmt.Errorf("%w: unknown format %q (use %s)", ErrUsage, format, strings.Join(Formats, ", "))
+	}
+	r, err := Build(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		return r.WriteJSON(w)
+	case "csv":
+		return r.WriteCSV(w)
+	case "md":
+		return r.WriteMarkdown(w)
+	case "xlsx":
+		return r.WriteXLSX(w)
+	default:
+		return r.WriteTable(w)
+	}
+}
+
+// namedPeriods returns the configured report periods.
+func namedPeriods(ctx context.Context, st *warehouse.Store, opts Options) ([]NamedPeriod, error) {
+	if opts.Named != nil {
+		return opts.Named, nil
+	}
+	stored, err := st.ReportPeriods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return DefaultNamedPeriods, nil
+	}
+	out := make([]NamedPeriod, len(stored))
+	for i, p := range stored {
+		out[i] = NamedPeriod{ID: p.ID, Label: p.Label, From: p.FromMD, To: p.ToMD, FromPrevYear: p.FromPrevYear}
+	}
+	return out, nil
+}
+
+// resolve parses the period and finds the unit.
+func resolve(ctx context.Context, st *warehouse.Store, period, unit string, named []NamedPeriod) (Period, warehouse.OrgUnit, []warehouse.OrgUnit, error) {
+	p, err := ParsePeriod(period, named)
+	if err != nil {
+		return p, warehouse.OrgUnit{}, nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	units, err := st.OrgUnits(ctx)
+	if err != nil {
+		return p, warehouse.OrgUnit{}, nil, err
+	}
+	code := strings.ToUpper(strings.TrimSpace(unit))
+	for _, u := range units {
+		if u.Code == code {
+			return p, u, units, nil
+		}
+	}
+	if code == "" {
+		return p, warehouse.OrgUnit{}, nil, fmt.Errorf("%w: no unit given (--unit CODE, or org.self in the config)", ErrUsage)
+	}
+	return p, warehouse.OrgUnit{}, nil, fmt.Errorf("%w: unknown unit %q: not in the org directory (chiso status lists the units)", ErrUsage, unit)
+}
+
+// Build computes the report without rendering it.
+func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, error) {
+	named, err := namedPeriods(ctx, st, opts)
+	if err != nil {
+		return nil, err
+	}
+	p, unit, units, err := resolve(ctx, st, opts.Period, opts.Unit, named)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.In(Vietnam)
+	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
+	r.BaseFrom, r.BaseTo = p.Baseline()
+	inds, err := st.Indicators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := st.KPIBetween(ctx, p.From, p.To, unit.Code)
+	if err != nil {
+		return nil, err
+	}
+	base, err := st.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code)
+	if err != nil {
+		return nil, err
+	}
+	byInd := func(rows []warehouse.KPIRow) map[string]warehouse.KPIRow {
+		m := map[string]warehouse.KPIRow{}
+		for _, x := range rows {
+			m[x.Indicator] = x
+		}
+		return m
+	}
+	cm, bm := byInd(cur), byInd(base)
+	end, elapsed, full, estimate := p.EstimateSpan(now)
+	if estimate {
+		r.EstimateTo, r.Elapsed, r.FullDays = &end, elapsed, full
+	}
+	for _, ind := range inds {
+		k, ok := cm[ind.ID]
+		if !ok {
+			continue
+		}
+		row := Row{KPIRow: k, Label: ind.Label, Kind: ind.Kind, Source: ind.Source}
+		if b, ok := bm[ind.ID]; ok {
+			row.Baseline, row.HasBase = b, true
+		}
+		if estimate && k.Value != nil {
+			v := *k.Value
+			if k.Unit == "count" {
+				v = math.Round(v*float64(full)/float64(elapsed)*100) / 100
+			}
+			row.Estimate = &v
+		}
+		switch ind.ID {
+		case "doc_reduction":
+			row.Cur, row.Base = countOf(cm, "documents_issued"), k.Denominator
+		case "meeting_reduction":
+			row.Cur, row.Base = countOf(cm, "meetings_held"), k.Denominator
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.buildDocTypes(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := r.buildUnits(ctx, st, units); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func countOf(m map[string]warehouse.KPIRow, id string) *int64 {
+	if r, ok := m[id]; ok {
+		n := r.Numerator
+		return &n
+	}
+	return nil
+}
+
+func (r *Report) buildDocTypes(ctx context.Context, st *warehouse.Store) error {
+	counts, err := st.DocumentsByType(ctx, r.Unit.Code, r.Period.From, r.Period.To, r.BaseFrom, r.BaseTo)
+	if err != nil {
+		return err
+	}
+	rows := make([]DocTypeRow, len(DocTypes))
+	idx := map[string]int{}
+	for i, t := range DocTypes {
+		rows[i].Label = t.Label
+		idx[t.ID] = i
+	}
+	var total, qppl, secret, other DocTypeRow
+	total.Label, total.Total = "Tổng số văn bản hành chính", true
+	qppl.Label, qppl.Total = "Văn bản quy phạm pháp luật", true
+	secret.Label, secret.Total = "Trong đó: văn bản mật (hành chính)", true
+	other.Label, other.Total = "Văn bản khác (chuyên ngành, Đảng, bản sao, chưa xác định nhóm)", true
+	add := func(d *DocTypeRow, c warehouse.DocTypeCount) {
+		if c.Direction == "out" {
+			d.Out += c.Cur
+			d.Base += c.Base
+		} else {
+			d.In += c.Cur
+		}
+		d.Electronic += c.Electronic
+	}
+	for _, c := range counts {
+		switch c.Family {
+		case "hanh_chinh":
+			i, ok := idx[c.DocType]
+			if !ok {
+				i = idx["khac"]
+			}
+			add(&rows[i], c)
+			add(&total, c)
+			if c.Secret {
+				add(&secret, c)
+			}
+		case "qppl":
+			add(&qppl, c)
+		default:
+			add(&other, c)
+		}
+	}
+	r.DocTypes = append(append(rows, total, secret, qppl), other)
+	return nil
+}
+
+// buildUnits computes the indicators of the unit's internal units.
+func (r *Report) buildUnits(ctx context.Context, st *warehouse.Store, all []warehouse.OrgUnit) error {
+	members, err := st.UnitMembers(ctx, r.Unit.Code)
+	if err != nil {
+		return err
+	}
+	in := map[string]bool{}
+	for _, m := range members {
+		in[m] = true
+	}
+	r.Units = []warehouse.OrgUnit{r.Unit}
+	for _, u := range all {
+		if in[u.Code] && u.Code != r.Unit.Code && u.Relation == "internal" && u.MergedInto == nil {
+			r.Units = append(r.Units, u)
+		}
+	}
+	r.UnitRows = map[string]map[string]warehouse.KPIRow{}
+	for _, u := range r.Units {
+		rows, err := st.KPIBetween(ctx, r.Period.From, r.Period.To, u.Code)
+		if err != nil {
+			return err
+		}
+		m := map[string]warehouse.KPIRow{}
+		for _, x := range rows {
+			m[x.Indicator] = x
+		}
+		r.UnitRows[u.Code] = m
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// WriteFile renders the report into path (the -o flag): written to a
+// temporary file first, so a failed run leaves no half file.
+func WriteFile(path string, render func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := render(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
