@@ -20,6 +20,11 @@ type Run struct {
 	connector string
 	tx        *sqlx.Tx
 
+	// buffered document writes (batch_documents.go)
+	docs        []pendingDoc
+	statuses    []DocumentStatus
+	revocations []Revocation
+
 	// pending counts belong to the open transaction; committed ones are in sync_runs.
 	pFetched, pUpserted, pRejected             int64
 	TotalFetched, TotalUpserted, TotalRejected int64 // committed totals
@@ -80,8 +85,12 @@ func (r *Run) Fetched(n int) { r.pFetched += int64(n) }
 // CountUpserted adds n upserted facts (for store methods of one source).
 func (r *Run) CountUpserted(n int) { r.pUpserted += int64(n) }
 
-// Flush commits the open batch with the run's counters.
+// Flush writes what is buffered and commits the open batch with the run's
+// counters.
 func (r *Run) Flush(ctx context.Context) error {
+	if err := r.writePending(ctx); err != nil {
+		return err
+	}
 	if r.tx == nil {
 		if r.pFetched == 0 {
 			return nil
@@ -112,6 +121,7 @@ func (r *Run) Rollback() {
 		_ = r.tx.Rollback()
 		r.tx = nil
 	}
+	r.docs, r.statuses, r.revocations = nil, nil, nil
 	r.pFetched, r.pUpserted, r.pRejected = 0, 0, 0
 }
 

@@ -1,0 +1,266 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Document writes are buffered in the Run and written in multi-row
+// statements (one round trip per few hundred documents instead of one per
+// document). Statuses and revocations are buffered too; the buffers are
+// written in the order documents → statuses → revocations, which gives the
+// same rows as writing each call at once: every step is an upsert whose
+// result does not depend on the order of the others.
+
+const docBatchSize = 400
+
+type pendingDoc struct {
+	d Document
+	s Sighting
+}
+
+// UpsertDocument buffers one sighting of a logical document; it merges
+// into the documents row when the buffer is written (at most docBatchSize
+// calls later, and always before Flush commits): medium is electronic when
+// any sighting says so, counterparts are the union, known values replace
+// unknown ones, and revocations or statuses that arrived before the
+// document apply to it.
+func (r *Run) UpsertDocument(ctx context.Context, d Document, s Sighting) error {
+	if d.UnitCode == "" || d.DocKey == "" || (d.Direction != "out" && d.Direction != "in") {
+		return fmt.Errorf("warehouse: document %q of unit %q: unit, direction and key are required", d.DocKey, d.UnitCode)
+	}
+	if s.Medium == "" {
+		s.Medium = d.Medium
+	}
+	if d.Medium == "" {
+		d.Medium = s.Medium
+	}
+	if d.Medium != "electronic" && d.Medium != "paper" {
+		return fmt.Errorf("warehouse: document %s: medium %q is not electronic or paper", d.DocKey, d.Medium)
+	}
+	if d.Series == "" {
+		d.Series = "regular"
+	}
+	if d.DocType == "" {
+		d.DocType = "khac"
+	}
+	if d.Family == "" {
+		d.Family = "unknown"
+	}
+	if s.SeenAt.IsZero() {
+		s.SeenAt = time.Now()
+	}
+	if d.Counterparts == nil {
+		d.Counterparts = []string{}
+	}
+	r.docs = append(r.docs, pendingDoc{d, s})
+	r.pUpserted++
+	if len(r.docs) >= docBatchSize {
+		return r.writePending(ctx)
+	}
+	return nil
+}
+
+// ApplyStatus buffers a status report; when written it is kept in the
+// history per recipient and moves the outgoing document's latest_status
+// forward.
+func (r *Run) ApplyStatus(ctx context.Context, st DocumentStatus) error {
+	if st.Target.DocKey == "" {
+		return fmt.Errorf("warehouse: status %s from %s: no target document", st.Code, st.Reporter)
+	}
+	r.statuses = append(r.statuses, st)
+	r.pUpserted++
+	if len(r.statuses) >= docBatchSize {
+		return r.writePending(ctx)
+	}
+	return nil
+}
+
+// Revoke buffers a revocation, update or replacement; a revocation (kind 1)
+// marks the target revoked in every unit and direction (it still counts as
+// issued).
+func (r *Run) Revoke(ctx context.Context, v Revocation) error {
+	if v.Target.DocKey == "" {
+		return fmt.Errorf("warehouse: revocation %s: no target document", v.SourceKey)
+	}
+	r.revocations = append(r.revocations, v)
+	r.pUpserted++
+	if len(r.revocations) >= docBatchSize {
+		return r.writePending(ctx)
+	}
+	return nil
+}
+
+// writePending writes the buffered documents, statuses and revocations.
+func (r *Run) writePending(ctx context.Context) error {
+	docs, sts, revs := r.docs, r.statuses, r.revocations
+	r.docs, r.statuses, r.revocations = nil, nil, nil
+	// A multi-row upsert may not touch one row twice: cut the batch where a
+	// key repeats, keeping the calls' order.
+	for len(docs) > 0 {
+		seen := map[string]bool{}
+		n := 0
+		for n < len(docs) {
+			k := docs[n].d.UnitCode + "\x00" + docs[n].d.Direction + "\x00" + docs[n].d.DocKey
+			if seen[k] {
+				break
+			}
+			seen[k] = true
+			n++
+		}
+		if err := r.writeDocuments(ctx, docs[:n]); err != nil {
+			return err
+		}
+		docs = docs[n:]
+	}
+	if len(sts) > 0 {
+		if err := r.writeStatuses(ctx, sts); err != nil {
+			return err
+		}
+	}
+	for _, v := range revs {
+		if err := r.writeRevocation(ctx, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// values builds "($1::t1, $2::t2, …), (…)" for rows of len(types) columns.
+func values(rows int, types []string) string {
+	var b strings.Builder
+	p := 1
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, t := range types {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d::%s", p, t)
+			p++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
+	sightTypes := []string{"text", "text", "text", "text", "text", "text", "timestamptz", "bigint"}
+	sargs := make([]any, 0, len(batch)*len(sightTypes))
+	for _, p := range batch {
+		sargs = append(sargs, p.s.Source, p.s.SourceKey, p.d.UnitCode, p.d.Direction, p.d.DocKey, p.s.Medium, p.s.SeenAt, r.id)
+	}
+	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
+		SELECT DISTINCT ON (v.unit_code, v.direction, v.doc_key, v.source, v.source_key) v.* FROM (VALUES `+values(len(batch), sightTypes)+`)
+		  AS v(source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
+		ON CONFLICT (unit_code, direction, doc_key, source, source_key)
+		DO UPDATE SET medium = EXCLUDED.medium, seen_at = EXCLUDED.seen_at, run_id = EXCLUDED.run_id`, sargs...); err != nil {
+		return fmt.Errorf("warehouse: %d document sightings (first %s): %w", len(batch), batch[0].d.DocKey, err)
+	}
+	docTypes := []string{"text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "boolean",
+		"text", "date", "date", "text[]", "text", "text", "integer"}
+	dargs := make([]any, 0, len(batch)*len(docTypes))
+	for _, p := range batch {
+		d := p.d
+		dargs = append(dargs, d.UnitCode, d.Direction, d.DocKey, nullStr(d.DocumentID), nullStr(d.IssuerCode), nullStr(d.CodeNumber),
+			nullStr(d.CodeNotation), d.Series, d.DocType, d.Family, d.IsSecret, d.Medium, d.IssuedOn, d.EventOn,
+			pq.Array(d.Counterparts), nullStr(d.CounterpartRelation), nullStr(d.Subject), d.Priority)
+	}
+	q := `
+INSERT INTO documents AS d (unit_code, direction, doc_key, document_id, issuer_code, code_number, code_notation,
+  series, doc_type, family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation,
+  subject, priority, revoked, revoked_at, latest_status, latest_status_at, first_seen_run, last_seen_run, updated_at)
+SELECT v.unit_code, v.direction, v.doc_key, v.document_id, v.issuer_code, v.code_number, v.code_notation,
+  v.series, v.doc_type, v.family, v.is_secret,
+  CASE WHEN v.medium = 'electronic' OR EXISTS (SELECT 1 FROM document_sightings x WHERE x.unit_code = v.unit_code
+       AND x.direction = v.direction AND x.doc_key = v.doc_key AND x.medium = 'electronic') THEN 'electronic' ELSE 'paper' END,
+  v.issued_on, v.event_on, v.counterparts, v.counterpart_relation, v.subject, v.priority,
+  EXISTS (SELECT 1 FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
+  (SELECT min(rv.at) FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
+  st.status_code, st.status_at, $` + fmt.Sprint(len(dargs)+1) + `::bigint, $` + fmt.Sprint(len(dargs)+1) + `::bigint, now()
+FROM (VALUES ` + values(len(batch), docTypes) + `) AS v(unit_code, direction, doc_key, document_id, issuer_code,
+  code_number, code_notation, series, doc_type, family, is_secret, medium, issued_on, event_on, counterparts,
+  counterpart_relation, subject, priority)
+LEFT JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = v.doc_key AND v.direction = 'out'
+                   ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) st ON true
+ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
+  document_id   = COALESCE(EXCLUDED.document_id, d.document_id),
+  issuer_code   = COALESCE(EXCLUDED.issuer_code, d.issuer_code),
+  code_number   = COALESCE(EXCLUDED.code_number, d.code_number),
+  code_notation = COALESCE(EXCLUDED.code_notation, d.code_notation),
+  doc_type      = CASE WHEN EXCLUDED.doc_type <> 'khac' THEN EXCLUDED.doc_type ELSE d.doc_type END,
+  family        = CASE WHEN EXCLUDED.family <> 'unknown' THEN EXCLUDED.family ELSE d.family END,
+  is_secret     = d.is_secret OR EXCLUDED.is_secret,
+  medium        = CASE WHEN d.medium = 'electronic' OR EXCLUDED.medium = 'electronic' THEN 'electronic' ELSE 'paper' END,
+  issued_on     = COALESCE(EXCLUDED.issued_on, d.issued_on),
+  event_on      = COALESCE(EXCLUDED.event_on, d.event_on),
+  counterparts  = ARRAY(SELECT DISTINCT c FROM unnest(d.counterparts || EXCLUDED.counterparts) c ORDER BY c),
+  counterpart_relation = (` + relationRank + `)[GREATEST(array_position(` + relationRank + `, d.counterpart_relation),
+                                                 array_position(` + relationRank + `, EXCLUDED.counterpart_relation))],
+  subject       = COALESCE(EXCLUDED.subject, d.subject),
+  priority      = COALESCE(EXCLUDED.priority, d.priority),
+  last_seen_run = EXCLUDED.last_seen_run,
+  updated_at    = now()`
+	dargs = append(dargs, r.id)
+	if err := r.exec(ctx, q, dargs...); err != nil {
+		return fmt.Errorf("warehouse: %d documents (first %s of %s): %w", len(batch), batch[0].d.DocKey, batch[0].d.UnitCode, err)
+	}
+	return nil
+}
+
+func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
+	types := []string{"text", "text", "text", "timestamptz", "text", "text", "text"}
+	args := make([]any, 0, len(sts)*len(types)+1)
+	for _, st := range sts {
+		args = append(args, st.Target.DocKey, st.Reporter, st.Code, st.At, nullStr(st.Target.DocumentID), nullStr(st.Description), st.SourceKey)
+	}
+	args = append(args, r.id)
+	if err := r.exec(ctx, `INSERT INTO document_statuses (doc_key, reporter, status_code, status_at, document_id, description, source_key, run_id)
+		SELECT v.*, $`+fmt.Sprint(len(args))+`::bigint FROM (VALUES `+values(len(sts), types)+`)
+		  AS v(doc_key, reporter, status_code, status_at, document_id, description, source_key)
+		ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("warehouse: %d statuses (first %s of %s): %w", len(sts), sts[0].Code, sts[0].Target.DocKey, err)
+	}
+	keys := make([]string, 0, len(sts))
+	for _, st := range sts {
+		keys = append(keys, st.Target.DocKey)
+	}
+	if err := r.exec(ctx, `UPDATE documents d SET latest_status = l.status_code, latest_status_at = l.status_at, updated_at = now()
+		FROM (SELECT DISTINCT ON (doc_key) doc_key, status_code, status_at FROM document_statuses
+		      WHERE doc_key = ANY($1) ORDER BY doc_key, status_at DESC, status_code DESC) l
+		WHERE d.doc_key = l.doc_key AND d.direction = 'out'
+		  AND (d.latest_status_at IS DISTINCT FROM l.status_at OR d.latest_status IS DISTINCT FROM l.status_code)`, pq.Array(keys)); err != nil {
+		return fmt.Errorf("warehouse: latest statuses: %w", err)
+	}
+	return nil
+}
+
+func (r *Run) writeRevocation(ctx context.Context, v Revocation) error {
+	if err := r.exec(ctx, `INSERT INTO document_revocations (doc_key, kind, at, document_id, reason, source_key, run_id)
+		VALUES ($1, $2, $3, NULLIF($4,''), NULLIF($5,''), $6, $7)
+		ON CONFLICT (doc_key, kind, source_key) DO UPDATE SET at = EXCLUDED.at, reason = EXCLUDED.reason, run_id = EXCLUDED.run_id`,
+		v.Target.DocKey, v.Kind, v.At, v.Target.DocumentID, v.Reason, v.SourceKey, r.id); err != nil {
+		return fmt.Errorf("warehouse: revocation of %s: %w", v.Target.DocKey, err)
+	}
+	if v.Kind == 1 {
+		if err := r.exec(ctx, `UPDATE documents SET revoked = true, revoked_at = COALESCE(revoked_at, $2), updated_at = now() WHERE doc_key = $1`,
+			v.Target.DocKey, v.At); err != nil {
+			return fmt.Errorf("warehouse: revocation of %s: %w", v.Target.DocKey, err)
+		}
+	}
+	return nil
+}
