@@ -20,7 +20,6 @@ func notYet(name string) func(context.Context, []string, io.Writer, io.Writer) i
 var (
 	runReport  = notYet("report")
 	runExplain = notYet("explain")
-	runInspect = notYet("inspect")
 )
 
 func printReport(ctx context.Context, w *openedWarehouse, cfg *config.Config, period, format string, stdout, stderr io.Writer) int {
