@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -12,6 +14,11 @@ const (
 	sheetIndicators = "Chỉ tiêu"
 	sheetDocTypes   = "Văn bản theo loại"
 	sheetUnits      = "Theo đơn vị"
+)
+
+var (
+	indicatorWidths = []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 40}
+	docTypeWidths   = []float64{5, 48, 14, 14, 12, 14, 16}
 )
 
 type xlsxStyles struct {
@@ -69,6 +76,24 @@ func (r *Report) xlsxTitle(f *excelize.File, sheet string, st xlsxStyles, ncols 
 		}
 	}
 	return len(lines) + 2
+}
+
+// fitRow sets the height of a row of wrapped cells from their text and the
+// column widths: spreadsheet programs do not grow rows written by a library.
+func fitRow(f *excelize.File, sheet string, row int, cells []string, widths []float64) {
+	lines := 1
+	for i, c := range cells {
+		if i >= len(widths) || c == "" {
+			continue
+		}
+		per := int(widths[i] * 1.15)
+		n := 0
+		for _, part := range strings.Split(c, "\n") {
+			n += (utf8.RuneCountInString(part) + per - 1) / max(per, 1)
+		}
+		lines = max(lines, n)
+	}
+	f.SetRowHeight(sheet, row, float64(lines)*15+3)
 }
 
 func setWidths(f *excelize.File, sheet string, widths []float64) {
@@ -172,6 +197,7 @@ func (r *Report) xlsxIndicators(f *excelize.File, st xlsxStyles) error {
 		for c, v := range cells {
 			f.SetCellValue(sh, cellRef(c+1, row), v)
 		}
+		fitRow(f, sh, row, cells, indicatorWidths)
 		f.SetCellStyle(sh, cellRef(1, row), cellRef(len(Headers), row), st.text)
 		for _, c := range []int{1, 3, 4, 8, 9, 10} {
 			f.SetCellStyle(sh, cellRef(c, row), cellRef(c, row), st.center)
@@ -190,7 +216,7 @@ func (r *Report) xlsxIndicators(f *excelize.File, st xlsxStyles) error {
 	f.MergeCell(sh, cellRef(1, row+1), cellRef(len(Headers), row+1))
 	f.SetCellStyle(sh, cellRef(1, row+1), cellRef(len(Headers), row+1), st.sub)
 	f.SetRowHeight(sh, row+1, 32)
-	setWidths(f, sh, []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 38})
+	setWidths(f, sh, indicatorWidths)
 	return pageSetup(f, sh, hr)
 }
 
@@ -205,6 +231,7 @@ func (r *Report) xlsxDocTypes(f *excelize.File, st xlsxStyles) error {
 	for i, d := range r.DocTypes {
 		row := hr + 1 + i
 		cells := d.cells(i+1, ",")
+		fitRow(f, sh, row, cells, docTypeWidths)
 		f.SetCellValue(sh, cellRef(1, row), cells[0])
 		f.SetCellValue(sh, cellRef(2, row), cells[1])
 		for c, v := range []int64{d.Out, d.Base} {
@@ -224,7 +251,7 @@ func (r *Report) xlsxDocTypes(f *excelize.File, st xlsxStyles) error {
 		f.SetCellStyle(sh, cellRef(3, row), cellRef(7, row), styleNum)
 		f.SetCellStyle(sh, cellRef(5, row), cellRef(5, row), st.pct)
 	}
-	setWidths(f, sh, []float64{5, 48, 14, 14, 12, 14, 16})
+	setWidths(f, sh, docTypeWidths)
 	return pageSetup(f, sh, hr)
 }
 
@@ -237,18 +264,20 @@ func (r *Report) xlsxUnits(f *excelize.File, st xlsxStyles) error {
 	}
 	f.SetCellStyle(sh, cellRef(1, hr), cellRef(len(h), hr), st.header)
 	f.SetRowHeight(sh, hr, 45)
-	for i, row := range r.Rows {
-		rr := hr + 1 + i
-		for c, v := range r.unitCells(i, row, ",") {
-			f.SetCellValue(sh, cellRef(c+1, rr), v)
-		}
-		f.SetCellStyle(sh, cellRef(1, rr), cellRef(len(h), rr), st.text)
-		f.SetCellStyle(sh, cellRef(1, rr), cellRef(1, rr), st.center)
-		f.SetCellStyle(sh, cellRef(4, rr), cellRef(len(h), rr), st.center)
-	}
 	widths := []float64{5, 42, 9}
 	for range r.Units {
 		widths = append(widths, 18)
+	}
+	for i, row := range r.Rows {
+		rr := hr + 1 + i
+		cells := r.unitCells(i, row, ",")
+		for c, v := range cells {
+			f.SetCellValue(sh, cellRef(c+1, rr), v)
+		}
+		fitRow(f, sh, rr, cells, widths)
+		f.SetCellStyle(sh, cellRef(1, rr), cellRef(len(h), rr), st.text)
+		f.SetCellStyle(sh, cellRef(1, rr), cellRef(1, rr), st.center)
+		f.SetCellStyle(sh, cellRef(4, rr), cellRef(len(h), rr), st.center)
 	}
 	setWidths(f, sh, widths)
 	return pageSetup(f, sh, hr)
