@@ -127,7 +127,7 @@ func (r *Run) writePending(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return r.writeCheckpoints(ctx)
 }
 
 // values builds "($1::t1, $2::t2, …), (…)" for rows of len(types) columns.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,6 +25,7 @@ type Run struct {
 	docs        []pendingDoc
 	statuses    []DocumentStatus
 	revocations []Revocation
+	checkpoints map[string]string
 
 	// pending counts belong to the open transaction; committed ones are in sync_runs.
 	pFetched, pUpserted, pRejected             int64
@@ -121,7 +123,7 @@ func (r *Run) Rollback() {
 		_ = r.tx.Rollback()
 		r.tx = nil
 	}
-	r.docs, r.statuses, r.revocations = nil, nil, nil
+	r.docs, r.statuses, r.revocations, r.checkpoints = nil, nil, nil, nil
 	r.pFetched, r.pUpserted, r.pRejected = 0, 0, 0
 }
 
@@ -159,11 +161,39 @@ func (r *Run) Finish(ctx context.Context, syncErr error) error {
 	return syncErr
 }
 
-// SetCheckpoint stores a checkpoint in the open batch.
+// SetCheckpoint stores a checkpoint in the open batch (buffered: written
+// with the batch's documents, always before it commits).
 func (r *Run) SetCheckpoint(ctx context.Context, stream, value string) error {
-	return r.exec(ctx, `INSERT INTO sync_state (connector, stream, checkpoint, run_id, updated_at) VALUES ($1, $2, $3, $4, now())
-		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`,
-		r.connector, stream, value, r.id)
+	if r.checkpoints == nil {
+		r.checkpoints = map[string]string{}
+	}
+	r.checkpoints[stream] = value
+	if len(r.checkpoints) >= docBatchSize {
+		return r.writeCheckpoints(ctx)
+	}
+	return nil
+}
+
+func (r *Run) writeCheckpoints(ctx context.Context) error {
+	if len(r.checkpoints) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2*len(r.checkpoints)+2)
+	args = append(args, r.connector, r.id)
+	var b strings.Builder
+	i := 3
+	for stream, value := range r.checkpoints {
+		if i > 3 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d::text, $%d::text)", i, i+1)
+		args = append(args, stream, value)
+		i += 2
+	}
+	r.checkpoints = nil
+	return r.exec(ctx, `INSERT INTO sync_state (connector, stream, checkpoint, run_id, updated_at)
+		SELECT $1, v.stream, v.checkpoint, $2, now() FROM (VALUES `+b.String()+`) AS v(stream, checkpoint)
+		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`, args...)
 }
 
 // Checkpoint returns the committed checkpoint of a stream of this connector.
