@@ -16,7 +16,7 @@ func TestCheckConfigExample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "OK (13 units, 8 connectors, 10 targets for 2026)") {
+	if !strings.Contains(out.String(), "OK (15 units, 8 connectors, 10 targets for 2026)") {
 		t.Errorf("stdout: %s", out.String())
 	}
 }
