@@ -46,7 +46,7 @@ func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 		        (ARRAY['cong_van','quyet_dinh','bao_cao','ke_hoach','thong_bao','to_trinh','giay_moi'])[1 + i %% 7],
 		        (ARRAY['hanh_chinh','hanh_chinh','hanh_chinh','hanh_chinh','qppl','unknown'])[1 + i %% 6],
 		        i %% 97 = 0, CASE WHEN i %% 5 = 0 THEN 'paper' ELSE 'electronic' END,
-		        DATE '2025-01-01' + (i * 7919 %% 730), DATE '2025-01-01' + (i * 7919 %% 730),
+		        DATE '2025-01-01' + (i::bigint * 7919 %% 730)::int, DATE '2025-01-01' + (i::bigint * 7919 %% 730)::int,
 		        (ARRAY['higher','lower','peer','higher',NULL])[1 + i %% 5]
 		 FROM generate_series(1, %d) i`, n, n*20000),
 		fmt.Sprintf(`INSERT INTO dossiers (unit_code, ma_ho_so, ma_tthc, channel, status, received_at, due_at, finished_at, result_method,
@@ -59,14 +59,14 @@ func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 		        CASE WHEN i %% 10 = 0 THEN NULL ELSE r + (i %% 9) * interval '1 day' END,
 		        CASE WHEN i %% 4 = 0 THEN 'postal' ELSE 'counter' END,
 		        i %% 3 <> 0, i %% 4 <> 0, i %% 5 = 0, (i %% 31 = 0)::int * 2
-		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i * 7919 %% 730) * interval '1 day' + (i %% 9) * interval '1 hour' AS r) x`, n, n*20000),
+		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i::bigint * 7919 %% 730)::int * interval '1 day' + (i %% 9) * interval '1 hour' AS r) x`, n, n*20000),
 		fmt.Sprintf(`INSERT INTO meetings (unit_code, source, uid, kind, scope, organized_by_self, starts_at, ends_at, sessions, online, paperless,
 		        materials_sent_at, discussion_minutes, total_minutes, cancelled)
 		 SELECT format('%%s.%%s.31.H99', lpad((i %% 4)::text, 3, '0'), lpad((1 + i %% %d)::text, 3, '0')), 'cal', 'm' || i,
 		        (ARRAY['giao-ban','chuyen-mon','quan-triet','tap-huan','khac',''])[1 + i %% 6], CASE WHEN i %% 50 = 0 THEN 'toan-xa' END,
 		        i %% 11 <> 0, s, s + interval '3 hours', 1 + i %% 3, i %% 2 = 0, i %% 3 = 0,
 		        CASE WHEN i %% 4 = 0 THEN NULL ELSE s - (i %% 3) * interval '1 day' END, CASE WHEN i %% 5 = 0 THEN NULL ELSE 100 + i %% 80 END, 180, i %% 17 = 0
-		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i * 7919 %% 730) * interval '1 day' AS s) x`, n, n*500),
+		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i::bigint * 7919 %% 730)::int * interval '1 day' AS s) x`, n, n*500),
 		`ANALYZE`,
 	}
 	for _, q := range stmts {
