@@ -231,7 +231,7 @@ func TestFetchEdocAfterTruncation(t *testing.T) {
 
 func TestFixtureFolder(t *testing.T) {
 	dir := t.TempDir()
-	src, err := filepath.Glob("/work/shared/specs/samples/*.edxml")
+	src, err := filepath.Glob("../../../shared/specs/samples/*.edxml")
 	if err != nil || len(src) == 0 {
 		t.Skip("spec samples not available")
 	}

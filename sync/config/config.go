@@ -152,7 +152,7 @@ func (l *loader) decode(n *yaml.Node, v any, path string) bool {
 	if err := n.Decode(v); err != nil {
 		for _, m := range decodeErrors(err) {
 			line, msg := lineOf(m, n.Line)
-			l.errf(line, path, "%s", msg)
+			l.errf(line, join(path, keyPathAtLine(n, line)), "%s", msg)
 		}
 	}
 	return len(l.problems) == before
@@ -448,6 +448,33 @@ func nodeAtPath(n *yaml.Node, path string) *yaml.Node {
 		cur = next
 	}
 	return keyNode
+}
+
+// keyPathAtLine returns the dotted path of the deepest key written on line
+// (so a type error names its key, not only its line); "" if none.
+func keyPathAtLine(n *yaml.Node, line int) string {
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if sub := keyPathAtLine(v, line); sub != "" {
+				return join(k.Value, sub)
+			}
+			if k.Line == line {
+				return k.Value
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if sub := keyPathAtLine(c, line); sub != "" {
+				return fmt.Sprintf("[%d].%s", i, sub)
+			}
+		}
+	}
+	return ""
 }
 
 // resolveFileRefs makes relative `file:` secret references relative to the

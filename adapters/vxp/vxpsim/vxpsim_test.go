@@ -197,7 +197,7 @@ func TestMalformedInTheMiddle(t *testing.T) {
 }
 
 func TestFixtureFolderOfRealSamples(t *testing.T) {
-	dir := "/work/shared/specs/real-samples/edxml"
+	dir := "../../../../shared/specs/real-samples/edxml"
 	files, _ := filepath.Glob(filepath.Join(dir, "*.edxml"))
 	if len(files) == 0 {
 		t.Skip("real samples not available")

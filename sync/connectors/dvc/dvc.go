@@ -12,12 +12,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
 
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/httpx"
@@ -46,37 +44,6 @@ const SampleConfig = `
     retry: {max: 3, backoff: 1s}
 `
 
-// Span is a length written as 2d, 1w or a Go duration (36h).
-type Span time.Duration
-
-// UnmarshalYAML reads "2d", "1w" or a Go duration.
-func (s *Span) UnmarshalYAML(n *yaml.Node) error {
-	d, err := parseSpan(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	*s = Span(d)
-	return nil
-}
-
-func parseSpan(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if num, ok := strings.CutSuffix(v, suffix); ok {
-			n, err := strconv.Atoi(num)
-			if err != nil || n < 0 {
-				return 0, fmt.Errorf("%q is not a length like 2d, 1w or 36h", v)
-			}
-			return time.Duration(n) * unit, nil
-		}
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a length like 2d, 1w or 36h", v)
-	}
-	return d, nil
-}
-
 // Connector is the dvc pull connector; its fields are the type-specific keys.
 type Connector struct {
 	Endpoint       string        `yaml:"endpoint"`
@@ -85,9 +52,9 @@ type Connector struct {
 	MaDonVi        string        `yaml:"madonvi"`
 	Unit           string        `yaml:"unit"`
 	PageSize       int           `yaml:"page_size"`
-	Overlap        Span          `yaml:"overlap"`
+	Overlap        connector.Span          `yaml:"overlap"`
 	Start          string        `yaml:"start"`
-	Chunk          Span          `yaml:"chunk"`
+	Chunk          connector.Span          `yaml:"chunk"`
 	FetchSteps     string        `yaml:"fetch_steps"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	TLS            httpx.TLS     `yaml:"tls"`
@@ -106,7 +73,7 @@ func init() {
 
 // New returns a connector with the defaults set.
 func New() *Connector {
-	return &Connector{PageSize: 100, Overlap: Span(48 * time.Hour), Chunk: Span(30 * 24 * time.Hour),
+	return &Connector{PageSize: 100, Overlap: connector.Span(48 * time.Hour), Chunk: connector.Span(30 * 24 * time.Hour),
 		FetchSteps: "needed", RequestTimeout: 30 * time.Second, now: time.Now, log: slog.Default()}
 }
 
@@ -139,7 +106,7 @@ func (c *Connector) Validate(env connector.Env) error {
 	if c.PageSize < 1 || c.PageSize > 1000 {
 		errs = append(errs, connector.Errf("page_size", "%d is not between 1 and 1000", c.PageSize))
 	}
-	if c.Chunk < Span(time.Hour) {
+	if c.Chunk < connector.Span(time.Hour) {
 		errs = append(errs, connector.Errf("chunk", "must be at least 1h"))
 	}
 	switch c.FetchSteps {

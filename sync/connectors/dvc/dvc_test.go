@@ -140,7 +140,7 @@ func TestPullWithFaultsEqualsCleanPull(t *testing.T) {
 	defer faulty.Close()
 	st := warehousetest.New(t)
 	c := newConn(t, faulty.URL, syncNow)
-	c.Chunk = Span(400 * 24 * time.Hour) // one window of 12 pages, so that every page fault fires
+	c.Chunk = connector.Span(400 * 24 * time.Hour) // one window of 12 pages, so that every page fault fires
 	if err := syncOnce(t, st, c); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatal("want errors")
 	}
 	t.Log(err)
-	for _, want := range []string{"chiso.yaml:6:", "colour", `"4x" is not a length like 400d`, "so-hop", "path: required", "unit:"} {
+	for _, want := range []string{"chiso.yaml:6:", "colour", `"4x" is not a length like 35d`, "so-hop", "path: required", "unit:"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack %q:\n%v", want, err)
 		}

@@ -15,11 +15,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
 
 	"chiso/adapters/httpx"
 	wire "chiso/adapters/meetings"
@@ -43,42 +41,10 @@ const SampleConfig = `
     retry: {max: 3, backoff: 1s}
 `
 
-// Span is a length written as 400d, 8w or 36h.
-type Span time.Duration
-
-// UnmarshalYAML reads "400d", "8w" or a Go duration ("36h").
-func (s *Span) UnmarshalYAML(n *yaml.Node) error {
-	d, err := ParseSpan(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	*s = Span(d)
-	return nil
-}
-
-// ParseSpan reads "400d", "8w" or a Go duration.
-func ParseSpan(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if num, ok := strings.CutSuffix(v, suffix); ok {
-			n, err := strconv.Atoi(num)
-			if err != nil || n < 0 {
-				return 0, fmt.Errorf("%q is not a length like 400d, 8w or 36h", v)
-			}
-			return time.Duration(n) * unit, nil
-		}
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a length like 400d, 8w or 36h", v)
-	}
-	return d, nil
-}
-
 // Window is the window: key.
 type Window struct {
-	Past   Span `yaml:"past"`
-	Future Span `yaml:"future"`
+	Past   connector.Span `yaml:"past"`
+	Future connector.Span `yaml:"future"`
 }
 
 // Connector is the ical connector. Its fields are the type-specific keys.
@@ -103,7 +69,7 @@ func init() {
 
 // New returns a connector with the defaults set.
 func New() *Connector {
-	return &Connector{Window: Window{Past: Span(400 * 24 * time.Hour), Future: Span(60 * 24 * time.Hour)}, now: time.Now}
+	return &Connector{Window: Window{Past: connector.Span(400 * 24 * time.Hour), Future: connector.Span(60 * 24 * time.Hour)}, now: time.Now}
 }
 
 // Validate checks the keys without touching the network.

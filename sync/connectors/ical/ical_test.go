@@ -71,7 +71,7 @@ func newFileConnector(t *testing.T, path string, future time.Duration) *Connecto
 	t.Helper()
 	c := New()
 	c.Path = path
-	c.Window.Future = Span(future)
+	c.Window.Future = connector.Span(future)
 	c.now = func() time.Time { return time.Date(2025, 4, 15, 10, 0, 0, 0, vn) }
 	if err := c.Validate(testEnv()); err != nil {
 		t.Fatal(err)
@@ -345,12 +345,12 @@ func TestValidate(t *testing.T) {
 
 func TestParseSpan(t *testing.T) {
 	for in, want := range map[string]time.Duration{"400d": 400 * 24 * time.Hour, "8w": 56 * 24 * time.Hour, "36h": 36 * time.Hour, "0d": 0} {
-		if got, err := ParseSpan(in); err != nil || got != want {
+		if got, err := connector.ParseSpan(in); err != nil || got != want {
 			t.Errorf("%s: got %v, %v", in, got, err)
 		}
 	}
 	for _, bad := range []string{"", "-3d", "abc", "1.5d"} {
-		if _, err := ParseSpan(bad); err == nil {
+		if _, err := connector.ParseSpan(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
 	}

@@ -30,11 +30,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
 
 	"chiso/adapters/edxml"
 	"chiso/adapters/httpx"
@@ -83,7 +81,7 @@ type Connector struct {
 	Secret         secret.Value  `yaml:"secret"`
 	Mode           string        `yaml:"mode"`
 	MessageTypes   []string      `yaml:"message_types"`
-	Lookback       Days          `yaml:"lookback"`
+	Lookback       connector.Span          `yaml:"lookback"`
 	Unit           string        `yaml:"unit"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	BatchSize      int           `yaml:"batch_size"`
@@ -103,46 +101,12 @@ func New() *Connector {
 	return &Connector{
 		Mode:           ModeObserver,
 		MessageTypes:   []string{wire.MessageEdoc, wire.MessageStatus},
-		Lookback:       Days(35 * 24 * time.Hour),
+		Lookback:       connector.Span(35 * 24 * time.Hour),
 		RequestTimeout: 2 * time.Minute,
 		BatchSize:      100,
 	}
 }
 
-// Days is a duration that also accepts whole days: "35d", "36h", "90m".
-type Days time.Duration
-
-// ParseDays reads "35d", "1d12h" or any time.ParseDuration value.
-func ParseDays(s string) (Days, error) {
-	s = strings.TrimSpace(s)
-	var total time.Duration
-	if i := strings.Index(s, "d"); i > 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil {
-			return 0, fmt.Errorf("%q: want a duration like 35d or 72h", s)
-		}
-		total = time.Duration(n) * 24 * time.Hour
-		s = s[i+1:]
-	}
-	if s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return 0, fmt.Errorf("%q: want a duration like 35d or 72h", s)
-		}
-		total += d
-	}
-	return Days(total), nil
-}
-
-// UnmarshalYAML reads a Days value.
-func (d *Days) UnmarshalYAML(n *yaml.Node) error {
-	v, err := ParseDays(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	*d = v
-	return nil
-}
 
 // Validate checks the settings without touching the network; TLS files are
 // loaded here so that a bad certificate is a config error.
