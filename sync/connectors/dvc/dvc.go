@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/httpx"
 	"chiso/mapping/dossiers"
@@ -46,19 +45,19 @@ const SampleConfig = `
 
 // Connector is the dvc pull connector; its fields are the type-specific keys.
 type Connector struct {
-	Endpoint       string        `yaml:"endpoint"`
-	Username       secret.Value  `yaml:"username"`
-	Password       secret.Value  `yaml:"password"`
-	MaDonVi        string        `yaml:"madonvi"`
-	Unit           string        `yaml:"unit"`
-	PageSize       int           `yaml:"page_size"`
-	Overlap        connector.Span          `yaml:"overlap"`
-	Start          string        `yaml:"start"`
-	Chunk          connector.Span          `yaml:"chunk"`
-	FetchSteps     string        `yaml:"fetch_steps"`
-	RequestTimeout time.Duration `yaml:"request_timeout"`
-	TLS            httpx.TLS     `yaml:"tls"`
-	Retry          httpx.Retry   `yaml:"retry"`
+	Endpoint       string         `yaml:"endpoint"`
+	Username       secret.Value   `yaml:"username"`
+	Password       secret.Value   `yaml:"password"`
+	MaDonVi        string         `yaml:"madonvi"`
+	Unit           string         `yaml:"unit"`
+	PageSize       int            `yaml:"page_size"`
+	Overlap        connector.Span `yaml:"overlap"`
+	Start          string         `yaml:"start"`
+	Chunk          connector.Span `yaml:"chunk"`
+	FetchSteps     string         `yaml:"fetch_steps"`
+	RequestTimeout time.Duration  `yaml:"request_timeout"`
+	TLS            httpx.TLS      `yaml:"tls"`
+	Retry          httpx.Retry    `yaml:"retry"`
 
 	env    connector.Env
 	client *wire.Client

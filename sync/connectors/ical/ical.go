@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-
 	"chiso/adapters/httpx"
 	wire "chiso/adapters/meetings"
 	mapping "chiso/mapping/meetings"

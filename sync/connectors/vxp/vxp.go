@@ -33,7 +33,6 @@ import (
 	"strings"
 	"time"
 
-
 	"chiso/adapters/edxml"
 	"chiso/adapters/httpx"
 	wire "chiso/adapters/vxp"
@@ -76,17 +75,17 @@ func init() {
 
 // Connector reads the axis mailbox. Its exported fields are the YAML keys.
 type Connector struct {
-	Endpoint       string        `yaml:"endpoint"`
-	SystemID       string        `yaml:"system_id"`
-	Secret         secret.Value  `yaml:"secret"`
-	Mode           string        `yaml:"mode"`
-	MessageTypes   []string      `yaml:"message_types"`
-	Lookback       connector.Span          `yaml:"lookback"`
-	Unit           string        `yaml:"unit"`
-	RequestTimeout time.Duration `yaml:"request_timeout"`
-	BatchSize      int           `yaml:"batch_size"`
-	TLS            httpx.TLS     `yaml:"tls"`
-	Retry          httpx.Retry   `yaml:"retry"`
+	Endpoint       string         `yaml:"endpoint"`
+	SystemID       string         `yaml:"system_id"`
+	Secret         secret.Value   `yaml:"secret"`
+	Mode           string         `yaml:"mode"`
+	MessageTypes   []string       `yaml:"message_types"`
+	Lookback       connector.Span `yaml:"lookback"`
+	Unit           string         `yaml:"unit"`
+	RequestTimeout time.Duration  `yaml:"request_timeout"`
+	BatchSize      int            `yaml:"batch_size"`
+	TLS            httpx.TLS      `yaml:"tls"`
+	Retry          httpx.Retry    `yaml:"retry"`
 
 	env    connector.Env
 	tlsCfg *tls.Config
@@ -106,7 +105,6 @@ func New() *Connector {
 		BatchSize:      100,
 	}
 }
-
 
 // Validate checks the settings without touching the network; TLS files are
 // loaded here so that a bad certificate is a config error.
