@@ -5,6 +5,7 @@ package textnorm
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -12,13 +13,31 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// A transform chain is stateful: pool them instead of building one per call.
+var chains = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // Key lower-cases s, removes diacritics (đ → d), and collapses runs of
 // spaces and punctuation to one space.
 func Key(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = s
+	folded := s
+	if !isASCII(s) {
+		t := chains.Get().(transform.Transformer)
+		t.Reset()
+		if f, _, err := transform.String(t, s); err == nil {
+			folded = f
+		}
+		chains.Put(t)
 	}
 	var b strings.Builder
 	space := false
