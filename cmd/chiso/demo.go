@@ -11,6 +11,7 @@ import (
 
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/register/registergen"
+	"chiso/report"
 	"chiso/sync"
 	"chiso/sync/config"
 )
@@ -61,8 +62,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	failed := syncAll(ctx, w, cfg, stdout)
 	fmt.Fprintln(stdout)
-	if code := printReport(ctx, w, cfg, *period, *format, stdout, stderr); code != 0 {
-		return code
+	opts := report.Options{Period: *period, Unit: cfg.Org.Self, Format: *format}
+	if err := report.Run(ctx, w.Store, opts, stdout); err != nil {
+		fmt.Fprintln(stderr, "chiso demo: report:", err)
+		return 1
 	}
 	fmt.Fprintf(stdout, "\ndemo finished in %s; data in %s; try: bin/chiso -c %s status\n", time.Since(start).Round(time.Second), *data, cfg.File)
 	if failed > 0 {
