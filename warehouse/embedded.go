@@ -142,6 +142,11 @@ func StartEmbedded(ctx context.Context, dataDir string, opts EmbeddedOptions) (*
 		gid, _ := strconv.Atoi(u.Gid)
 		e.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
+	if e.cred != nil {
+		if err := checkTraversable(abs, e.cred); err != nil {
+			return fail(err)
+		}
+	}
 	for _, d := range []string{e.PGData, e.SockDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fail(fmt.Errorf("warehouse: %s: %w", d, err))
@@ -271,4 +276,28 @@ func hashString(s string) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+// checkTraversable tells the admin early, and clearly, when the postgres
+// user cannot reach data_dir because a parent folder is closed to others.
+func checkTraversable(dir string, cred *syscall.Credential) error {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("warehouse: %s: %w", d, err)
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		mode := st.Mode().Perm()
+		if ok {
+			allowed := mode&0o001 != 0 ||
+				(sys.Uid == cred.Uid && mode&0o100 != 0) ||
+				(sys.Gid == cred.Gid && mode&0o010 != 0)
+			if !allowed {
+				return fmt.Errorf("warehouse: the embedded PostgreSQL runs as the postgres user, which cannot enter %s (mode %v) on the way to data_dir %s: allow it (chmod o+x %s) or put data_dir elsewhere", d, mode, dir, d)
+			}
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }

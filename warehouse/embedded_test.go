@@ -49,3 +49,21 @@ func TestEmbeddedLock(t *testing.T) {
 	}
 	st.Close()
 }
+
+// As root the server runs as the postgres user: a closed parent folder is
+// reported clearly instead of initdb's bare "permission denied".
+func TestEmbeddedClosedParent(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to the postgres user")
+	}
+	parent, err := os.MkdirTemp("", "chiso-closed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(parent)
+	os.Chmod(parent, 0o700)
+	_, err = warehouse.StartEmbedded(context.Background(), parent+"/data", warehouse.EmbeddedOptions{Exclusive: true, Fast: true})
+	if err == nil || !strings.Contains(err.Error(), "chmod o+x "+parent) {
+		t.Fatalf("err = %v", err)
+	}
+}
