@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -109,8 +110,23 @@ func NewClient(tlsCfg *tls.Config, attemptTimeout time.Duration, r Retry) *resty
 			return Backoff(r.Backoff, n, 30*time.Second), nil
 		})
 	c.SetHeader("User-Agent", "chiso")
+	c.SetLogger(slogLogger{})
 	if tr, ok := c.GetClient().Transport.(*http.Transport); ok {
 		tr.MaxIdleConnsPerHost = 4
 	}
 	return c
+}
+
+// slogLogger routes resty's own messages to log/slog at debug level: the
+// connectors report failures themselves, with their context.
+type slogLogger struct{}
+
+func (slogLogger) Errorf(format string, v ...any) {
+	slog.Debug("http client: " + fmt.Sprintf(format, v...))
+}
+func (slogLogger) Warnf(format string, v ...any) {
+	slog.Debug("http client: " + fmt.Sprintf(format, v...))
+}
+func (slogLogger) Debugf(format string, v ...any) {
+	slog.Debug("http client: " + fmt.Sprintf(format, v...))
 }
