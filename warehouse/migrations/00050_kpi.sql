@@ -142,73 +142,516 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 
 -- +goose StatementBegin
 -- kpi_dossier_pause is the time a dossier spent waiting for supplements:
--- from each step reaching status 5 to the next step. A request still open
--- has no next step and adds nothing.
+-- from each step reaching status 5 to the next step (steps in the order of
+-- their key: time, then action). A request still open has no next step and
+-- adds nothing. kpi_steps_pause is the same over any set of steps.
 CREATE FUNCTION kpi_dossier_pause(p_unit text, p_ma text) RETURNS interval
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT coalesce(sum(s.nx - s.at), interval '0')
-  FROM (SELECT st.at, st.status, lead(st.at) OVER (ORDER BY st.at) AS nx
+  FROM (SELECT st.at, st.status, lead(st.at) OVER (ORDER BY st.at, st.action) AS nx
         FROM dossier_steps st WHERE st.unit_code = p_unit AND st.ma_ho_so = p_ma) s
   WHERE s.status = 5 AND s.nx IS NOT NULL $$;
 -- +goose StatementEnd
 
--- Per-record classification: kpi and chiso explain both read these views,
--- so the records explain lists are exactly the ones the numbers count.
-CREATE VIEW kpi_document_facts AS
-SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code_notation,
-       d.doc_type, d.family, (d.is_secret OR d.series = 'secret') AS secret, d.medium,
-       d.issued_on, d.event_on, d.counterpart_relation, d.subject, d.revoked,
-       (d.direction = 'out' AND d.family = 'hanh_chinh') AS counts_issued,
-       (d.direction = 'out' AND d.family = 'unknown') AS issued_unknown,
-       (coalesce(d.counterpart_relation = 'higher', false) AND NOT (d.is_secret OR d.series = 'secret')) AS ex_scope,
-       (d.medium = 'electronic') AS electronic,
-       (d.counterpart_relation IS NULL AND NOT (d.is_secret OR d.series = 'secret')) AS ex_unknown
-FROM documents d;
+-- The classification of one record, shared by the per-record views below
+-- (which kpi_eval's summaries and chiso explain read) and by the triggers
+-- that keep the per-day summaries: one definition, so the numbers and the
+-- records explain lists cannot drift apart.
 
-CREATE VIEW kpi_meeting_facts AS
-SELECT m.unit_code, m.source, m.uid, m.title, m.kind, m.scope, m.organized_by_self, m.starts_at,
-       m.ends_at, m.sessions, m.online, m.paperless, m.materials_sent_at, m.discussion_minutes,
-       m.total_minutes, m.cancelled,
-       kpi_vn_date(m.starts_at) AS starts_on,
-       (m.organized_by_self AND NOT m.cancelled) AS counted,
-       (m.online OR m.paperless) AS online_or_paperless,
-       (m.materials_sent_at IS NOT NULL) AS materials_known,
-       coalesce(m.materials_sent_at <= m.starts_at - interval '24 hours', false) AS materials_ahead,
-       (m.discussion_minutes IS NOT NULL AND m.total_minutes > 0) AS discussion_known,
-       coalesce(m.total_minutes > 0 AND m.discussion_minutes * 10 >= m.total_minutes * 7, false) AS discussion_ok,
-       c.cap_sessions,
-       coalesce(m.sessions <= c.cap_sessions, false) AS duration_ok,
-       coalesce(m.scope = 'toan-xa', false) AS commune_wide
-FROM meetings m LEFT JOIN kpi_meeting_caps c ON c.kind = m.kind;
+-- +goose StatementBegin
+CREATE FUNCTION kpi_document_class(direction text, family text, is_secret boolean, series text,
+                                   medium text, counterpart_relation text)
+RETURNS TABLE (secret boolean, counts_issued boolean, issued_unknown boolean, ex_scope boolean,
+               electronic boolean, ex_unknown boolean)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (is_secret OR series = 'secret'),
+         (direction = 'out' AND family = 'hanh_chinh'),
+         (direction = 'out' AND family = 'unknown'),
+         (coalesce(counterpart_relation = 'higher', false) AND NOT (is_secret OR series = 'secret')),
+         (medium = 'electronic'),
+         (counterpart_relation IS NULL AND NOT (is_secret OR series = 'secret')) $$;
+-- +goose StatementEnd
 
+-- +goose StatementBegin
+-- A meeting counts when the unit organised it, it was not cancelled and it
+-- is still in its calendar feed (deleted_run IS NULL).
+CREATE FUNCTION kpi_meeting_class(organized_by_self boolean, cancelled boolean, deleted_run bigint,
+                                  online boolean, paperless boolean, starts_at timestamptz,
+                                  materials_sent_at timestamptz, discussion_minutes integer,
+                                  total_minutes integer, sessions integer, cap_sessions integer, scope text)
+RETURNS TABLE (counted boolean, online_or_paperless boolean, materials_known boolean, materials_ahead boolean,
+               discussion_known boolean, discussion_ok boolean, duration_ok boolean, commune_wide boolean)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (organized_by_self AND NOT cancelled AND deleted_run IS NULL),
+         (online OR paperless),
+         (materials_sent_at IS NOT NULL),
+         coalesce(materials_sent_at <= starts_at - interval '24 hours', false),
+         (discussion_minutes IS NOT NULL AND total_minutes > 0),
+         coalesce(total_minutes > 0 AND discussion_minutes * 10 >= total_minutes * 7, false),
+         coalesce(sessions <= cap_sessions, false),
+         coalesce(scope = 'toan-xa', false) $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- kpi_dossier_class classifies a dossier given its procedure (pr_*) and
+-- its supplement pause (only read when due_at is null and the procedure
+-- has max_days: callers compute it only then).
+--
 -- late_on: the first Vietnam date on whose end the dossier counts as late
 -- (Quyết định 766): judged at the end of a period P, a dossier received in
 -- P is late when late_on <= the end of P. 'infinity' = finished on time,
 -- '-infinity' = two or more supplement requests, null = no deadline known.
+CREATE FUNCTION kpi_dossier_class(channel text, status smallint, received_at timestamptz, due_at timestamptz,
+                                  finished_at timestamptz, result_method text, result_electronic boolean,
+                                  supplements integer, procedure_level text, pr_level text,
+                                  pr_requires_result boolean, pr_max_days integer, pause interval)
+RETURNS TABLE (level text, level_unknown boolean, full_online boolean, result_scope boolean,
+               on_time_scope boolean, deadline timestamptz, late_on date)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT x.level, x.level IS NULL,
+         coalesce(channel = 'online' AND x.level = 'toan_trinh'
+                  AND (finished_at IS NULL OR result_electronic OR result_method = 'postal'), false),
+         (coalesce(status IN (9, 10), false) AND coalesce(pr_requires_result, true)),
+         coalesce(status NOT IN (3, 7), true),
+         x.deadline,
+         CASE WHEN supplements >= 2 THEN '-infinity'::date
+              WHEN x.deadline IS NULL THEN NULL
+              WHEN finished_at IS NOT NULL AND finished_at <= x.deadline THEN 'infinity'::date
+              ELSE kpi_vn_date(x.deadline) END
+  FROM (SELECT coalesce(procedure_level, pr_level) AS level,
+               CASE WHEN due_at IS NOT NULL THEN due_at
+                    WHEN pr_max_days IS NULL OR received_at IS NULL THEN NULL
+                    ELSE kpi_add_workdays(received_at, pr_max_days) + pause END AS deadline) x $$;
+-- +goose StatementEnd
+
+-- Per-record classification: kpi (through the summaries) and chiso
+-- explain both rest on these views, so the records explain lists are
+-- exactly the ones the numbers count.
+CREATE VIEW kpi_document_facts AS
+SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code_notation,
+       d.doc_type, d.family, c.secret, d.medium,
+       d.issued_on, d.event_on, d.counterpart_relation, d.subject, d.revoked,
+       c.counts_issued, c.issued_unknown, c.ex_scope, c.electronic, c.ex_unknown
+FROM documents d
+CROSS JOIN LATERAL kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c;
+
+CREATE VIEW kpi_meeting_facts AS
+SELECT m.unit_code, m.source, m.uid, m.title, m.kind, m.scope, m.organized_by_self, m.starts_at,
+       m.ends_at, m.sessions, m.online, m.paperless, m.materials_sent_at, m.discussion_minutes,
+       m.total_minutes, m.cancelled, m.deleted_run,
+       kpi_vn_date(m.starts_at) AS starts_on,
+       c.counted, c.online_or_paperless, c.materials_known, c.materials_ahead,
+       c.discussion_known, c.discussion_ok, mc.cap_sessions, c.duration_ok, c.commune_wide
+FROM meetings m LEFT JOIN kpi_meeting_caps mc ON mc.kind = m.kind
+CROSS JOIN LATERAL kpi_meeting_class(m.organized_by_self, m.cancelled, m.deleted_run, m.online, m.paperless,
+  m.starts_at, m.materials_sent_at, m.discussion_minutes, m.total_minutes, m.sessions, mc.cap_sessions, m.scope) c;
+
 CREATE VIEW kpi_dossier_facts AS
 SELECT d.unit_code, d.ma_ho_so, d.ma_tthc, d.channel, d.status, d.received_at, d.due_at,
        d.finished_at, d.returned_at, d.result_method, d.input_digitized, d.result_electronic,
-       d.reused_data, d.supplements,
-       coalesce(d.procedure_level, p.level) AS level,
+       d.reused_data, d.supplements, c.level,
        kpi_vn_date(d.received_at) AS received_on,
        kpi_vn_date(d.finished_at) AS finished_on,
-       (coalesce(d.procedure_level, p.level) IS NULL) AS level_unknown,
-       coalesce(d.channel = 'online' AND coalesce(d.procedure_level, p.level) = 'toan_trinh'
-                AND (d.finished_at IS NULL OR d.result_electronic OR d.result_method = 'postal'), false) AS full_online,
-       (coalesce(d.status IN (9, 10), false) AND coalesce(p.requires_result, true)) AS result_scope,
-       coalesce(d.status NOT IN (3, 7), true) AS on_time_scope,
-       dl.deadline,
-       CASE WHEN d.supplements >= 2 THEN '-infinity'::date
-            WHEN dl.deadline IS NULL THEN NULL
-            WHEN d.finished_at IS NOT NULL AND d.finished_at <= dl.deadline THEN 'infinity'::date
-            ELSE kpi_vn_date(dl.deadline) END AS late_on
+       c.level_unknown, c.full_online, c.result_scope, c.on_time_scope, c.deadline, c.late_on
 FROM dossiers d
 LEFT JOIN procedures p ON p.ma_tthc = d.ma_tthc
-CROSS JOIN LATERAL (SELECT CASE
-    WHEN d.due_at IS NOT NULL THEN d.due_at
-    WHEN p.max_days IS NULL OR d.received_at IS NULL THEN NULL
-    ELSE kpi_add_workdays(d.received_at, p.max_days) + kpi_dossier_pause(d.unit_code, d.ma_ho_so)
-  END AS deadline) dl;
+CROSS JOIN LATERAL kpi_dossier_class(d.channel, d.status, d.received_at, d.due_at, d.finished_at,
+  d.result_method, d.result_electronic, d.supplements, d.procedure_level, p.level, p.requires_result, p.max_days,
+  CASE WHEN d.due_at IS NULL AND p.max_days IS NOT NULL AND d.received_at IS NOT NULL
+       THEN kpi_dossier_pause(d.unit_code, d.ma_ho_so) END) c;
+
+-- Per-(unit, day) summaries: the counts every indicator sums, kept exact
+-- by statement-level triggers on the fact tables in the same transaction
+-- as the facts (each statement adds the contribution of its new rows and
+-- subtracts that of its old rows; additive upserts stay exact when several
+-- writers touch the same day). kpi_eval sums days of a span over the unit
+-- tree instead of reading every fact; kpi_*_facts stay the per-record
+-- truth that explain lists. n counts the records behind a row (0 = empty).
+--
+-- kpi_day_documents: outgoing documents by issue date (n, issued*) and
+-- documents exchanged with higher agencies or with an unknown counterpart
+-- by event date (ex*).
+CREATE TABLE kpi_day_documents (
+    unit_code      text NOT NULL,
+    day            date NOT NULL,
+    n              bigint NOT NULL DEFAULT 0,
+    issued         bigint NOT NULL DEFAULT 0,
+    issued_unknown bigint NOT NULL DEFAULT 0,
+    ex_den         bigint NOT NULL DEFAULT 0,
+    ex_num         bigint NOT NULL DEFAULT 0,
+    exo_den        bigint NOT NULL DEFAULT 0,
+    exo_num        bigint NOT NULL DEFAULT 0,
+    ex_missing     bigint NOT NULL DEFAULT 0,
+    exo_missing    bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_code, day)
+);
+-- kpi_day_meetings: counted meetings by Vietnam start date.
+CREATE TABLE kpi_day_meetings (
+    unit_code     text NOT NULL,
+    day           date NOT NULL,
+    m_total       bigint NOT NULL DEFAULT 0,
+    m_online      bigint NOT NULL DEFAULT 0,
+    m_mat_den     bigint NOT NULL DEFAULT 0,
+    m_mat_num     bigint NOT NULL DEFAULT 0,
+    m_disc_den    bigint NOT NULL DEFAULT 0,
+    m_disc_num    bigint NOT NULL DEFAULT 0,
+    m_dur_num     bigint NOT NULL DEFAULT 0,
+    m_dur_missing bigint NOT NULL DEFAULT 0,
+    m_wide        bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_code, day)
+);
+-- kpi_day_dossiers: dossiers by Vietnam reception date and late_on (the
+-- date a dossier in the on-time denominator becomes late; 'infinity' for
+-- every other dossier) (d_recv … d_ot_missing), and settled dossiers with a
+-- result document by finishing date (d_fin, d_fin_elec; late_on 'infinity').
+CREATE TABLE kpi_day_dossiers (
+    unit_code         text NOT NULL,
+    day               date NOT NULL,
+    late_on           date NOT NULL,
+    n                 bigint NOT NULL DEFAULT 0,
+    d_recv            bigint NOT NULL DEFAULT 0,
+    d_full            bigint NOT NULL DEFAULT 0,
+    d_level_missing   bigint NOT NULL DEFAULT 0,
+    d_online          bigint NOT NULL DEFAULT 0,
+    d_channel_missing bigint NOT NULL DEFAULT 0,
+    d_input           bigint NOT NULL DEFAULT 0,
+    d_reused          bigint NOT NULL DEFAULT 0,
+    d_ot_den          bigint NOT NULL DEFAULT 0,
+    d_ot_missing      bigint NOT NULL DEFAULT 0,
+    d_fin             bigint NOT NULL DEFAULT 0,
+    d_fin_elec        bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (unit_code, day, late_on)
+);
+-- Dossiers of a procedure, for the procedures trigger.
+CREATE INDEX dossiers_ma_tthc ON dossiers (ma_tthc);
+
+-- +goose StatementBegin
+-- kpi_day_documents_sql is the upsert that adds to kpi_day_documents the
+-- contribution of the rows of %s (a query giving sign (+1 or -1) and the
+-- columns of documents).
+CREATE FUNCTION kpi_day_documents_sql() RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT $q$
+WITH r AS (%s),
+rc AS (
+  SELECT r.sign, r.unit_code, r.direction, r.issued_on, r.event_on, c.*
+  FROM r CROSS JOIN LATERAL kpi_document_class(r.direction, r.family, r.is_secret, r.series, r.medium, r.counterpart_relation) c),
+x AS (
+  SELECT sign, unit_code, issued_on AS day, 1 AS n, counts_issued::int AS issued, issued_unknown::int AS issued_unknown,
+         0 AS ex_den, 0 AS ex_num, 0 AS exo_den, 0 AS exo_num, 0 AS ex_missing, 0 AS exo_missing
+  FROM rc WHERE direction = 'out' AND issued_on IS NOT NULL
+  UNION ALL
+  SELECT sign, unit_code, event_on, 1, 0, 0, ex_scope::int, (ex_scope AND electronic)::int,
+         (ex_scope AND direction = 'out')::int, (ex_scope AND electronic AND direction = 'out')::int,
+         ex_unknown::int, (ex_unknown AND direction = 'out')::int
+  FROM rc WHERE event_on IS NOT NULL AND (ex_scope OR ex_unknown)),
+g AS (
+  SELECT unit_code, day, sum(sign * n) AS n, sum(sign * issued) AS issued, sum(sign * issued_unknown) AS issued_unknown,
+         sum(sign * ex_den) AS ex_den, sum(sign * ex_num) AS ex_num, sum(sign * exo_den) AS exo_den,
+         sum(sign * exo_num) AS exo_num, sum(sign * ex_missing) AS ex_missing, sum(sign * exo_missing) AS exo_missing
+  FROM x GROUP BY unit_code, day)
+INSERT INTO kpi_day_documents AS s (unit_code, day, n, issued, issued_unknown, ex_den, ex_num, exo_den, exo_num, ex_missing, exo_missing)
+SELECT * FROM g
+WHERE (n, issued, issued_unknown, ex_den, ex_num, exo_den, exo_num, ex_missing, exo_missing) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)
+ORDER BY unit_code, day
+ON CONFLICT (unit_code, day) DO UPDATE SET
+  n = s.n + EXCLUDED.n, issued = s.issued + EXCLUDED.issued, issued_unknown = s.issued_unknown + EXCLUDED.issued_unknown,
+  ex_den = s.ex_den + EXCLUDED.ex_den, ex_num = s.ex_num + EXCLUDED.ex_num, exo_den = s.exo_den + EXCLUDED.exo_den,
+  exo_num = s.exo_num + EXCLUDED.exo_num, ex_missing = s.ex_missing + EXCLUDED.ex_missing,
+  exo_missing = s.exo_missing + EXCLUDED.exo_missing
+$q$ $f$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- kpi_day_meetings_sql: the same for meetings (%s gives sign and the
+-- columns of meetings); the duration cap is the current kpi_meeting_caps.
+CREATE FUNCTION kpi_day_meetings_sql() RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT $q$
+WITH r AS (%s),
+g AS (
+  SELECT r.unit_code, kpi_vn_date(r.starts_at) AS day, sum(r.sign) AS m_total,
+         sum(r.sign * c.online_or_paperless::int) AS m_online, sum(r.sign * c.materials_known::int) AS m_mat_den,
+         sum(r.sign * c.materials_ahead::int) AS m_mat_num, sum(r.sign * c.discussion_known::int) AS m_disc_den,
+         sum(r.sign * c.discussion_ok::int) AS m_disc_num, sum(r.sign * c.duration_ok::int) AS m_dur_num,
+         sum(r.sign * (mc.cap_sessions IS NULL)::int) AS m_dur_missing, sum(r.sign * c.commune_wide::int) AS m_wide
+  FROM r LEFT JOIN kpi_meeting_caps mc ON mc.kind = r.kind
+  CROSS JOIN LATERAL kpi_meeting_class(r.organized_by_self, r.cancelled, r.deleted_run, r.online, r.paperless,
+    r.starts_at, r.materials_sent_at, r.discussion_minutes, r.total_minutes, r.sessions, mc.cap_sessions, r.scope) c
+  WHERE c.counted
+  GROUP BY 1, 2)
+INSERT INTO kpi_day_meetings AS s (unit_code, day, m_total, m_online, m_mat_den, m_mat_num, m_disc_den, m_disc_num, m_dur_num, m_dur_missing, m_wide)
+SELECT * FROM g
+WHERE (m_total, m_online, m_mat_den, m_mat_num, m_disc_den, m_disc_num, m_dur_num, m_dur_missing, m_wide) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)
+ORDER BY unit_code, day
+ON CONFLICT (unit_code, day) DO UPDATE SET
+  m_total = s.m_total + EXCLUDED.m_total, m_online = s.m_online + EXCLUDED.m_online,
+  m_mat_den = s.m_mat_den + EXCLUDED.m_mat_den, m_mat_num = s.m_mat_num + EXCLUDED.m_mat_num,
+  m_disc_den = s.m_disc_den + EXCLUDED.m_disc_den, m_disc_num = s.m_disc_num + EXCLUDED.m_disc_num,
+  m_dur_num = s.m_dur_num + EXCLUDED.m_dur_num, m_dur_missing = s.m_dur_missing + EXCLUDED.m_dur_missing,
+  m_wide = s.m_wide + EXCLUDED.m_wide
+$q$ $f$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- kpi_day_dossiers_sql: the same for dossiers; %s gives sign, the columns
+-- of dossiers, then pr_level, pr_requires_result, pr_max_days (the
+-- procedure to classify with) and pause (null when not needed).
+CREATE FUNCTION kpi_day_dossiers_sql() RETURNS text LANGUAGE sql IMMUTABLE AS $f$ SELECT $q$
+WITH r AS (%s),
+rc AS (
+  SELECT r.sign, r.unit_code, r.received_at, r.finished_at, r.channel, r.input_digitized, r.reused_data,
+         r.result_electronic, c.*
+  FROM r CROSS JOIN LATERAL kpi_dossier_class(r.channel, r.status, r.received_at, r.due_at, r.finished_at,
+    r.result_method, r.result_electronic, r.supplements, r.procedure_level, r.pr_level, r.pr_requires_result,
+    r.pr_max_days, r.pause) c),
+x AS (
+  SELECT sign, unit_code, kpi_vn_date(received_at) AS day,
+         coalesce(CASE WHEN on_time_scope AND late_on <> 'infinity' THEN late_on END, 'infinity') AS late_on,
+         1 AS d_recv, full_online::int AS d_full, level_unknown::int AS d_level_missing,
+         coalesce(channel = 'online', false)::int AS d_online, (channel IS NULL)::int AS d_channel_missing,
+         input_digitized::int AS d_input, reused_data::int AS d_reused,
+         (on_time_scope AND late_on IS NOT NULL)::int AS d_ot_den, (on_time_scope AND late_on IS NULL)::int AS d_ot_missing,
+         0 AS d_fin, 0 AS d_fin_elec
+  FROM rc WHERE received_at IS NOT NULL
+  UNION ALL
+  SELECT sign, unit_code, kpi_vn_date(finished_at), 'infinity', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, result_electronic::int
+  FROM rc WHERE result_scope AND finished_at IS NOT NULL),
+g AS (
+  SELECT unit_code, day, late_on, sum(sign) AS n, sum(sign * d_recv) AS d_recv, sum(sign * d_full) AS d_full,
+         sum(sign * d_level_missing) AS d_level_missing, sum(sign * d_online) AS d_online,
+         sum(sign * d_channel_missing) AS d_channel_missing, sum(sign * d_input) AS d_input,
+         sum(sign * d_reused) AS d_reused, sum(sign * d_ot_den) AS d_ot_den, sum(sign * d_ot_missing) AS d_ot_missing,
+         sum(sign * d_fin) AS d_fin, sum(sign * d_fin_elec) AS d_fin_elec
+  FROM x GROUP BY 1, 2, 3)
+INSERT INTO kpi_day_dossiers AS s (unit_code, day, late_on, n, d_recv, d_full, d_level_missing, d_online, d_channel_missing,
+                                   d_input, d_reused, d_ot_den, d_ot_missing, d_fin, d_fin_elec)
+SELECT * FROM g
+WHERE (n, d_recv, d_full, d_level_missing, d_online, d_channel_missing, d_input, d_reused, d_ot_den, d_ot_missing, d_fin, d_fin_elec)
+      <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+ORDER BY unit_code, day, late_on
+ON CONFLICT (unit_code, day, late_on) DO UPDATE SET
+  n = s.n + EXCLUDED.n, d_recv = s.d_recv + EXCLUDED.d_recv, d_full = s.d_full + EXCLUDED.d_full,
+  d_level_missing = s.d_level_missing + EXCLUDED.d_level_missing, d_online = s.d_online + EXCLUDED.d_online,
+  d_channel_missing = s.d_channel_missing + EXCLUDED.d_channel_missing, d_input = s.d_input + EXCLUDED.d_input,
+  d_reused = s.d_reused + EXCLUDED.d_reused, d_ot_den = s.d_ot_den + EXCLUDED.d_ot_den,
+  d_ot_missing = s.d_ot_missing + EXCLUDED.d_ot_missing, d_fin = s.d_fin + EXCLUDED.d_fin,
+  d_fin_elec = s.d_fin_elec + EXCLUDED.d_fin_elec
+$q$ $f$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- kpi_dossier_rows_sql: the source query of kpi_day_dossiers_sql for the
+-- dossiers of relation %2$s (filtered by %3$s) with sign %1$s, classified
+-- with the current procedures and steps.
+CREATE FUNCTION kpi_dossier_rows_sql(sign integer, rel text, cond text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+  SELECT format($q$SELECT %1$s AS sign, d.*, p.level AS pr_level, p.requires_result AS pr_requires_result,
+       p.max_days AS pr_max_days,
+       CASE WHEN d.due_at IS NULL AND p.max_days IS NOT NULL AND d.received_at IS NOT NULL
+            THEN kpi_dossier_pause(d.unit_code, d.ma_ho_so) END AS pause
+FROM %2$s d LEFT JOIN procedures p ON p.ma_tthc = d.ma_tthc WHERE %3$s$q$, sign, rel, cond) $f$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- kpi_rebuild_day_summaries recomputes the summaries from the facts (after
+-- a TRUNCATE or a change of the meeting caps); writers wait meanwhile.
+CREATE FUNCTION kpi_rebuild_day_summaries(p_documents boolean, p_meetings boolean, p_dossiers boolean)
+RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF p_documents THEN
+    LOCK TABLE documents IN SHARE MODE;
+    DELETE FROM kpi_day_documents;
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT 1 AS sign, d.* FROM documents d');
+  END IF;
+  IF p_meetings THEN
+    LOCK TABLE meetings, kpi_meeting_caps IN SHARE MODE;
+    DELETE FROM kpi_day_meetings;
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, m.* FROM meetings m');
+  END IF;
+  IF p_dossiers THEN
+    LOCK TABLE dossiers, procedures, dossier_steps IN SHARE MODE;
+    DELETE FROM kpi_day_dossiers;
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'dossiers', 'true'));
+  END IF;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION kpi_documents_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(true, false, false);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n');
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o');
+  ELSE
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION kpi_meetings_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, true, false);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n');
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o');
+  ELSE
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION kpi_meeting_caps_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM kpi_rebuild_day_summaries(false, true, false);
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION kpi_dossiers_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, false, true);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true'));
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(-1, 'kpi_old', 'true'));
+  ELSE
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true')
+      || ' UNION ALL ' || kpi_dossier_rows_sql(-1, 'kpi_old', 'true'));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- A change of a procedure's level, requires_result or max_days moves its
+-- dossiers: subtract them classified with the old procedure, add them with
+-- the new one.
+CREATE FUNCTION kpi_procedures_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_old text := CASE WHEN TG_OP = 'INSERT' THEN '(SELECT * FROM procedures WHERE false)' ELSE 'kpi_old' END;
+  v_new text := CASE WHEN TG_OP = 'DELETE' THEN '(SELECT * FROM procedures WHERE false)' ELSE 'kpi_new' END;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, false, true);
+    RETURN NULL;
+  END IF;
+  EXECUTE format(kpi_day_dossiers_sql(), format($q$
+    WITH chg AS (
+      SELECT coalesce(o.ma_tthc, n.ma_tthc) AS ma_tthc,
+             o.level AS o_level, o.requires_result AS o_req, o.max_days AS o_max,
+             n.level AS n_level, n.requires_result AS n_req, n.max_days AS n_max
+      FROM %1$s o FULL JOIN %2$s n ON n.ma_tthc = o.ma_tthc
+      WHERE (o.level, o.requires_result, o.max_days) IS DISTINCT FROM (n.level, n.requires_result, n.max_days))
+    SELECT v.sign, d.*, v.pr_level, v.pr_requires_result, v.pr_max_days,
+           CASE WHEN d.due_at IS NULL AND v.pr_max_days IS NOT NULL AND d.received_at IS NOT NULL
+                THEN kpi_dossier_pause(d.unit_code, d.ma_ho_so) END AS pause
+    FROM chg JOIN dossiers d ON d.ma_tthc = chg.ma_tthc
+    CROSS JOIN LATERAL (VALUES (-1, chg.o_level, chg.o_req, chg.o_max), (1, chg.n_level, chg.n_req, chg.n_max))
+      AS v(sign, pr_level, pr_requires_result, pr_max_days)$q$, v_old, v_new));
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- A change of a dossier's steps changes its supplement pause: subtract the
+-- dossier classified with the steps before the statement, add it with the
+-- steps after.
+CREATE FUNCTION kpi_dossier_steps_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_old text := CASE WHEN TG_OP = 'INSERT' THEN '(SELECT * FROM dossier_steps WHERE false)' ELSE 'kpi_old' END;
+  v_new text := CASE WHEN TG_OP = 'DELETE' THEN '(SELECT * FROM dossier_steps WHERE false)' ELSE 'kpi_new' END;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, false, true);
+    RETURN NULL;
+  END IF;
+  EXECUTE format(kpi_day_dossiers_sql(), format($q$
+    WITH aff AS (
+      SELECT unit_code, ma_ho_so FROM %1$s AS o UNION SELECT unit_code, ma_ho_so FROM %2$s AS n),
+    st_after AS (
+      SELECT st.unit_code, st.ma_ho_so, st.at, st.action, st.status
+      FROM dossier_steps st JOIN aff ON aff.unit_code = st.unit_code AND aff.ma_ho_so = st.ma_ho_so),
+    st_before AS (
+      (SELECT * FROM st_after
+       EXCEPT ALL SELECT unit_code, ma_ho_so, at, action, status FROM %2$s AS n)
+      UNION ALL SELECT unit_code, ma_ho_so, at, action, status FROM %1$s AS o),
+    pauses AS (
+      SELECT 1 AS sign, unit_code, ma_ho_so, coalesce(sum(nx - at) FILTER (WHERE status = 5 AND nx IS NOT NULL), interval '0') AS pause
+      FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at, action) AS nx FROM st_after s) s GROUP BY 2, 3
+      UNION ALL
+      SELECT -1, unit_code, ma_ho_so, coalesce(sum(nx - at) FILTER (WHERE status = 5 AND nx IS NOT NULL), interval '0')
+      FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at, action) AS nx FROM st_before s) s GROUP BY 2, 3
+      UNION ALL  -- a dossier whose steps all went (or all came) has an empty side
+      SELECT sg.sign, aff.unit_code, aff.ma_ho_so, interval '0' FROM aff, (VALUES (1), (-1)) AS sg(sign)
+      WHERE NOT EXISTS (SELECT 1 FROM st_after a WHERE a.unit_code = aff.unit_code AND a.ma_ho_so = aff.ma_ho_so AND sg.sign = 1)
+        AND NOT EXISTS (SELECT 1 FROM st_before b WHERE b.unit_code = aff.unit_code AND b.ma_ho_so = aff.ma_ho_so AND sg.sign = -1))
+    SELECT pa.sign, d.*, p.level AS pr_level, p.requires_result AS pr_requires_result, p.max_days AS pr_max_days,
+           CASE WHEN d.due_at IS NULL AND p.max_days IS NOT NULL AND d.received_at IS NOT NULL THEN pa.pause END AS pause
+    FROM pauses pa JOIN dossiers d ON d.unit_code = pa.unit_code AND d.ma_ho_so = pa.ma_ho_so
+    LEFT JOIN procedures p ON p.ma_tthc = d.ma_tthc$q$, v_old, v_new));
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+CREATE TRIGGER kpi_documents_ins AFTER INSERT ON documents REFERENCING NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_documents_trg();
+CREATE TRIGGER kpi_documents_upd AFTER UPDATE ON documents REFERENCING OLD TABLE AS kpi_old NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_documents_trg();
+CREATE TRIGGER kpi_documents_del AFTER DELETE ON documents REFERENCING OLD TABLE AS kpi_old
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_documents_trg();
+CREATE TRIGGER kpi_documents_trunc AFTER TRUNCATE ON documents
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_documents_trg();
+CREATE TRIGGER kpi_meetings_ins AFTER INSERT ON meetings REFERENCING NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_meetings_trg();
+CREATE TRIGGER kpi_meetings_upd AFTER UPDATE ON meetings REFERENCING OLD TABLE AS kpi_old NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_meetings_trg();
+CREATE TRIGGER kpi_meetings_del AFTER DELETE ON meetings REFERENCING OLD TABLE AS kpi_old
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_meetings_trg();
+CREATE TRIGGER kpi_meetings_trunc AFTER TRUNCATE ON meetings
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_meetings_trg();
+CREATE TRIGGER kpi_meeting_caps_chg AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON kpi_meeting_caps
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_meeting_caps_trg();
+CREATE TRIGGER kpi_dossiers_ins AFTER INSERT ON dossiers REFERENCING NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossiers_trg();
+CREATE TRIGGER kpi_dossiers_upd AFTER UPDATE ON dossiers REFERENCING OLD TABLE AS kpi_old NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossiers_trg();
+CREATE TRIGGER kpi_dossiers_del AFTER DELETE ON dossiers REFERENCING OLD TABLE AS kpi_old
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossiers_trg();
+CREATE TRIGGER kpi_dossiers_trunc AFTER TRUNCATE ON dossiers
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossiers_trg();
+CREATE TRIGGER kpi_procedures_ins AFTER INSERT ON procedures REFERENCING NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_procedures_trg();
+CREATE TRIGGER kpi_procedures_upd AFTER UPDATE ON procedures REFERENCING OLD TABLE AS kpi_old NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_procedures_trg();
+CREATE TRIGGER kpi_procedures_del AFTER DELETE ON procedures REFERENCING OLD TABLE AS kpi_old
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_procedures_trg();
+CREATE TRIGGER kpi_procedures_trunc AFTER TRUNCATE ON procedures
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_procedures_trg();
+CREATE TRIGGER kpi_dossier_steps_ins AFTER INSERT ON dossier_steps REFERENCING NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossier_steps_trg();
+CREATE TRIGGER kpi_dossier_steps_upd AFTER UPDATE ON dossier_steps REFERENCING OLD TABLE AS kpi_old NEW TABLE AS kpi_new
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossier_steps_trg();
+CREATE TRIGGER kpi_dossier_steps_del AFTER DELETE ON dossier_steps REFERENCING OLD TABLE AS kpi_old
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossier_steps_trg();
+CREATE TRIGGER kpi_dossier_steps_trunc AFTER TRUNCATE ON dossier_steps
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi_dossier_steps_trg();
+
+-- Facts already in the warehouse when this migration runs.
+SELECT kpi_rebuild_day_summaries(true, true, true);
 
 -- The reporting tree: root = every self or internal unit that was not
 -- merged away; member = the root, its internal descendants, and the
@@ -269,18 +712,34 @@ LANGUAGE sql STABLE AS $$
 -- +goose StatementEnd
 
 -- +goose StatementBegin
+-- kpi_periods lists the standard periods of every year with data, and the
+-- next year's periods that reach back into the data (nd09 periods start on
+-- 15 December of the year before).
+CREATE FUNCTION kpi_periods() RETURNS TABLE (id text, f date, t date, ord bigint)
+LANGUAGE sql STABLE AS $$
+  WITH bounds AS (
+    SELECT min(day) AS lo, max(day) AS hi FROM (
+      SELECT day FROM kpi_day_documents WHERE n <> 0
+      UNION ALL SELECT day FROM kpi_day_meetings WHERE m_total <> 0
+      UNION ALL SELECT day FROM kpi_day_dossiers WHERE n <> 0) AS x)
+  SELECT s.id, s.f, s.t, s.ord FROM bounds b,
+    kpi_standard_spans(extract(year FROM b.lo)::int, extract(year FROM b.hi)::int + 1) AS s
+  WHERE b.lo IS NOT NULL AND (extract(year FROM s.t) <= extract(year FROM b.hi) OR s.f <= b.hi) $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
 -- kpi_eval computes every indicator for the spans (p_ids, p_from, p_to),
--- or for the standard spans of every year with data when p_ids is null,
--- for the unit p_root (rolled up), or for every root of the tree when
--- p_root is null. With a root, only that tree's facts are read (indexes on
--- unit_code and the date columns), so one commune answers in milliseconds.
+-- or for kpi_periods() when p_ids is null, for the unit p_root (rolled
+-- up), or for every root of the tree when p_root is null. It sums the
+-- per-day summaries over the days of each span and its baseline and over
+-- the unit tree, so it reads a few rows per unit and day, never the facts.
 CREATE FUNCTION kpi_eval(p_ids text[], p_from date[], p_to date[], p_root text)
 RETURNS TABLE (period text, period_from date, period_to date, unit_code text, indicator text,
                numerator bigint, denominator bigint, missing bigint, value numeric,
                unit text, op text, target numeric, met boolean)
 -- JIT off: the planner's estimates for the span expansion are far too
 -- high, and compiling the query costs seconds where running it costs ms.
-LANGUAGE plpgsql STABLE SET jit = off AS $fn$
+LANGUAGE plpgsql STABLE SET jit = off SET work_mem = '64MB' AS $fn$
 DECLARE
   v_members text[];
   v_lo date := '-infinity';
@@ -300,77 +759,19 @@ BEGIN
        OR array_length(p_ids, 1) IS DISTINCT FROM array_length(p_to, 1) THEN
       RAISE EXCEPTION 'kpi_eval: p_ids, p_from and p_to must have the same length';
     END IF;
-    SELECT min(kpi_year_back(f, false)), max(t) INTO v_lo, v_hi FROM unnest(p_from, p_to) AS s(f, t);
-    v_req := 'SELECT s.id, s.f, s.t, s.ord FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS s(id, f, t, ord)';
   ELSE
-    -- Every year with data, and the next year's periods that reach back
-    -- into the data (nd09 periods start on 15 December of the year before).
-    v_req := 'SELECT s.id, s.f, s.t, s.ord FROM bounds b,
-                kpi_standard_spans(extract(year FROM b.lo)::int, extract(year FROM b.hi)::int + 1) AS s
-              WHERE b.lo IS NOT NULL AND (extract(year FROM s.t) <= extract(year FROM b.hi) OR s.f <= b.hi)';
+    SELECT array_agg(s.id ORDER BY s.ord), array_agg(s.f ORDER BY s.ord), array_agg(s.t ORDER BY s.ord)
+      INTO p_ids, p_from, p_to FROM kpi_periods() AS s;
+    IF p_ids IS NULL THEN
+      RETURN;
+    END IF;
   END IF;
+  v_req := 'SELECT s.id, s.f, s.t, s.ord FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS s(id, f, t, ord)';
+  SELECT min(kpi_year_back(f, false)), max(t) INTO v_lo, v_hi FROM unnest(p_from, p_to) AS s(f, t);
 
   RETURN QUERY EXECUTE format($q$
 WITH
 closure AS (%2$s),
-a AS (  -- outgoing documents by issue date
-  SELECT unit_code, issued_on AS day,
-         count(*) FILTER (WHERE counts_issued) AS issued,
-         count(*) FILTER (WHERE issued_unknown) AS issued_unknown
-  FROM kpi_document_facts
-  WHERE direction = 'out' AND issued_on BETWEEN $5 AND $6 %1$s
-  GROUP BY 1, 2),
-b AS (  -- documents exchanged with higher agencies by event date
-  SELECT unit_code, event_on AS day,
-         count(*) FILTER (WHERE ex_scope) AS ex_den,
-         count(*) FILTER (WHERE ex_scope AND electronic) AS ex_num,
-         count(*) FILTER (WHERE ex_scope AND direction = 'out') AS exo_den,
-         count(*) FILTER (WHERE ex_scope AND electronic AND direction = 'out') AS exo_num,
-         count(*) FILTER (WHERE ex_unknown) AS ex_missing,
-         count(*) FILTER (WHERE ex_unknown AND direction = 'out') AS exo_missing
-  FROM kpi_document_facts
-  WHERE event_on BETWEEN $5 AND $6 AND (ex_scope OR ex_unknown) %1$s
-  GROUP BY 1, 2),
-c AS (  -- meetings organised (not cancelled) by start date
-  SELECT unit_code, starts_on AS day,
-         count(*) AS m_total,
-         count(*) FILTER (WHERE online_or_paperless) AS m_online,
-         count(*) FILTER (WHERE materials_known) AS m_mat_den,
-         count(*) FILTER (WHERE materials_ahead) AS m_mat_num,
-         count(*) FILTER (WHERE discussion_known) AS m_disc_den,
-         count(*) FILTER (WHERE discussion_ok) AS m_disc_num,
-         count(*) FILTER (WHERE duration_ok) AS m_dur_num,
-         count(*) FILTER (WHERE cap_sessions IS NULL) AS m_dur_missing,
-         count(*) FILTER (WHERE commune_wide) AS m_wide
-  FROM kpi_meeting_facts
-  WHERE counted AND starts_at >= kpi_vn_start($5) AND starts_at < kpi_vn_start($6 + 1) %1$s
-  GROUP BY 1, 2),
-dx AS (  -- dossiers by reception date (and, for late ones, the date they became late)
-  SELECT unit_code, received_on AS day,
-         CASE WHEN on_time_scope AND late_on <> 'infinity' THEN late_on END AS late_on,
-         count(*) AS d_recv,
-         count(*) FILTER (WHERE full_online) AS d_full,
-         count(*) FILTER (WHERE level_unknown) AS d_level_missing,
-         count(*) FILTER (WHERE channel = 'online') AS d_online,
-         count(*) FILTER (WHERE channel IS NULL) AS d_channel_missing,
-         count(*) FILTER (WHERE input_digitized) AS d_input,
-         count(*) FILTER (WHERE reused_data) AS d_reused,
-         count(*) FILTER (WHERE on_time_scope AND late_on IS NOT NULL) AS d_ot_den,
-         count(*) FILTER (WHERE on_time_scope AND late_on IS NULL) AS d_ot_missing
-  FROM kpi_dossier_facts
-  WHERE received_at >= kpi_vn_start($5) AND received_at < kpi_vn_start($6 + 1) %1$s
-  GROUP BY 1, 2, 3),
-e AS (  -- dossiers settled (status 9 or 10) by finishing date
-  SELECT unit_code, finished_on AS day,
-         count(*) AS d_fin,
-         count(*) FILTER (WHERE result_electronic) AS d_fin_elec
-  FROM kpi_dossier_facts
-  WHERE result_scope AND finished_at >= kpi_vn_start($5) AND finished_at < kpi_vn_start($6 + 1) %1$s
-  GROUP BY 1, 2),
-bounds AS (
-  SELECT min(day) AS lo, max(day) AS hi FROM (
-    SELECT day FROM a UNION ALL SELECT day FROM b UNION ALL SELECT day FROM c
-    UNION ALL SELECT day FROM dx UNION ALL SELECT day FROM e) AS x),
 req AS (%3$s),
 ev AS (  -- the spans to sum over: the requested ones and their baselines
   SELECT f, t FROM req
@@ -380,41 +781,38 @@ evd AS (
   SELECT ev.f, ev.t, g::date AS day FROM ev, generate_series(ev.f::timestamp, ev.t::timestamp, interval '1 day') AS g),
 roots AS (SELECT DISTINCT root FROM closure),
 sa AS (
-  SELECT evd.f, evd.t, cl.root, sum(a.issued)::bigint AS issued, sum(a.issued_unknown)::bigint AS issued_unknown
-  FROM a JOIN closure cl ON cl.member = a.unit_code JOIN evd ON evd.day = a.day
-  GROUP BY 1, 2, 3),
-sb AS (
-  SELECT evd.f, evd.t, cl.root, sum(b.ex_den)::bigint AS ex_den, sum(b.ex_num)::bigint AS ex_num,
-         sum(b.exo_den)::bigint AS exo_den, sum(b.exo_num)::bigint AS exo_num,
-         sum(b.ex_missing)::bigint AS ex_missing, sum(b.exo_missing)::bigint AS exo_missing
-  FROM b JOIN closure cl ON cl.member = b.unit_code JOIN evd ON evd.day = b.day
+  SELECT evd.f, evd.t, cl.root, sum(a.issued)::bigint AS issued, sum(a.issued_unknown)::bigint AS issued_unknown,
+         sum(a.ex_den)::bigint AS ex_den, sum(a.ex_num)::bigint AS ex_num,
+         sum(a.exo_den)::bigint AS exo_den, sum(a.exo_num)::bigint AS exo_num,
+         sum(a.ex_missing)::bigint AS ex_missing, sum(a.exo_missing)::bigint AS exo_missing
+  FROM kpi_day_documents a JOIN closure cl ON cl.member = a.unit_code JOIN evd ON evd.day = a.day
+  WHERE a.day BETWEEN $5 AND $6 %1$s
   GROUP BY 1, 2, 3),
 sc AS (
   SELECT evd.f, evd.t, cl.root, sum(c.m_total)::bigint AS m_total, sum(c.m_online)::bigint AS m_online,
          sum(c.m_mat_den)::bigint AS m_mat_den, sum(c.m_mat_num)::bigint AS m_mat_num,
          sum(c.m_disc_den)::bigint AS m_disc_den, sum(c.m_disc_num)::bigint AS m_disc_num,
          sum(c.m_dur_num)::bigint AS m_dur_num, sum(c.m_dur_missing)::bigint AS m_dur_missing, sum(c.m_wide)::bigint AS m_wide
-  FROM c JOIN closure cl ON cl.member = c.unit_code JOIN evd ON evd.day = c.day
+  FROM kpi_day_meetings c JOIN closure cl ON cl.member = c.unit_code JOIN evd ON evd.day = c.day
+  WHERE c.day BETWEEN $5 AND $6 %1$s
   GROUP BY 1, 2, 3),
 sd AS (
   SELECT evd.f, evd.t, cl.root, sum(dx.d_recv)::bigint AS d_recv, sum(dx.d_full)::bigint AS d_full,
          sum(dx.d_level_missing)::bigint AS d_level_missing, sum(dx.d_online)::bigint AS d_online,
          sum(dx.d_channel_missing)::bigint AS d_channel_missing, sum(dx.d_input)::bigint AS d_input,
          sum(dx.d_reused)::bigint AS d_reused, sum(dx.d_ot_den)::bigint AS d_ot_den, sum(dx.d_ot_missing)::bigint AS d_ot_missing,
-         (sum(dx.d_ot_den) FILTER (WHERE dx.late_on <= least(evd.t, $8)))::bigint AS d_late
-  FROM dx JOIN closure cl ON cl.member = dx.unit_code JOIN evd ON evd.day = dx.day
-  GROUP BY 1, 2, 3),
-se AS (
-  SELECT evd.f, evd.t, cl.root, sum(e.d_fin)::bigint AS d_fin, sum(e.d_fin_elec)::bigint AS d_fin_elec
-  FROM e JOIN closure cl ON cl.member = e.unit_code JOIN evd ON evd.day = e.day
+         (sum(dx.d_ot_den) FILTER (WHERE dx.late_on <= least(evd.t, $8)))::bigint AS d_late,
+         sum(dx.d_fin)::bigint AS d_fin, sum(dx.d_fin_elec)::bigint AS d_fin_elec
+  FROM kpi_day_dossiers dx JOIN closure cl ON cl.member = dx.unit_code JOIN evd ON evd.day = dx.day
+  WHERE dx.day BETWEEN $5 AND $6 %1$s
   GROUP BY 1, 2, 3),
 tot AS (
   SELECT r.id, r.f, r.t, r.ord, ro.root,
          coalesce(sa.issued, 0) AS issued, coalesce(sa.issued_unknown, 0) AS issued_unknown,
          coalesce(ba.issued, 0) AS b_issued, coalesce(ba.issued_unknown, 0) AS b_issued_unknown,
-         coalesce(sb.ex_den, 0) AS ex_den, coalesce(sb.ex_num, 0) AS ex_num,
-         coalesce(sb.exo_den, 0) AS exo_den, coalesce(sb.exo_num, 0) AS exo_num,
-         coalesce(sb.ex_missing, 0) AS ex_missing, coalesce(sb.exo_missing, 0) AS exo_missing,
+         coalesce(sa.ex_den, 0) AS ex_den, coalesce(sa.ex_num, 0) AS ex_num,
+         coalesce(sa.exo_den, 0) AS exo_den, coalesce(sa.exo_num, 0) AS exo_num,
+         coalesce(sa.ex_missing, 0) AS ex_missing, coalesce(sa.exo_missing, 0) AS exo_missing,
          coalesce(sc.m_total, 0) AS m_total, coalesce(bc.m_total, 0) AS b_m_total,
          coalesce(sc.m_online, 0) AS m_online, coalesce(sc.m_mat_den, 0) AS m_mat_den,
          coalesce(sc.m_mat_num, 0) AS m_mat_num, coalesce(sc.m_disc_den, 0) AS m_disc_den,
@@ -425,15 +823,13 @@ tot AS (
          coalesce(sd.d_channel_missing, 0) AS d_channel_missing, coalesce(sd.d_input, 0) AS d_input,
          coalesce(sd.d_reused, 0) AS d_reused, coalesce(sd.d_ot_den, 0) AS d_ot_den,
          coalesce(sd.d_ot_missing, 0) AS d_ot_missing, coalesce(sd.d_late, 0) AS d_late,
-         coalesce(se.d_fin, 0) AS d_fin, coalesce(se.d_fin_elec, 0) AS d_fin_elec
+         coalesce(sd.d_fin, 0) AS d_fin, coalesce(sd.d_fin_elec, 0) AS d_fin_elec
   FROM req r CROSS JOIN roots ro
   LEFT JOIN sa ON sa.f = r.f AND sa.t = r.t AND sa.root = ro.root
   LEFT JOIN sa ba ON ba.f = kpi_year_back(r.f, false) AND ba.t = kpi_year_back(r.t, true) AND ba.root = ro.root
-  LEFT JOIN sb ON sb.f = r.f AND sb.t = r.t AND sb.root = ro.root
   LEFT JOIN sc ON sc.f = r.f AND sc.t = r.t AND sc.root = ro.root
   LEFT JOIN sc bc ON bc.f = kpi_year_back(r.f, false) AND bc.t = kpi_year_back(r.t, true) AND bc.root = ro.root
-  LEFT JOIN sd ON sd.f = r.f AND sd.t = r.t AND sd.root = ro.root
-  LEFT JOIN se ON se.f = r.f AND se.t = r.t AND se.root = ro.root),
+  LEFT JOIN sd ON sd.f = r.f AND sd.t = r.t AND sd.root = ro.root),
 ind_rows AS (
   SELECT r.id, r.f, r.t, r.ord, r.root, x.ind, x.num, x.den, x.miss, x.kind,
          CASE WHEN x.kind = 'count' THEN x.num::numeric
@@ -498,21 +894,65 @@ LANGUAGE sql STABLE AS $$
   SELECT * FROM kpi_eval(ARRAY[p_from::text || '..' || p_to::text], ARRAY[p_from], ARRAY[p_to], p_unit) $$;
 -- +goose StatementEnd
 
--- The standard periods of every year with data, every root unit.
-CREATE VIEW kpi AS SELECT * FROM kpi_eval(NULL, NULL, NULL, NULL);
+-- The standard periods of every year with data, every root unit: one
+-- kpi_eval per period, so a filter on period (WHERE period = '2026')
+-- reaches kpi_periods() and only that period is computed.
+CREATE VIEW kpi AS
+SELECT p.id AS period, p.f AS period_from, p.t AS period_to, k.unit_code, k.indicator, k.numerator,
+       k.denominator, k.missing, k.value, k.unit, k.op, k.target, k.met
+FROM kpi_periods() AS p
+CROSS JOIN LATERAL kpi_eval(ARRAY[p.id], ARRAY[p.f], ARRAY[p.t], NULL) AS k;
 
 -- +goose Down
 DROP VIEW kpi;
 DROP FUNCTION kpi_between(date, date, text);
 DROP FUNCTION kpi_between(date, date);
 DROP FUNCTION kpi_eval(text[], date[], date[], text);
+DROP FUNCTION kpi_periods();
 DROP FUNCTION kpi_standard_spans(integer, integer);
 DROP FUNCTION kpi_unit_members(text);
 DROP VIEW kpi_unit_closure;
 DROP VIEW kpi_unit_edges;
+DROP TRIGGER kpi_documents_ins ON documents;
+DROP TRIGGER kpi_documents_upd ON documents;
+DROP TRIGGER kpi_documents_del ON documents;
+DROP TRIGGER kpi_documents_trunc ON documents;
+DROP TRIGGER kpi_meetings_ins ON meetings;
+DROP TRIGGER kpi_meetings_upd ON meetings;
+DROP TRIGGER kpi_meetings_del ON meetings;
+DROP TRIGGER kpi_meetings_trunc ON meetings;
+DROP TRIGGER kpi_meeting_caps_chg ON kpi_meeting_caps;
+DROP TRIGGER kpi_dossiers_ins ON dossiers;
+DROP TRIGGER kpi_dossiers_upd ON dossiers;
+DROP TRIGGER kpi_dossiers_del ON dossiers;
+DROP TRIGGER kpi_dossiers_trunc ON dossiers;
+DROP TRIGGER kpi_procedures_ins ON procedures;
+DROP TRIGGER kpi_procedures_upd ON procedures;
+DROP TRIGGER kpi_procedures_del ON procedures;
+DROP TRIGGER kpi_procedures_trunc ON procedures;
+DROP TRIGGER kpi_dossier_steps_ins ON dossier_steps;
+DROP TRIGGER kpi_dossier_steps_upd ON dossier_steps;
+DROP TRIGGER kpi_dossier_steps_del ON dossier_steps;
+DROP TRIGGER kpi_dossier_steps_trunc ON dossier_steps;
+DROP FUNCTION kpi_dossier_steps_trg();
+DROP FUNCTION kpi_procedures_trg();
+DROP FUNCTION kpi_dossiers_trg();
+DROP FUNCTION kpi_meeting_caps_trg();
+DROP FUNCTION kpi_meetings_trg();
+DROP FUNCTION kpi_documents_trg();
+DROP FUNCTION kpi_rebuild_day_summaries(boolean, boolean, boolean);
+DROP FUNCTION kpi_dossier_rows_sql(integer, text, text);
+DROP FUNCTION kpi_day_dossiers_sql();
+DROP FUNCTION kpi_day_meetings_sql();
+DROP FUNCTION kpi_day_documents_sql();
+DROP INDEX dossiers_ma_tthc;
+DROP TABLE kpi_day_dossiers, kpi_day_meetings, kpi_day_documents;
 DROP VIEW kpi_dossier_facts;
 DROP VIEW kpi_meeting_facts;
 DROP VIEW kpi_document_facts;
+DROP FUNCTION kpi_dossier_class(text, smallint, timestamptz, timestamptz, timestamptz, text, boolean, integer, text, text, boolean, integer, interval);
+DROP FUNCTION kpi_meeting_class(boolean, boolean, bigint, boolean, boolean, timestamptz, timestamptz, integer, integer, integer, integer, text);
+DROP FUNCTION kpi_document_class(text, text, boolean, text, text, text);
 DROP FUNCTION kpi_dossier_pause(text, text);
 DROP FUNCTION kpi_add_workdays(timestamptz, integer);
 DROP FUNCTION kpi_md_date(integer, text);
