@@ -1,12 +1,17 @@
 package warehouse
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // DossierWrite is one dossier with its steps and sighting, for UpsertDossiers.
@@ -16,119 +21,58 @@ type DossierWrite struct {
 	Sighting DossierSighting
 }
 
-type dossierRow struct {
-	UnitCode         string     `json:"unit_code"`
-	MaHoSo           string     `json:"ma_ho_so"`
-	MaTTHC           string     `json:"ma_tthc"`
-	ProcedureLevel   *string    `json:"procedure_level"`
-	Channel          *string    `json:"channel"`
-	Status           *int       `json:"status"`
-	ReceivedAt       *time.Time `json:"received_at"`
-	DueAt            *time.Time `json:"due_at"`
-	FinishedAt       *time.Time `json:"finished_at"`
-	ReturnedAt       *time.Time `json:"returned_at"`
-	RefusedAt        *time.Time `json:"refused_at"`
-	ResultMethod     *string    `json:"result_method"`
-	InputDigitized   bool       `json:"input_digitized"`
-	ResultElectronic bool       `json:"result_electronic"`
-	ReusedData       bool       `json:"reused_data"`
-	Supplements      int        `json:"supplements"`
-	Source           string     `json:"source"`
-	SourceUpdatedAt  *time.Time `json:"source_updated_at"`
-}
-
-type stepRow struct {
-	UnitCode string    `json:"unit_code"`
-	MaHoSo   string    `json:"ma_ho_so"`
-	At       time.Time `json:"at"`
-	Status   *int      `json:"status"`
-	Actor    string    `json:"actor"`
-	Action   string    `json:"action"`
-}
-
-type sightingRow struct {
-	Source    string          `json:"source"`
-	SourceKey string          `json:"source_key"`
-	UnitCode  string          `json:"unit_code"`
-	MaHoSo    string          `json:"ma_ho_so"`
-	Raw       json.RawMessage `json:"raw"`
-}
-
 // UpsertDossiers writes a batch of dossiers in three statements (dossiers,
 // steps, sightings) with the rules of UpsertDossier: the record with the
 // latest source update wins, an older copy only adds its sighting and steps,
 // the procedure level comes from the catalogue when the record has none.
 // Within the batch, copies of one dossier collapse to the latest.
+//
+// Each statement takes its rows as one PostgreSQL array per column
+// (unnest), encoded below without reflection: one round
+// trip per table, nothing for the server to parse but the values
+// themselves.
 func (r *Run) UpsertDossiers(ctx context.Context, batch []DossierWrite) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	rows := make([]dossierRow, 0, len(batch))
-	at := map[[2]string]int{}
-	var steps []stepRow
-	stepSeen := map[string]bool{}
-	var sightings []sightingRow
-	sightAt := map[[4]string]int{}
-	for _, w := range batch {
-		d := w.Dossier
-		if d.UnitCode == "" || d.MaHoSo == "" {
-			return fmt.Errorf("warehouse: dossier %q of unit %q: unit and MaHoSo are required", d.MaHoSo, d.UnitCode)
-		}
-		row := dossierRow{d.UnitCode, d.MaHoSo, d.MaTTHC, d.ProcedureLevel, d.Channel, d.Status, d.ReceivedAt, d.DueAt,
-			d.FinishedAt, d.ReturnedAt, d.RefusedAt, d.ResultMethod, d.InputDigitized, d.ResultElectronic, d.ReusedData,
-			d.Supplements, d.Source, d.SourceUpdatedAt}
-		k := [2]string{d.UnitCode, d.MaHoSo}
-		if i, dup := at[k]; dup {
-			prev := rows[i].SourceUpdatedAt
-			if prev == nil || d.SourceUpdatedAt == nil || !d.SourceUpdatedAt.Before(*prev) {
-				rows[i] = row
-			}
-		} else {
-			at[k] = len(rows)
-			rows = append(rows, row)
-		}
-		for _, s := range w.Steps {
-			sk := d.UnitCode + "\x00" + d.MaHoSo + "\x00" + s.At.UTC().Format(time.RFC3339Nano) + "\x00" + s.Action
-			if stepSeen[sk] {
-				continue
-			}
-			stepSeen[sk] = true
-			steps = append(steps, stepRow{d.UnitCode, d.MaHoSo, s.At, s.Status, s.Actor, s.Action})
-		}
-		if s := w.Sighting; s.Source != "" {
-			raw := json.RawMessage("null")
-			if len(s.Raw) > 0 && json.Valid(s.Raw) {
-				raw = s.Raw
-			}
-			sr := sightingRow{s.Source, s.SourceKey, d.UnitCode, d.MaHoSo, raw}
-			sk := [4]string{d.UnitCode, d.MaHoSo, s.Source, s.SourceKey}
-			if i, dup := sightAt[sk]; dup {
-				sightings[i] = sr
-			} else {
-				sightAt[sk] = len(sightings)
-				sightings = append(sightings, sr)
-			}
-		}
+	b := getDossierBatch()
+	defer putDossierBatch(b)
+	if err := b.collect(batch); err != nil {
+		return err
 	}
 	tx, err := r.Tx(ctx)
 	if err != nil {
 		return err
 	}
-	js, err := json.Marshal(rows)
-	if err != nil {
-		return fmt.Errorf("warehouse: dossiers: %w", err)
+	if _, err := tx.ExecContext(ctx, upsertDossiersSQL, append(b.dossierArgs(), r.id)...); err != nil {
+		return fmt.Errorf("warehouse: dossiers batch of %d: %w", len(b.rows), err)
 	}
-	if _, err := tx.ExecContext(ctx, `
+	if len(b.steps) > 0 {
+		if _, err := tx.ExecContext(ctx, upsertStepsSQL, b.stepArgs(b.steps)...); err != nil {
+			return fmt.Errorf("warehouse: dossier steps batch of %d: %w", len(b.steps), err)
+		}
+	}
+	if len(b.sightings) > 0 {
+		if _, err := tx.ExecContext(ctx, upsertSightingsSQL, append(b.sightingArgs(), r.id)...); err != nil {
+			return fmt.Errorf("warehouse: dossier sightings batch of %d: %w", len(b.sightings), err)
+		}
+	}
+	r.CountUpserted(len(batch))
+	return nil
+}
+
+const upsertDossiersSQL = `
 INSERT INTO dossiers AS x (unit_code, ma_ho_so, ma_tthc, procedure_level, channel, status, received_at, due_at,
   finished_at, returned_at, refused_at, result_method, input_digitized, result_electronic, reused_data,
   supplements, source, source_updated_at, first_seen_run, last_seen_run, updated_at)
 SELECT r.unit_code, r.ma_ho_so, NULLIF(r.ma_tthc,''), COALESCE(r.procedure_level, p.level), r.channel, r.status,
   r.received_at, r.due_at, r.finished_at, r.returned_at, r.refused_at, r.result_method, r.input_digitized,
-  r.result_electronic, r.reused_data, r.supplements, r.source, r.source_updated_at, $2, $2, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(unit_code text, ma_ho_so text, ma_tthc text, procedure_level text, channel text,
-  status smallint, received_at timestamptz, due_at timestamptz, finished_at timestamptz, returned_at timestamptz,
-  refused_at timestamptz, result_method text, input_digitized boolean, result_electronic boolean, reused_data boolean,
-  supplements integer, source text, source_updated_at timestamptz)
+  r.result_electronic, r.reused_data, r.supplements, r.source, r.source_updated_at, $19, $19, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::timestamptz[],
+  $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::boolean[],
+  $14::boolean[], $15::boolean[], $16::integer[], $17::text[], $18::timestamptz[])
+  AS r(unit_code, ma_ho_so, ma_tthc, procedure_level, channel, status, received_at, due_at, finished_at, returned_at,
+  refused_at, result_method, input_digitized, result_electronic, reused_data, supplements, source, source_updated_at)
 LEFT JOIN procedures p ON p.ma_tthc = NULLIF(r.ma_tthc,'') AND p.level IN ('toan_trinh','mot_phan')
 ON CONFLICT (unit_code, ma_ho_so) DO UPDATE SET
   ma_tthc = EXCLUDED.ma_tthc, procedure_level = COALESCE(EXCLUDED.procedure_level, x.procedure_level),
@@ -138,40 +82,20 @@ ON CONFLICT (unit_code, ma_ho_so) DO UPDATE SET
   input_digitized = EXCLUDED.input_digitized, result_electronic = EXCLUDED.result_electronic,
   reused_data = EXCLUDED.reused_data, supplements = EXCLUDED.supplements, source = EXCLUDED.source,
   source_updated_at = EXCLUDED.source_updated_at, last_seen_run = EXCLUDED.last_seen_run, updated_at = now()
-WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= x.source_updated_at`,
-		string(js), r.id); err != nil {
-		return fmt.Errorf("warehouse: dossiers batch of %d: %w", len(rows), err)
-	}
-	if len(steps) > 0 {
-		js, err := json.Marshal(steps)
-		if err != nil {
-			return fmt.Errorf("warehouse: dossier steps: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `
+WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= x.source_updated_at`
+
+const upsertStepsSQL = `
 INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action)
 SELECT r.unit_code, r.ma_ho_so, r.at, r.status, r.actor, r.action
-FROM jsonb_to_recordset($1::jsonb) AS r(unit_code text, ma_ho_so text, at timestamptz, status smallint, actor text, action text)
-ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`, string(js)); err != nil {
-			return fmt.Errorf("warehouse: dossier steps batch of %d: %w", len(steps), err)
-		}
-	}
-	if len(sightings) > 0 {
-		js, err := json.Marshal(sightings)
-		if err != nil {
-			return fmt.Errorf("warehouse: dossier sightings: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[])
+  AS r(unit_code, ma_ho_so, "at", status, actor, action)
+ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`
+
+const upsertSightingsSQL = `
 INSERT INTO dossier_sightings (source, source_key, unit_code, ma_ho_so, raw, seen_at, run_id)
-SELECT r.source, r.source_key, r.unit_code, r.ma_ho_so, r.raw, now(), $2
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, source_key text, unit_code text, ma_ho_so text, raw jsonb)
-ON CONFLICT (unit_code, ma_ho_so, source, source_key) DO UPDATE SET raw = EXCLUDED.raw, seen_at = now(), run_id = EXCLUDED.run_id`,
-			string(js), r.id); err != nil {
-			return fmt.Errorf("warehouse: dossier sightings batch of %d: %w", len(sightings), err)
-		}
-	}
-	r.CountUpserted(len(batch))
-	return nil
-}
+SELECT r.source, r.source_key, r.unit_code, r.ma_ho_so, r.raw::jsonb, now(), $6
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(source, source_key, unit_code, ma_ho_so, raw)
+ON CONFLICT (unit_code, ma_ho_so, source, source_key) DO UPDATE SET raw = EXCLUDED.raw, seen_at = now(), run_id = EXCLUDED.run_id`
 
 // ProcedureCodes lists the ma_tthc of the procedure catalogue.
 func (s *Store) ProcedureCodes(ctx context.Context) (map[string]bool, error) {
@@ -231,17 +155,284 @@ func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps
 	if len(steps) == 0 {
 		return nil
 	}
+	b := getDossierBatch()
+	defer putDossierBatch(b)
 	rows := make([]stepRow, len(steps))
 	for i, s := range steps {
-		rows[i] = stepRow{unit, maHoSo, s.At, s.Status, s.Actor, s.Action}
+		rows[i] = stepRow{unit, maHoSo, s}
 	}
-	js, err := json.Marshal(rows)
-	if err != nil {
-		return err
+	if err := r.exec(ctx, upsertStepsSQL, b.stepArgs(rows)...); err != nil {
+		return fmt.Errorf("warehouse: dossier %s steps: %w", maHoSo, err)
 	}
-	return r.exec(ctx, `
-INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action)
-SELECT r.unit_code, r.ma_ho_so, r.at, r.status, r.actor, r.action
-FROM jsonb_to_recordset($1::jsonb) AS r(unit_code text, ma_ho_so text, at timestamptz, status smallint, actor text, action text)
-ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`, string(js))
+	return nil
+}
+
+// dossierBatch holds one batch's rows after de-duplication and the column
+// arrays sent for them; batches are pooled so that a long pull reuses the
+// same buffers.
+type dossierBatch struct {
+	rows      []Dossier
+	at        map[[2]string]int
+	steps     []stepRow
+	stepSeen  map[stepKey]bool
+	sightings []sightingRow
+	sightAt   map[[4]string]int
+	cols      [18]pgArray
+}
+
+type stepRow struct {
+	unit, ma string
+	DossierStep
+}
+
+type stepKey struct {
+	unit, ma, action string
+	at               int64 // UnixNano
+}
+
+type sightingRow struct {
+	source, key, unit, ma string
+	raw                   []byte // nil: SQL NULL
+}
+
+var dossierBatches = sync.Pool{New: func() any {
+	return &dossierBatch{at: map[[2]string]int{}, stepSeen: map[stepKey]bool{}, sightAt: map[[4]string]int{}}
+}}
+
+func getDossierBatch() *dossierBatch { return dossierBatches.Get().(*dossierBatch) }
+
+func putDossierBatch(b *dossierBatch) {
+	clear(b.at)
+	clear(b.stepSeen)
+	clear(b.sightAt)
+	clear(b.rows)
+	clear(b.steps)
+	clear(b.sightings)
+	b.rows, b.steps, b.sightings = b.rows[:0], b.steps[:0], b.sightings[:0]
+	for i := range b.cols {
+		if cap(b.cols[i].buf) > 8<<20 { // do not keep an outsized buffer
+			b.cols[i].buf = nil
+		}
+	}
+	dossierBatches.Put(b)
+}
+
+// collect checks and de-duplicates a batch: the latest copy of a dossier
+// wins, steps collapse on (time, action), the last sighting of a key wins.
+func (b *dossierBatch) collect(batch []DossierWrite) error {
+	for _, w := range batch {
+		d := w.Dossier
+		if d.UnitCode == "" || d.MaHoSo == "" {
+			return fmt.Errorf("warehouse: dossier %q of unit %q: unit and MaHoSo are required", d.MaHoSo, d.UnitCode)
+		}
+		k := [2]string{d.UnitCode, d.MaHoSo}
+		if i, dup := b.at[k]; dup {
+			prev := b.rows[i].SourceUpdatedAt
+			if prev == nil || d.SourceUpdatedAt == nil || !d.SourceUpdatedAt.Before(*prev) {
+				b.rows[i] = d
+			}
+		} else {
+			b.at[k] = len(b.rows)
+			b.rows = append(b.rows, d)
+		}
+		for _, s := range w.Steps {
+			sk := stepKey{d.UnitCode, d.MaHoSo, s.Action, s.At.UnixNano()}
+			if b.stepSeen[sk] {
+				continue
+			}
+			b.stepSeen[sk] = true
+			b.steps = append(b.steps, stepRow{d.UnitCode, d.MaHoSo, s})
+		}
+		if s := w.Sighting; s.Source != "" {
+			var raw []byte
+			if len(s.Raw) > 0 && json.Valid(s.Raw) {
+				raw = s.Raw
+			}
+			sr := sightingRow{s.Source, s.SourceKey, d.UnitCode, d.MaHoSo, raw}
+			sk := [4]string{d.UnitCode, d.MaHoSo, s.Source, s.SourceKey}
+			if i, dup := b.sightAt[sk]; dup {
+				b.sightings[i] = sr
+			} else {
+				b.sightAt[sk] = len(b.sightings)
+				b.sightings = append(b.sightings, sr)
+			}
+		}
+	}
+	return nil
+}
+
+func (b *dossierBatch) dossierArgs() []any {
+	c := &b.cols
+	for i := range 18 {
+		c[i].start()
+	}
+	for _, d := range b.rows {
+		c[0].text(d.UnitCode)
+		c[1].text(d.MaHoSo)
+		c[2].text(d.MaTTHC)
+		c[3].textPtr(d.ProcedureLevel)
+		c[4].textPtr(d.Channel)
+		c[5].intPtr(d.Status)
+		c[6].time(d.ReceivedAt)
+		c[7].time(d.DueAt)
+		c[8].time(d.FinishedAt)
+		c[9].time(d.ReturnedAt)
+		c[10].time(d.RefusedAt)
+		c[11].textPtr(d.ResultMethod)
+		c[12].bool(d.InputDigitized)
+		c[13].bool(d.ResultElectronic)
+		c[14].bool(d.ReusedData)
+		c[15].int(d.Supplements)
+		c[16].text(d.Source)
+		c[17].time(d.SourceUpdatedAt)
+	}
+	args := make([]any, 18, 19)
+	for i := range 18 {
+		args[i] = c[i].end()
+	}
+	return args
+}
+
+func (b *dossierBatch) stepArgs(steps []stepRow) []any {
+	c := &b.cols
+	for i := range 6 {
+		c[i].start()
+	}
+	for _, s := range steps {
+		c[0].text(s.unit)
+		c[1].text(s.ma)
+		at := s.At
+		c[2].time(&at)
+		c[3].intPtr(s.Status)
+		c[4].text(s.Actor)
+		c[5].text(s.Action)
+	}
+	args := make([]any, 6)
+	for i := range 6 {
+		args[i] = c[i].end()
+	}
+	return args
+}
+
+func (b *dossierBatch) sightingArgs() []any {
+	c := &b.cols
+	for i := range 5 {
+		c[i].start()
+	}
+	for _, s := range b.sightings {
+		c[0].text(s.source)
+		c[1].text(s.key)
+		c[2].text(s.unit)
+		c[3].text(s.ma)
+		if s.raw == nil {
+			c[4].null()
+		} else {
+			c[4].bytes(s.raw)
+		}
+	}
+	args := make([]any, 5, 6)
+	for i := range 5 {
+		args[i] = c[i].end()
+	}
+	return args
+}
+
+// pgArray builds the text form of a one-dimensional PostgreSQL array
+// ({"a",NULL,"b"}) for a parameter such as $1::text[].
+type pgArray struct {
+	buf []byte
+	n   int
+}
+
+func (a *pgArray) start() { a.buf, a.n = append(a.buf[:0], '{'), 0 }
+
+func (a *pgArray) sep() {
+	if a.n > 0 {
+		a.buf = append(a.buf, ',')
+	}
+	a.n++
+}
+
+// end returns the literal; the buffer is reused by the next start.
+func (a *pgArray) end() string { return string(append(a.buf, '}')) }
+
+func (a *pgArray) null() { a.sep(); a.buf = append(a.buf, "NULL"...) }
+
+func (a *pgArray) text(s string) {
+	a.sep()
+	a.buf = appendQuoted(a.buf, s)
+}
+
+func (a *pgArray) bytes(s []byte) {
+	a.sep()
+	a.buf = appendQuotedBytes(a.buf, s)
+}
+
+func (a *pgArray) textPtr(s *string) {
+	if s == nil {
+		a.null()
+		return
+	}
+	a.text(*s)
+}
+
+func (a *pgArray) int(v int) { a.sep(); a.buf = strconv.AppendInt(a.buf, int64(v), 10) }
+
+func (a *pgArray) intPtr(v *int) {
+	if v == nil {
+		a.null()
+		return
+	}
+	a.int(*v)
+}
+
+func (a *pgArray) bool(v bool) {
+	a.sep()
+	if v {
+		a.buf = append(a.buf, 't')
+	} else {
+		a.buf = append(a.buf, 'f')
+	}
+}
+
+func (a *pgArray) time(t *time.Time) {
+	if t == nil {
+		a.null()
+		return
+	}
+	a.sep()
+	a.buf = append(a.buf, '"')
+	a.buf = t.AppendFormat(a.buf, "2006-01-02 15:04:05.999999999Z07:00")
+	a.buf = append(a.buf, '"')
+}
+
+// appendQuoted appends s as a quoted array element: backslash and double
+// quote escaped, invalid UTF-8 replaced (as encoding/json did before) and
+// NUL bytes dropped (PostgreSQL text cannot hold them).
+func appendQuoted(buf []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return appendEscaped(buf, s)
+}
+
+func appendQuotedBytes(buf []byte, s []byte) []byte {
+	if !utf8.Valid(s) {
+		s = bytes.ToValidUTF8(s, []byte("\uFFFD"))
+	}
+	return appendEscaped(buf, s)
+}
+
+func appendEscaped[T string | []byte](buf []byte, s T) []byte {
+	buf = append(buf, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\':
+			buf = append(buf, '\\', c)
+		case 0:
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return append(buf, '"')
 }

@@ -111,8 +111,134 @@ type response struct {
 	Result  []json.RawMessage // the result array (an object result is one item)
 }
 
-// parseResponse decodes the envelope, streaming over result[] item by item.
+// parseResponse decodes the envelope. A valid answer whose result is an
+// array (every list page) is split in one pass, its items sub-slices of
+// body; anything else takes the general decoder, which also words the error
+// of an answer that is not valid JSON.
 func parseResponse(body []byte) (response, error) {
+	if json.Valid(body) {
+		if r, ok := splitResponse(body); ok {
+			return r, nil
+		}
+	}
+	return decodeResponse(body)
+}
+
+// splitResponse reads a valid JSON answer; ok is false when it is not an
+// object with an array (or null, or no) result.
+func splitResponse(b []byte) (r response, ok bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return r, false
+	}
+	i = skipSpace(b, i+1)
+	for i < len(b) && b[i] != '}' {
+		ks := i
+		i = skipValue(b, i) // the key
+		key := b[ks+1 : i-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			if json.Unmarshal(b[ks:i], &k) != nil {
+				return r, false
+			}
+			key = []byte(k)
+		}
+		i = skipSpace(b, i)
+		i = skipSpace(b, i+1) // ':'
+		vs := i
+		i = skipValue(b, i)
+		v := b[vs:i]
+		switch string(key) {
+		case "result":
+			switch v[0] {
+			case '[':
+				j := skipSpace(v, 1)
+				for j < len(v)-1 {
+					es := j
+					j = skipValue(v, j)
+					r.Result = append(r.Result, json.RawMessage(v[es:j:j]))
+					j = skipSpace(v, j)
+					if v[j] == ',' {
+						j = skipSpace(v, j+1)
+					}
+				}
+			case 'n':
+			default:
+				return r, false
+			}
+		case "error_code", "errorCode":
+			r.Code, r.HasCode = code(v)
+		case "message":
+			r.Message = scalarText(v)
+		case "tongSo":
+			r.Total, _ = code(v)
+		case "session":
+			r.Session = scalarText(v)
+		}
+		i = skipSpace(b, i)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return r, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the value starting at b[i]; b is valid JSON.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default:
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// decodeResponse decodes the envelope, streaming over result[] item by item.
+func decodeResponse(body []byte) (response, error) {
 	var r response
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()

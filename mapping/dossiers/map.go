@@ -103,8 +103,18 @@ func (m *mapper) time(field string, v dvc.Str) (*time.Time, dateKind) {
 }
 
 func (m *mapper) flag(field string, v dvc.Str) bool {
+	return m.itemFlag(field, -1, "", v)
+}
+
+// itemFlag reads a flag of list item list[i] (i < 0: a top-level field);
+// the field name is only built for a warning.
+func (m *mapper) itemFlag(list string, i int, name string, v dvc.Str) bool {
 	set, ok := parseFlag(string(v))
 	if !ok {
+		field := list
+		if i >= 0 {
+			field = fmt.Sprintf("%s[%d].%s", list, i, name)
+		}
 		m.warnf(field, "%q is not a 0/1 flag; read as 0", clip(v.String(), 40))
 	}
 	return set
@@ -257,14 +267,14 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	// Derived flags.
 	d.InputDigitized = m.flag("HoSoCoThanhPhanSoHoa", rec.HoSoCoThanhPhanSoHoa)
 	for i, t := range rec.TaiLieuNop {
-		f := func(name string) string { return fmt.Sprintf("TaiLieuNop[%d].%s", i, name) }
-		if m.flag(f("IsDeleted"), t.IsDeleted) {
+		const l = "TaiLieuNop"
+		if m.itemFlag(l, i, "IsDeleted", t.IsDeleted) {
 			continue
 		}
-		if m.flag(f("DuocSoHoa"), t.DuocSoHoa) {
+		if m.itemFlag(l, i, "DuocSoHoa", t.DuocSoHoa) {
 			d.InputDigitized = true
 		}
-		if m.flag(f("DuocTaiSuDung"), t.DuocTaiSuDung) || m.flag(f("DuocLayTuKhoDMQG"), t.DuocLayTuKhoDMQG) {
+		if m.itemFlag(l, i, "DuocTaiSuDung", t.DuocTaiSuDung) || m.itemFlag(l, i, "DuocLayTuKhoDMQG", t.DuocLayTuKhoDMQG) {
 			d.ReusedData = true
 		}
 	}
@@ -323,14 +333,13 @@ func (m *mapper) steps(in []dvc.Step) []warehouse.DossierStep {
 	var out []warehouse.DossierStep
 	seen := map[string]bool{}
 	for i, s := range in {
-		field := fmt.Sprintf("QuaTrinhXuLy[%d].ThoiDiemXuLy", i)
 		v := s.ThoiDiemXuLy
 		if v.String() == "" {
 			v = s.NgayBatDau
 		}
 		t, kind, _, err := parseWireTime(string(v))
 		if err != nil || kind == dateNone {
-			m.warnf(field, "step without a readable time %q: dropped", clip(v.String(), 40))
+			m.warnf(fmt.Sprintf("QuaTrinhXuLy[%d].ThoiDiemXuLy", i), "step without a readable time %q: dropped", clip(v.String(), 40))
 			continue
 		}
 		st, ok := parseStatus(string(s.TrangThai))

@@ -23,6 +23,25 @@ var personalKeys = map[string]bool{
 // IsPersonal reports whether a record member holds personal data.
 func IsPersonal(key string) bool { return personalKeys[strings.ToLower(key)] }
 
+// isPersonalKey is IsPersonal for a key of the bytes being scanned, without
+// allocating: ASCII keys are lower-cased in a small buffer.
+func isPersonalKey(key []byte) bool {
+	var buf [32]byte
+	if len(key) > len(buf) {
+		return IsPersonal(string(key)) // longer than every personal key
+	}
+	for i, c := range key {
+		switch {
+		case c >= 0x80 || c == '\\':
+			return IsPersonal(string(key)) // non-ASCII or escaped: the general path
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return personalKeys[string(buf[:len(key)])]
+}
+
 // StripPersonal returns the JSON value raw without the members that hold
 // personal data, at any depth. It scans the bytes once and keeps everything
 // else as it was; raw must be valid JSON.
@@ -146,7 +165,7 @@ func (s *scanner) object(out *bytes.Buffer) error {
 		}
 		s.i++
 		s.ws()
-		if IsPersonal(string(key)) {
+		if isPersonalKey(key) {
 			if err := s.value(&s.skip); err != nil {
 				return err
 			}

@@ -37,26 +37,15 @@ func parseWireTime(v string) (t time.Time, kind dateKind, placeholder bool, err 
 	if strings.Trim(s, "0") == "" {
 		return time.Time{}, dateNone, true, nil
 	}
-	layouts := []struct {
-		layout string
-		kind   dateKind
-		ok     func(string) bool
-	}{
-		{"20060102150405", dateFull, digits(14)},
-		{"200601021504", dateFull, digits(12)},
-		{"20060102", dateDateOnly, digits(8)},
-		{"2/1/2006 15:04:05", dateFull, slashed},
-		{"2/1/2006 15:04", dateFull, slashed},
-		{"2/1/2006", dateDateOnly, slashed},
-		{"2006-01-02 15:04:05", dateFull, nil},
-		{"2006-01-02T15:04:05", dateFull, nil},
-		{"2006-01-02T15:04:05.999999999", dateFull, nil},
-		{"2006-01-02", dateDateOnly, nil},
-	}
-	if t, e := time.Parse(time.RFC3339Nano, s); e == nil {
+	if len(s) == 14 && isDigits(s) {
+		// The canonical form (most values): RFC 3339 cannot match it.
+		if t, e := time.ParseInLocation("20060102150405", s, Vietnam); e == nil {
+			return checkYear(t, dateFull)
+		}
+	} else if t, e := time.Parse(time.RFC3339Nano, s); e == nil {
 		return checkYear(t.In(Vietnam), dateFull)
 	}
-	for _, l := range layouts {
+	for _, l := range wireLayouts {
 		if l.ok != nil && !l.ok(s) {
 			continue
 		}
@@ -67,6 +56,32 @@ func parseWireTime(v string) (t time.Time, kind dateKind, placeholder bool, err 
 	return time.Time{}, dateNone, false, fmt.Errorf("cannot read %q as a date (expected yyyyMMddHHmmss)", clip(s, 60))
 }
 
+// wireLayouts are the tolerated forms, tried in order after RFC 3339.
+var wireLayouts = []struct {
+	layout string
+	kind   dateKind
+	ok     func(string) bool
+}{
+	{"20060102150405", dateFull, digits(14)},
+	{"200601021504", dateFull, digits(12)},
+	{"20060102", dateDateOnly, digits(8)},
+	{"2/1/2006 15:04:05", dateFull, slashed},
+	{"2/1/2006 15:04", dateFull, slashed},
+	{"2/1/2006", dateDateOnly, slashed},
+	{"2006-01-02 15:04:05", dateFull, nil},
+	{"2006-01-02T15:04:05", dateFull, nil},
+	{"2006-01-02T15:04:05.999999999", dateFull, nil},
+	{"2006-01-02", dateDateOnly, nil},
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 func checkYear(t time.Time, k dateKind) (time.Time, dateKind, bool, error) {
 	if t.Year() < 1990 || t.Year() >= 2100 {
 		return time.Time{}, dateNone, true, nil

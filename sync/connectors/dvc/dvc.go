@@ -221,8 +221,10 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	return nil
 }
 
-// pull reads every page of one window. Fetching and mapping the next page
-// (in a goroutine) overlaps with writing the current one. If the window's
+// pull reads every page of one window in a three-stage pipeline: one
+// goroutine fetches pages, one maps them (and fetches the steps they need),
+// and the caller writes them, so the portal, the mapping and the warehouse
+// work at the same time with at most a few pages in memory. If the window's
 // total changes while paging (dossiers updated meanwhile shift the pages),
 // it reads the window again: upserts converge, and no dossier is skipped.
 func (c *Connector) pull(ctx context.Context, w *Writer, from, to time.Time, kind string) error {
@@ -239,6 +241,7 @@ func (c *Connector) pull(ctx context.Context, w *Writer, from, to time.Time, kin
 
 type fetched struct {
 	page, total int
+	records     []json.RawMessage
 	items       []item
 	err         error
 }
@@ -246,24 +249,38 @@ type fetched struct {
 func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time, kind, span string) (changed bool, err error) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan fetched, 1)
+	raw := make(chan fetched, 1)
 	go func() {
-		defer close(pages)
+		defer close(raw)
 		for page := 1; ; page++ {
 			p, err := c.client.List(pctx, wire.ListQuery{From: from, To: to, DateKind: kind, Page: page, Size: c.PageSize})
 			if err != nil {
 				err = fmt.Errorf("dvc: %s page %d: %w", span, page, err)
 			}
-			var items []item
-			if err == nil {
-				items, err = c.prepare(pctx, w.Source, p.Records)
-			}
 			select {
-			case pages <- fetched{page: page, total: p.Total, items: items, err: err}:
+			case raw <- fetched{page: page, total: p.Total, records: p.Records, err: err}:
 			case <-pctx.Done():
 				return
 			}
 			if err != nil || len(p.Records) == 0 || page*c.PageSize >= p.Total {
+				return
+			}
+		}
+	}()
+	pages := make(chan fetched, 1)
+	go func() {
+		defer close(pages)
+		for f := range raw {
+			if f.err == nil {
+				f.items, f.err = c.prepare(pctx, w.Source, f.records)
+				f.records = nil
+			}
+			select {
+			case pages <- f:
+			case <-pctx.Done():
+				return
+			}
+			if f.err != nil {
 				return
 			}
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 // batchSize is how many dossiers go to the warehouse in one statement.
-const batchSize = 500
+const batchSize = 1000
 
 // batchSink is implemented by *warehouse.Run: one statement per batch
 // instead of three per dossier.
