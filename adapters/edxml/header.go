@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-
-	"github.com/beevik/etree"
 )
 
 // envelopePath is the path of the elements built as a tree.
@@ -23,7 +21,7 @@ var statusMeanings = map[string]string{
 func StatusMeaning(code string) string { return statusMeanings[code] }
 
 // elPath is the element path of e, e.g. edXML/edXMLEnvelope/edXMLHeader/MessageHeader/From.
-func elPath(e *etree.Element) string {
+func elPath(e *node) string {
 	var parts []string
 	for x := e; x != nil; x = x.Parent() {
 		parts = append(parts, x.Tag)
@@ -37,16 +35,16 @@ func elPath(e *etree.Element) string {
 	return b.String()
 }
 
-func childPath(e *etree.Element, local string) string { return elPath(e) + "/" + local }
+func childPath(e *node, local string) string { return elPath(e) + "/" + local }
 
 // kids returns the children of e with namespace NS and one of the local names.
-func kids(e *etree.Element, locals ...string) []*etree.Element {
+func kids(e *node, locals ...string) []*node {
 	if e == nil {
 		return nil
 	}
-	var out []*etree.Element
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && matches(c, locals) {
+	var out []*node
+	for c := e.first; c != nil; c = c.next {
+		if matches(c, locals) {
 			out = append(out, c)
 		}
 	}
@@ -54,19 +52,19 @@ func kids(e *etree.Element, locals ...string) []*etree.Element {
 }
 
 // kid returns the first child of e in NS with one of the local names.
-func kid(e *etree.Element, locals ...string) *etree.Element {
+func kid(e *node, locals ...string) *node {
 	if e == nil {
 		return nil
 	}
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && matches(c, locals) {
+	for c := e.first; c != nil; c = c.next {
+		if matches(c, locals) {
 			return c
 		}
 	}
 	return nil
 }
 
-func matches(c *etree.Element, locals []string) bool {
+func matches(c *node, locals []string) bool {
 	for _, l := range locals {
 		if c.Tag == l {
 			return c.NamespaceURI() == NS
@@ -76,7 +74,7 @@ func matches(c *etree.Element, locals []string) bool {
 }
 
 // text returns the trimmed text of the first child named local ("" if none).
-func text(e *etree.Element, locals ...string) string {
+func text(e *node, locals ...string) string {
 	c := kid(e, locals...)
 	if c == nil {
 		return ""
@@ -85,7 +83,7 @@ func text(e *etree.Element, locals ...string) string {
 }
 
 // one returns the single child named local, an error if there are several.
-func (p *parser) one(e *etree.Element, local string) (*etree.Element, error) {
+func (p *parser) one(e *node, local string) (*node, error) {
 	ks := kids(e, local)
 	if len(ks) > 1 {
 		return nil, p.errf(childPath(e, local), "element appears %d times, expected once", len(ks))
@@ -97,7 +95,7 @@ func (p *parser) one(e *etree.Element, local string) (*etree.Element, error) {
 }
 
 // optInt parses an optional integer child; an empty element is no value.
-func (p *parser) optInt(e *etree.Element, local string) (*int, error) {
+func (p *parser) optInt(e *node, local string) (*int, error) {
 	c := kid(e, local)
 	if c == nil {
 		return nil, nil
@@ -171,7 +169,7 @@ func (p *parser) extract(pkg *Package) error {
 }
 
 // organ validates the OrganId of a From or To element.
-func (p *parser) organ(pkg *Package, e *etree.Element) (string, error) {
+func (p *parser) organ(pkg *Package, e *node) (string, error) {
 	c := kid(e, "OrganId")
 	if c == nil {
 		return "", p.errf(childPath(e, "OrganId"), "missing OrganId")
@@ -186,9 +184,9 @@ func (p *parser) organ(pkg *Package, e *etree.Element) (string, error) {
 	return code, nil
 }
 
-func (p *parser) from(pkg *Package, parents ...*etree.Element) error {
-	var from *etree.Element
-	var parent *etree.Element
+func (p *parser) from(pkg *Package, parents ...*node) error {
+	var from *node
+	var parent *node
 	for _, e := range parents {
 		if e == nil {
 			continue
@@ -217,7 +215,7 @@ func (p *parser) from(pkg *Package, parents ...*etree.Element) error {
 	return nil
 }
 
-func (p *parser) document(pkg *Package, mh *etree.Element) error {
+func (p *parser) document(pkg *Package, mh *node) error {
 	if err := p.from(pkg, mh); err != nil {
 		return err
 	}
@@ -371,7 +369,7 @@ func (p *parser) checkDocumentID(pkg *Package, path, id, from, fromLabel string)
 }
 
 // trace reads TraceHeaderList: trace headers and the Bussiness block.
-func (p *parser) trace(pkg *Package, mh *etree.Element) error {
+func (p *parser) trace(pkg *Package, mh *node) error {
 	tl := kid(p.header, "TraceHeaderList")
 	for _, th := range kids(tl, "TraceHeader") {
 		t := Trace{}
@@ -449,12 +447,12 @@ func (p *parser) trace(pkg *Package, mh *etree.Element) error {
 
 // status reads a status package: the fields sit in MessageHeader (the
 // national SDK) or in a Status element (some libraries).
-func (p *parser) status(pkg *Package, mh, st, codeEl *etree.Element) error {
+func (p *parser) status(pkg *Package, mh, st, codeEl *node) error {
 	if err := p.from(pkg, st, mh); err != nil {
 		return err
 	}
 	// field returns the first of st/mh that has the child.
-	field := func(local string) *etree.Element {
+	field := func(local string) *node {
 		if c := kid(st, local); c != nil {
 			return c
 		}
@@ -525,8 +523,8 @@ func docIDParsable(id string) bool {
 
 // signature decides signed/unsigned. Signatures are never verified (the seen
 // values are placeholders); an unusable one is a warning, never an error.
-func (p *parser) signature(pkg *Package, h *etree.Element) {
-	var sig *etree.Element
+func (p *parser) signature(pkg *Package, h *node) {
+	var sig *node
 	for _, c := range h.ChildElements() {
 		if (c.Tag == "Signature" || c.Tag == "DigitalSignature") && (c.NamespaceURI() == NS || c.NamespaceURI() == NSDSig) {
 			sig = c
@@ -537,8 +535,8 @@ func (p *parser) signature(pkg *Package, h *etree.Element) {
 		return
 	}
 	var value, cert string
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
+	var walk func(e *node)
+	walk = func(e *node) {
 		for _, c := range e.ChildElements() {
 			switch c.Tag {
 			case "SignatureValue":

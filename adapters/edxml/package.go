@@ -2,10 +2,13 @@
 // its 2022 amendment) as the national axis, QLVB systems and their archives
 // exchange them.
 //
-// Parsing is streaming: the file is tokenized with encoding/xml, attachment
-// payloads are validated (base64) and measured without being held in memory,
-// and only the header and the manifest are built as an etree tree, whose
-// elements are then matched by namespace URI and local name, never by prefix.
+// Parsing is streaming: the file is tokenized by a fast path for the common
+// shapes of markup and by encoding/xml for everything else (so what is
+// accepted and the syntax errors are encoding/xml's), attachment payloads are
+// validated (base64) and measured by a byte scanner without being held in
+// memory, and only the header and the manifest are built as a small element
+// tree, whose elements are then matched by namespace URI and local name,
+// never by prefix.
 // What real producers send is tolerated as edxml.md lists it (with
 // warnings); everything else that is wrong is an *Error naming the file, the
 // element path and the problem.

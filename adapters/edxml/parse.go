@@ -10,8 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
-
-	"github.com/beevik/etree"
+	"unicode/utf8"
 )
 
 // Roots of older, unsupported edXML generations.
@@ -69,7 +68,9 @@ type countingReader struct {
 	prev, last byte
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// readBufSize is the read buffer: also the longest token the fast path
+// reads (longer ones go through encoding/xml).
+const readBufSize = 32 << 10
 
 func (c *countingReader) fill() {
 	if c.r > 0 {
@@ -163,17 +164,28 @@ type parser struct {
 	name string
 	opts Options
 	cr   *countingReader
-	dec  *xml.Decoder
+	dec  *xml.Decoder // created on the first token the fast path leaves to it
+
+	tok           token
+	decOwes       bool // the decoder holds part of the next token
+	pendingEnd    bool // the end half of a fast-path <X/> is due
+	pendingPrefix string
+	pendingLocal  string
+	lines         int // newlines read outside the decoder
+	scanNL        int // newlines of the token being scanned
+	scratch       []byte
+	names         map[string]string
+	tree          tree
 
 	stack    []frame
 	bindings []binding
 	rootDone bool
 
 	envelopes int
-	header    *etree.Element
-	body      *etree.Element
-	treeCur   *etree.Element // element being built, nil outside header/body
-	treeDepth int            // stack depth of the tree root
+	header    *node
+	body      *node
+	treeCur   *node // element being built, nil outside header/body
+	treeDepth int   // stack depth of the tree root
 
 	attachDepth int // stack depth of AttachmentEncoded/edXMLAttachments, 0 outside
 	att         *attachState
@@ -184,9 +196,19 @@ type parser struct {
 	b64 b64Counter
 }
 
+// parserPool keeps parsers (read buffer, name table, node arena, base64
+// buffers) between parses.
+var parserPool = sync.Pool{New: func() any {
+	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}}
+}}
+
+// maxPooledText is the largest tree text arena kept for the next parse.
+const maxPooledText = 1 << 20
+
 func newParser(r io.Reader, name string, opts Options) *parser {
-	buf := bufPool.Get().(*[]byte)
-	cr := &countingReader{src: r, buf: *buf, limit: opts.maxSize()}
+	p := parserPool.Get().(*parser)
+	cr := p.cr
+	*cr = countingReader{src: r, buf: cr.buf, limit: opts.maxSize()}
 	// A UTF-8 byte order mark is not XML: skip it.
 	for cr.w < 3 && cr.err == nil {
 		cr.fill()
@@ -194,16 +216,28 @@ func newParser(r io.Reader, name string, opts Options) *parser {
 	if bytes.HasPrefix(cr.buf[:cr.w], []byte{0xEF, 0xBB, 0xBF}) {
 		cr.r = 3
 	}
-	dec := xml.NewDecoder(cr)
-	dec.Strict = true
-	return &parser{name: name, opts: opts, cr: cr, dec: dec}
+	p.name, p.opts = name, opts
+	return p
 }
 
-// release returns the read buffer to the pool.
+// release resets the parser and returns it to the pool.
 func (p *parser) release() {
-	b := p.cr.buf
-	p.cr.buf = nil
-	bufPool.Put(&b)
+	p.cr.src = nil
+	p.dec = nil
+	p.decOwes, p.pendingEnd, p.lines, p.scanNL = false, false, 0, 0
+	p.tok.text, p.tok.attrs = nil, p.tok.attrs[:0]
+	p.stack, p.bindings, p.rootDone = p.stack[:0], p.bindings[:0], false
+	p.envelopes, p.header, p.body, p.treeCur, p.treeDepth = 0, nil, nil, nil, 0
+	p.attachDepth, p.att, p.attachments, p.earlyForm, p.attachErr = 0, nil, nil, false, nil
+	p.b64.reset()
+	p.tree.reset()
+	if cap(p.tree.text) > maxPooledText {
+		p.tree.text = nil
+	}
+	if cap(p.scratch) > maxPooledText {
+		p.scratch = nil
+	}
+	parserPool.Put(p)
 }
 
 func (p *parser) path() string {
@@ -238,28 +272,28 @@ func (p *parser) lookup(prefix string) (string, bool) {
 
 // run tokenizes the whole input.
 func (p *parser) run() error {
+	t := &p.tok
 	for {
-		tok, err := p.dec.RawToken()
+		err := p.next(t)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return p.syntaxError(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case tokStart:
 			if err := p.start(t); err != nil {
 				return err
 			}
-		case xml.EndElement:
+		case tokEnd:
 			if err := p.end(t); err != nil {
 				return err
 			}
-		case xml.CharData:
-			p.charData(t)
-		case xml.Directive:
-			return p.errf(p.path(), "DOCTYPE or entity declarations are not accepted (<!%s>)", firstWord(t))
-		case xml.ProcInst, xml.Comment:
+		case tokText:
+			p.charData(t.text)
+		case tokDirective:
+			return p.errf(p.path(), "DOCTYPE or entity declarations are not accepted (<!%s>)", firstWord(t.text))
 		}
 	}
 	if len(p.stack) > 0 {
@@ -287,6 +321,10 @@ func (p *parser) syntaxError(err error) error {
 	msg = strings.TrimPrefix(msg, "XML syntax error on ")
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
+		// The decoder counts only the lines it read itself.
+		se = &xml.SyntaxError{Msg: se.Msg, Line: se.Line + p.lines}
+		err, msg = se, se.Error()
+		msg = strings.TrimPrefix(msg, "XML syntax error on ")
 		if se.Msg == "unexpected EOF" {
 			return &Error{File: p.name, Path: p.path(), Msg: "truncated XML: unexpected end of file", Err: err}
 		}
@@ -297,31 +335,31 @@ func (p *parser) syntaxError(err error) error {
 	return &Error{File: p.name, Path: p.path(), Msg: "not well-formed XML: " + msg, Err: err}
 }
 
-func (p *parser) start(t xml.StartElement) error {
+func (p *parser) start(t *token) error {
 	if p.rootDone {
-		return p.errf(t.Name.Local, "not well-formed XML: a second root element <%s>", qname(t.Name))
+		return p.errf(t.local, "not well-formed XML: a second root element <%s>", qname(t.prefix, t.local))
 	}
 	mark := len(p.bindings)
-	for _, a := range t.Attr {
+	for _, a := range t.attrs {
 		switch {
-		case a.Name.Space == "xmlns":
-			p.bindings = append(p.bindings, binding{a.Name.Local, a.Value})
-		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			p.bindings = append(p.bindings, binding{"", a.Value})
+		case a.prefix == "xmlns":
+			p.bindings = append(p.bindings, binding{a.local, p.internBytes(a.value)})
+		case a.prefix == "" && a.local == "xmlns":
+			p.bindings = append(p.bindings, binding{"", p.internBytes(a.value)})
 		}
 	}
-	uri, ok := p.lookup(t.Name.Space)
-	fr := frame{prefix: t.Name.Space, local: t.Name.Local, uri: uri, nsMark: mark}
+	uri, ok := p.lookup(t.prefix)
+	fr := frame{prefix: t.prefix, local: t.local, uri: uri, nsMark: mark}
 	p.stack = append(p.stack, fr)
 	if !ok {
-		return p.errf(p.path(), "undeclared namespace prefix %q", t.Name.Space)
+		return p.errf(p.path(), "undeclared namespace prefix %q", t.prefix)
 	}
-	for _, a := range t.Attr {
-		if a.Name.Space == "" || a.Name.Space == "xmlns" {
+	for _, a := range t.attrs {
+		if a.prefix == "" || a.prefix == "xmlns" {
 			continue
 		}
-		if _, ok := p.lookup(a.Name.Space); !ok {
-			return p.errf(p.path(), "undeclared namespace prefix %q in attribute %s", a.Name.Space, qname(a.Name))
+		if _, ok := p.lookup(a.prefix); !ok {
+			return p.errf(p.path(), "undeclared namespace prefix %q in attribute %s", a.prefix, qname(a.prefix, a.local))
 		}
 	}
 	depth := len(p.stack)
@@ -330,16 +368,15 @@ func (p *parser) start(t xml.StartElement) error {
 	case depth == 1:
 		return p.checkRoot(fr)
 	case p.treeCur != nil:
-		el := etree.NewElement(fr.local)
+		el := p.tree.newNode(fr.local, p.treeCur)
 		if parentURI := p.stack[depth-2].uri; parentURI != uri {
-			el.CreateAttr("xmlns", uri)
+			el.uri = uri
 		}
-		copyAttrs(el, t.Attr)
-		p.treeCur.AddChild(el)
+		copyAttrs(el, t.attrs)
 		p.treeCur = el
 		return nil
 	case p.attachDepth > 0:
-		return p.attachStart(fr, depth)
+		return p.attachStart(fr, depth, t.selfClose)
 	case depth == 2:
 		switch {
 		case fr.local == "edXMLEnvelope" && uri == NS:
@@ -356,9 +393,9 @@ func (p *parser) start(t xml.StartElement) error {
 			if (fr.local == "edXMLHeader" && p.header != nil) || (fr.local == "edXMLBody" && p.body != nil) {
 				return p.errf(p.path(), "duplicate <%s>", fr.local)
 			}
-			el := etree.NewElement(fr.local)
-			el.CreateAttr("xmlns", uri)
-			copyAttrs(el, t.Attr)
+			el := p.tree.newNode(fr.local, nil)
+			el.uri = uri
+			copyAttrs(el, t.attrs)
 			if fr.local == "edXMLHeader" {
 				p.header = el
 			} else {
@@ -373,21 +410,21 @@ func (p *parser) start(t xml.StartElement) error {
 	return nil
 }
 
-func qname(n xml.Name) string {
-	if n.Space == "" {
-		return n.Local
+func qname(prefix, local string) string {
+	if prefix == "" {
+		return local
 	}
-	return n.Space + ":" + n.Local
+	return prefix + ":" + local
 }
 
 // copyAttrs keeps the non-namespace attributes by local name (prefixes are
 // not meaningful to the header reader).
-func copyAttrs(el *etree.Element, attrs []xml.Attr) {
+func copyAttrs(el *node, attrs []rawAttr) {
 	for _, a := range attrs {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+		if a.prefix == "xmlns" || (a.prefix == "" && a.local == "xmlns") {
 			continue
 		}
-		el.CreateAttr(a.Name.Local, a.Value)
+		el.setAttr(a.local, string(a.value))
 	}
 }
 
@@ -403,13 +440,13 @@ func (p *parser) checkRoot(fr frame) error {
 	return nil
 }
 
-func (p *parser) end(t xml.EndElement) error {
+func (p *parser) end(t *token) error {
 	if len(p.stack) == 0 {
-		return p.errf("", "not well-formed XML: unexpected </%s>", qname(t.Name))
+		return p.errf("", "not well-formed XML: unexpected </%s>", qname(t.prefix, t.local))
 	}
 	top := p.stack[len(p.stack)-1]
-	if top.prefix != t.Name.Space || top.local != t.Name.Local {
-		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qname(xml.Name{Space: top.prefix, Local: top.local}), qname(t.Name), p.line())
+	if top.prefix != t.prefix || top.local != t.local {
+		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qname(top.prefix, top.local), qname(t.prefix, t.local), p.line())
 	}
 	depth := len(p.stack)
 	if p.treeCur != nil {
@@ -430,18 +467,19 @@ func (p *parser) end(t xml.EndElement) error {
 	return nil
 }
 
+// line is the current line: those read by the fast path and the payload
+// streamer plus those the decoder read.
 func (p *parser) line() int {
-	l, _ := p.dec.InputPos()
-	return l
+	return p.lines + p.decLine()
 }
 
-func (p *parser) charData(t xml.CharData) {
-	if len(bytes.TrimSpace(t)) == 0 {
+func (p *parser) charData(t []byte) {
+	if isBlank(t) {
 		return
 	}
 	switch {
 	case p.treeCur != nil:
-		p.treeCur.SetText(p.treeCur.Text() + string(t))
+		p.tree.appendText(p.treeCur, t)
 	case p.att != nil && p.att.field != "":
 		if isPayload(p.att.field) {
 			// Payload delivered as tokens (CDATA): still counted, not kept.
@@ -456,12 +494,29 @@ func (p *parser) charData(t xml.CharData) {
 	}
 }
 
+var newline = []byte{'\n'}
+
 func isPayload(local string) bool {
 	return local == "ContentTransferEncoded" || local == "AttachmentData"
 }
 
+// isBlank reports whether t is only white space (bytes.TrimSpace's).
+func isBlank(t []byte) bool {
+	for _, c := range t {
+		switch c {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+		default:
+			if c < utf8.RuneSelf {
+				return false
+			}
+			return len(bytes.TrimSpace(t)) == 0
+		}
+	}
+	return true
+}
+
 // attachStart handles an element inside AttachmentEncoded/edXMLAttachments.
-func (p *parser) attachStart(fr frame, depth int) error {
+func (p *parser) attachStart(fr frame, depth int, selfClose bool) error {
 	rel := depth - p.attachDepth
 	if fr.uri != NS && fr.uri != "" {
 		return nil
@@ -475,7 +530,7 @@ func (p *parser) attachStart(fr frame, depth int) error {
 		if isPayload(fr.local) {
 			p.att.payloads++
 			p.b64.reset()
-			if !(p.cr.prev == '/' && p.cr.last == '>') {
+			if !selfClose {
 				return p.streamPayload()
 			}
 		}
@@ -549,6 +604,7 @@ func (p *parser) streamPayload() error {
 			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: errTooLarge}
 		}
 		p.b64.writeChunk(chunk)
+		p.lines += bytes.Count(chunk, newline)
 		c.r += len(chunk)
 		c.n += int64(len(chunk))
 		if end >= 0 {

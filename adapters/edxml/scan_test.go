@@ -1,0 +1,139 @@
+package edxml
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/iotest"
+)
+
+// outcome is what Parse made of an input: the package as JSON or the error.
+func outcome(raw []byte, r io.Reader, onlyDecoder bool) string {
+	decoderOnly = onlyDecoder
+	defer func() { decoderOnly = false }()
+	if r == nil {
+		r = bytes.NewReader(raw)
+	}
+	pkg, err := Parse(r, "in.edxml", Options{})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	b, err := json.Marshal(pkg)
+	if err != nil {
+		return "json: " + err.Error()
+	}
+	return string(b)
+}
+
+// corpusFiles are the golden and real sample packages.
+func corpusFiles(t testing.TB) [][]byte {
+	var files []string
+	for _, g := range []string{"testdata/valid/*.edxml", "testdata/invalid/*.edxml", "../../../shared/specs/real-samples/edxml/*.edxml"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	if len(files) < 40 {
+		t.Fatalf("only %d sample files", len(files))
+	}
+	var out [][]byte
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, raw)
+	}
+	return out
+}
+
+// mutations derives inputs that exercise both tokenizer paths: line-end
+// styles, references, comments, CDATA, odd spacing, truncations and byte
+// flips.
+func mutations(raw []byte, r *rand.Rand) [][]byte {
+	out := [][]byte{
+		raw,
+		bytes.ReplaceAll(raw, []byte("\n"), []byte("\r\n")),
+		bytes.ReplaceAll(raw, []byte("\n"), []byte("\r")),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject>A &amp; B &#273;&#x1EA1; "), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject><!-- c -->x<![CDATA[<y>]]>"), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject >  "), 1),
+		bytes.Replace(raw, []byte("</edXML:Subject>"), []byte("</edXML:Subject\n>"), 1),
+		bytes.Replace(raw, []byte("<edXML:CodeNumber>"), []byte("<edXML:CodeNumber a='1' b = \"x&lt;y\" c=\"\t\n\">"), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject>]]>"), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject>\x01"), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Subject>&bogus;"), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte("<edXML:Sübject>"), 1),
+		bytes.Replace(raw, []byte("<edXML:Fax></edXML:Fax>"), []byte("<edXML:Fax/>"), 1),
+		bytes.Replace(raw, []byte("<edXML:Fax></edXML:Fax>"), []byte("<edXML:Fax / >"), 1),
+		bytes.Replace(raw, []byte(`encoding="utf-8"`), []byte(`encoding="latin1"`), 1),
+		bytes.Replace(raw, []byte(`version="1.0"`), []byte(`version="1.1"`), 1),
+		bytes.Replace(raw, []byte("?>"), []byte("?>\n<?pi some data?>"), 1),
+		bytes.Replace(raw, []byte("<edXML:edXMLHeader>"), []byte("<edXML:edXMLHeader><a:b:c/>"), 1),
+		append(append([]byte{}, raw...), "\n<!-- trailer -->\n"...),
+		append(append([]byte{}, raw...), "trailing text"...),
+	}
+	for i := 0; i < 12 && len(raw) > 0; i++ {
+		out = append(out, raw[:r.IntN(len(raw))])
+		b := append([]byte{}, raw...)
+		const flips = "<>&/=\"' \r\n]\x00\xff?!:a"
+		b[r.IntN(len(b))] = flips[r.IntN(len(flips))]
+		out = append(out, b)
+	}
+	return out
+}
+
+// TestFastPathMatchesDecoder parses every sample and many variants of them
+// with the fast tokenizer and with encoding/xml alone: the packages and the
+// errors must be the same, whatever the read sizes.
+func TestFastPathMatchesDecoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	n := 0
+	for _, raw := range corpusFiles(t) {
+		for _, in := range mutations(raw, r) {
+			n++
+			want := outcome(in, nil, true)
+			if got := outcome(in, nil, false); got != want {
+				t.Fatalf("input %d: fast path differs\n got: %.400s\nwant: %.400s\ninput:\n%.2000s", n, got, want, in)
+			}
+			if got := outcome(in, iotest.OneByteReader(bytes.NewReader(in)), false); got != want {
+				t.Fatalf("input %d, one byte per read: fast path differs\n got: %.400s\nwant: %.400s", n, got, want)
+			}
+		}
+	}
+	t.Logf("%d inputs", n)
+}
+
+// TestLongTokens crosses the read buffer: a text and an attribute longer
+// than it go through the decoder.
+func TestLongTokens(t *testing.T) {
+	raw, err := os.ReadFile("testdata/valid/sample_edoc_new.edxml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := bytes.Repeat([]byte("Báo cáo "), readBufSize/5)
+	for i, in := range [][]byte{
+		bytes.Replace(raw, []byte("<edXML:Subject>"), append([]byte("<edXML:Subject>"), long...), 1),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte(fmt.Sprintf("<edXML:Subject x=%q>", long)), 1),
+	} {
+		want := outcome(in, nil, true)
+		if got := outcome(in, nil, false); got != want {
+			t.Errorf("case %d: got %.300s\nwant %.300s", i, got, want)
+		}
+	}
+}
+
+func FuzzFastPathMatchesDecoder(f *testing.F) {
+	for _, raw := range corpusFiles(f) {
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if want, got := outcome(in, nil, true), outcome(in, nil, false); got != want {
+			t.Fatalf("fast path differs\n got: %.400s\nwant: %.400s", got, want)
+		}
+	})
+}
