@@ -284,7 +284,7 @@ const (
 	docKind     = `'document'`
 	docReason   = `CASE WHEN family = 'unknown' THEN 'chưa xác định nhóm văn bản (thiếu số liệu)' ELSE 'không phải văn bản hành chính (nhóm ' || family || ')' END`
 	exReason    = `CASE WHEN secret THEN 'văn bản mật: không tính' WHEN counterpart_relation IS NULL THEN 'chưa xác định cơ quan gửi/nhận (thiếu số liệu)' WHEN NOT electronic THEN 'văn bản giấy' END`
-	meetReason  = `CASE WHEN cancelled THEN 'cuộc họp đã hủy' WHEN NOT organized_by_self THEN 'chỉ dự, không chủ trì' END`
+	meetReason  = `CASE WHEN deleted_run IS NOT NULL THEN 'cuộc họp đã bị xóa khỏi lịch' WHEN cancelled THEN 'cuộc họp đã hủy' WHEN NOT organized_by_self THEN 'chỉ dự, không chủ trì' END`
 	exBase      = `(ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher'))`
 	dossierLate = `(on_time_scope AND late_on IS NOT NULL AND late_on <= least($3::date, kpi_vn_date(now())))`
 )

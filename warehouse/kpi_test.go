@@ -250,3 +250,153 @@ func TestKPITargetsAndPeriods(t *testing.T) {
 		t.Errorf("nd09-6t removed from report periods but the view still has %d rows", len(rows))
 	}
 }
+
+// kpiSummaryDiff is the query that lists the differences between the
+// per-day summaries the triggers keep and the same counts recomputed from
+// the per-record views: no rows means the summaries are exact.
+const kpiSummaryDiff = `
+WITH docs AS (
+  SELECT unit_code, day, sum(n) AS n, sum(issued) AS issued, sum(issued_unknown) AS issued_unknown, sum(ex_den) AS ex_den,
+         sum(ex_num) AS ex_num, sum(exo_den) AS exo_den, sum(exo_num) AS exo_num, sum(ex_missing) AS ex_missing, sum(exo_missing) AS exo_missing
+  FROM (SELECT unit_code, issued_on AS day, 1 AS n, counts_issued::int AS issued, issued_unknown::int AS issued_unknown,
+               0 AS ex_den, 0 AS ex_num, 0 AS exo_den, 0 AS exo_num, 0 AS ex_missing, 0 AS exo_missing
+        FROM kpi_document_facts WHERE direction = 'out' AND issued_on IS NOT NULL
+        UNION ALL
+        SELECT unit_code, event_on, 1, 0, 0, ex_scope::int, (ex_scope AND electronic)::int, (ex_scope AND direction = 'out')::int,
+               (ex_scope AND electronic AND direction = 'out')::int, ex_unknown::int, (ex_unknown AND direction = 'out')::int
+        FROM kpi_document_facts WHERE event_on IS NOT NULL AND (ex_scope OR ex_unknown)) x
+  GROUP BY 1, 2),
+meets AS (
+  SELECT unit_code, starts_on AS day, count(*) AS m_total, count(*) FILTER (WHERE online_or_paperless) AS m_online,
+         count(*) FILTER (WHERE materials_known) AS m_mat_den, count(*) FILTER (WHERE materials_ahead) AS m_mat_num,
+         count(*) FILTER (WHERE discussion_known) AS m_disc_den, count(*) FILTER (WHERE discussion_ok) AS m_disc_num,
+         count(*) FILTER (WHERE duration_ok) AS m_dur_num, count(*) FILTER (WHERE cap_sessions IS NULL) AS m_dur_missing,
+         count(*) FILTER (WHERE commune_wide) AS m_wide
+  FROM kpi_meeting_facts WHERE counted GROUP BY 1, 2),
+doss AS (
+  SELECT unit_code, day, late_on, count(*) AS n, sum(d_recv) AS d_recv, sum(d_full) AS d_full, sum(d_level_missing) AS d_level_missing,
+         sum(d_online) AS d_online, sum(d_channel_missing) AS d_channel_missing, sum(d_input) AS d_input, sum(d_reused) AS d_reused,
+         sum(d_ot_den) AS d_ot_den, sum(d_ot_missing) AS d_ot_missing, sum(d_fin) AS d_fin, sum(d_fin_elec) AS d_fin_elec
+  FROM (SELECT unit_code, received_on AS day,
+               CASE WHEN on_time_scope AND late_on IS NOT NULL AND late_on <> 'infinity' THEN late_on ELSE 'infinity' END AS late_on,
+               1 AS d_recv, full_online::int AS d_full, level_unknown::int AS d_level_missing, (channel IS NOT DISTINCT FROM 'online')::int AS d_online,
+               (channel IS NULL)::int AS d_channel_missing, input_digitized::int AS d_input, reused_data::int AS d_reused,
+               (on_time_scope AND late_on IS NOT NULL)::int AS d_ot_den, (on_time_scope AND late_on IS NULL)::int AS d_ot_missing,
+               0 AS d_fin, 0 AS d_fin_elec
+        FROM kpi_dossier_facts WHERE received_on IS NOT NULL
+        UNION ALL
+        SELECT unit_code, finished_on, 'infinity', 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, result_electronic::int
+        FROM kpi_dossier_facts WHERE result_scope AND finished_on IS NOT NULL) x
+  GROUP BY 1, 2, 3),
+sd AS (SELECT * FROM kpi_day_documents WHERE (n, issued, issued_unknown, ex_den, ex_num, exo_den, exo_num, ex_missing, exo_missing) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)),
+sm AS (SELECT * FROM kpi_day_meetings WHERE (m_total, m_online, m_mat_den, m_mat_num, m_disc_den, m_disc_num, m_dur_num, m_dur_missing, m_wide) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)),
+ss AS (SELECT * FROM kpi_day_dossiers WHERE (n, d_recv, d_full, d_level_missing, d_online, d_channel_missing, d_input, d_reused, d_ot_den, d_ot_missing, d_fin, d_fin_elec) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+SELECT 'documents: summary has ' || x::text FROM (SELECT * FROM sd EXCEPT SELECT * FROM docs) x
+UNION ALL SELECT 'documents: facts give ' || x::text FROM (SELECT * FROM docs EXCEPT SELECT * FROM sd) x
+UNION ALL SELECT 'meetings: summary has ' || x::text FROM (SELECT * FROM sm EXCEPT SELECT * FROM meets) x
+UNION ALL SELECT 'meetings: facts give ' || x::text FROM (SELECT * FROM meets EXCEPT SELECT * FROM sm) x
+UNION ALL SELECT 'dossiers: summary has ' || x::text FROM (SELECT * FROM ss EXCEPT SELECT * FROM doss) x
+UNION ALL SELECT 'dossiers: facts give ' || x::text FROM (SELECT * FROM doss EXCEPT SELECT * FROM ss) x`
+
+// TestKPISummariesFollowFacts changes the facts every way a sync (or an
+// admin) can, statement by statement, and checks after each that the
+// per-day summaries equal the counts recomputed from the facts, and that
+// kpi_eval gives the same numbers as after a rebuild from scratch.
+func TestKPISummariesFollowFacts(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	kpiExec(t, st, "testdata/kpi/org.sql")
+	for _, c := range []string{"rollup-2026h1", "meeting-deleted", "nd09-cross-year"} {
+		kpiExec(t, st, filepath.Join("testdata/kpi", c, "facts.sql"))
+	}
+	steps := []struct{ name, sql string }{
+		{"document family changes", `UPDATE documents SET family = 'qppl' WHERE doc_key = 'd1'`},
+		{"documents move in time", `UPDATE documents SET issued_on = issued_on + 40, event_on = event_on + 40 WHERE unit_code = '001.25.31.H99'`},
+		{"document becomes secret", `UPDATE documents SET is_secret = true WHERE doc_key = 'd7'`},
+		{"document deleted", `DELETE FROM documents WHERE doc_key = 'd2'`},
+		{"documents upserted", `INSERT INTO documents (unit_code, direction, doc_key, family, medium, issued_on, event_on, counterpart_relation)
+			VALUES ('000.25.31.H99', 'out', 'd3', 'hanh_chinh', 'paper', '2026-03-11', '2026-03-11', 'higher'),
+			       ('000.25.31.H99', 'out', 'n1', 'unknown', 'electronic', '2026-03-12', '2026-03-12', NULL),
+			       ('000.25.31.H99', 'in', 'n2', 'hanh_chinh', 'electronic', '2026-03-12', NULL, 'higher')
+			ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET medium = EXCLUDED.medium, counterpart_relation = EXCLUDED.counterpart_relation`},
+		{"meeting deleted from its feed", `UPDATE meetings SET deleted_run = 9, deleted_at = now() WHERE uid = 'm1'`},
+		{"meeting back in its feed", `UPDATE meetings SET deleted_run = NULL, deleted_at = NULL WHERE uid IN ('m1', 'c2')`},
+		{"meeting moves across midnight", `UPDATE meetings SET starts_at = starts_at + interval '16 hours' WHERE uid = 'm2'`},
+		{"meeting cancelled", `UPDATE meetings SET cancelled = true WHERE uid = 'm3'`},
+		{"meeting caps change", `UPDATE kpi_meeting_caps SET cap_sessions = 3 WHERE kind = 'quan-triet'`},
+		{"meeting cap added", `INSERT INTO kpi_meeting_caps (kind, cap_sessions, label) VALUES ('moi', 1, 'Mới')`},
+		{"meetings deleted", `DELETE FROM meetings WHERE uid IN ('b1', 'c3')`},
+		// p1: no due date, 5 working days from Monday 2 March = 9 March; finished 12 March: late from 9 March.
+		{"dossier without a due date", `INSERT INTO dossiers (unit_code, ma_ho_so, ma_tthc, channel, status, received_at, finished_at) VALUES
+			('000.25.31.H99', 'p1', '1.001', 'online', 10, '2026-03-02 09:00+07', '2026-03-12 10:00+07')`},
+		{"supplement pause opens", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, action) VALUES
+			('000.25.31.H99', 'p1', '2026-03-03 09:00+07', 5, 'yeu-cau-bo-sung')`},
+		// 3 days of pause: late from 12 March.
+		{"supplement pause closes", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, action) VALUES
+			('000.25.31.H99', 'p1', '2026-03-06 09:00+07', 2, 'bo-sung'),
+			('000.25.31.H99', 'p1', '2026-03-06 09:00+07', 5, 'yeu-cau-lan-2')`},
+		// 6 days of pause: on time.
+		{"step moved", `UPDATE dossier_steps SET at = at + interval '3 days' WHERE ma_ho_so = 'p1' AND action = 'bo-sung'`},
+		{"step deleted", `DELETE FROM dossier_steps WHERE ma_ho_so = 'p1' AND action = 'yeu-cau-lan-2'`},
+		{"procedure deadline changes", `UPDATE procedures SET max_days = max_days + 30`},
+		{"procedure upsert without change", `INSERT INTO procedures (ma_tthc, name, level, requires_result, max_days)
+			SELECT ma_tthc, name, level, requires_result, max_days FROM procedures
+			ON CONFLICT (ma_tthc) DO UPDATE SET name = EXCLUDED.name`},
+		{"procedure level and result change", `UPDATE procedures SET level = 'mot_phan', requires_result = false WHERE ma_tthc = '1.001'`},
+		{"unknown procedure appears", `INSERT INTO procedures (ma_tthc, name, level, requires_result, max_days) VALUES ('9.999', 'Mới', 'toan_trinh', true, 2)`},
+		{"procedure deleted", `DELETE FROM procedures WHERE ma_tthc = '1.002'`},
+		{"dossier finished", `UPDATE dossiers SET status = 10, finished_at = '2026-03-20 10:00+07', result_electronic = true WHERE ma_ho_so = 's4'`},
+		{"dossier received earlier", `UPDATE dossiers SET received_at = received_at - interval '40 days' WHERE ma_ho_so IN ('s1', 's5')`},
+		{"dossier deleted", `DELETE FROM dossiers WHERE ma_ho_so = 's2'`},
+		{"steps truncated", `TRUNCATE dossier_steps`},
+		{"documents truncated", `TRUNCATE documents`},
+	}
+	snapshot := func(q string) string {
+		var rows []warehouse.KPIRow
+		if err := st.DB.SelectContext(ctx, &rows, q); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%s %s %s %s\n", r.Period, r.UnitCode, r.Indicator, kpiGot(r))
+		}
+		return b.String()
+	}
+	// Years, halves, a month, an nd09 year and a leap February, every unit.
+	const all = `SELECT * FROM kpi_eval(ARRAY['a', 'b', 'c', 'd', 'e', 'f', 'g'],
+		ARRAY['2025-01-01', '2026-01-01', '2026-01-01', '2026-07-01', '2026-02-01', '2025-12-15', '2024-02-01']::date[],
+		ARRAY['2025-12-31', '2026-12-31', '2026-06-30', '2026-12-31', '2026-02-28', '2026-12-14', '2024-02-29']::date[], NULL)
+		ORDER BY period, unit_code, indicator`
+	for i, s := range steps {
+		if _, err := st.DB.ExecContext(ctx, s.sql); err != nil {
+			t.Fatalf("step %d (%s): %v", i+1, s.name, err)
+		}
+		var diff []string
+		if err := st.DB.SelectContext(ctx, &diff, kpiSummaryDiff); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diff {
+			t.Errorf("after step %d (%s): %s", i+1, s.name, d)
+		}
+		got := snapshot(all)
+		tx, err := st.DB.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT kpi_rebuild_day_summaries(true, true, true)`); err != nil {
+			t.Fatal(err)
+		}
+		var rows []warehouse.KPIRow
+		if err := tx.SelectContext(ctx, &rows, all); err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback() //nolint:errcheck
+		var b strings.Builder
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%s %s %s %s\n", r.Period, r.UnitCode, r.Indicator, kpiGot(r))
+		}
+		if got != b.String() || got == "" {
+			t.Errorf("after step %d (%s): kpi differs from a rebuild (%d bytes vs %d)", i+1, s.name, len(got), b.Len())
+		}
+	}
+}
