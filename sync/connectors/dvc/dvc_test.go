@@ -10,8 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -383,12 +387,19 @@ func TestPushReceiver(t *testing.T) {
 	}
 }
 
-// BenchmarkPull pulls N generated dossiers (DVC_BENCH_N, default 2000)
-// from the simulator into the warehouse and reports dossiers/s.
+// BenchmarkPull pulls N generated dossiers (DVC_BENCH_N, default 2000;
+// DVC_BENCH_PAGE the page size, default 1000; DVC_BENCH_STEPS the
+// fetch_steps mode) from the simulator into the warehouse and reports
+// dossiers/s and the peak Go heap in use (sampled every 10 ms) during the
+// pull. The simulator runs in the same process: its share is included.
 func BenchmarkPull(b *testing.B) {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("DVC_BENCH_N")); err == nil && v > 0 {
 		n = v
+	}
+	pageSize := 1000
+	if v, err := strconv.Atoi(os.Getenv("DVC_BENCH_PAGE")); err == nil && v > 0 {
+		pageSize = v
 	}
 	data := dvcsim.Generate(1, unit, 2025, n)
 	srv := httptest.NewServer(dvcsim.New(dvcsim.Options{Data: data}))
@@ -397,17 +408,107 @@ func BenchmarkPull(b *testing.B) {
 		b.StopTimer()
 		st := warehousetest.New(b)
 		c := newConn(b, srv.URL, syncNow)
-		c.PageSize = 1000
+		c.PageSize = pageSize
 		if v := os.Getenv("DVC_BENCH_STEPS"); v != "" {
 			c.FetchSteps = v
 		}
 		c.RequestTimeout = 30 * time.Second
+		runtime.GC()
+		peak := sampleHeap()
+		pgBefore := backendCPU(b, st)
+		goBefore := processCPU()
 		b.StartTimer()
 		start := time.Now()
 		if err := syncOnce(b, st, c); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "dossiers/s")
+		elapsed := time.Since(start)
+		b.StopTimer()
+		goCPU := processCPU() - goBefore
+		var pgCPU time.Duration
+		for pid, t := range backendCPU(b, st) {
+			pgCPU += t - pgBefore[pid]
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "dossiers/s")
+		b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+		// CPU per dossier does not depend on what else the machine runs.
+		b.ReportMetric(float64(goCPU.Microseconds())/float64(n), "go-cpu-µs/dossier")
+		b.ReportMetric(float64(pgCPU.Microseconds())/float64(n), "pg-cpu-µs/dossier")
+		if got := count(b, st, `SELECT count(*) FROM dossiers`); got != n {
+			b.Fatalf("%d dossiers stored, want %d", got, n)
+		}
+		b.StartTimer()
+	}
+}
+
+// processCPU is the user and system CPU time of this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendCPU reads the CPU time of the warehouse's server processes
+// (/proc/<pid>/stat, Linux) by pid; nil where /proc is not readable.
+func backendCPU(b *testing.B, st *warehouse.Store) map[int]time.Duration {
+	var pids []int
+	if err := st.DB.Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		b.Fatal(err)
+	}
+	out := map[int]time.Duration{}
+	for _, pid := range pids {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name "(…)": utime and stime are the 12th and 13th.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+stime) * time.Second / 100 // USER_HZ
+	}
+	return out
+}
+
+// sampleHeap samples the heap in use (runtime/metrics) every 10 ms until
+// the returned function is called; that function returns the maximum seen.
+func sampleHeap() func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64() + sample[1].Value.Uint64()
+	}
+	var peak atomic.Uint64
+	peak.Store(read())
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if v := read(); v > peak.Load() {
+					peak.Store(v)
+				}
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		if v := read(); v > peak.Load() {
+			peak.Store(v)
+		}
+		return peak.Load()
 	}
 }
 
