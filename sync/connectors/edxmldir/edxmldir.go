@@ -4,9 +4,13 @@
 //
 // Each file is a stream "file:<relpath>" with checkpoint
 // "size:mtime:sha256": a file whose size and mtime are unchanged is skipped
-// without being opened; one whose content hash is unchanged is not parsed
-// again. Files are parsed by a small worker pool and written through the sink
-// by one goroutine, with a commit every flushEvery files. A file that cannot
+// without being opened; one whose content hash is unchanged is not
+// recorded again. Each file is read once: hashed while it is parsed. Files
+// are parsed by one worker per CPU and written through the sink by one
+// goroutine, with a commit every flushEvery files; the queue between them
+// holds up to flushEvery results so that parsing goes on while the writer
+// waits for the database (and at most bigRawSlots large reject payloads, so
+// memory stays bounded whatever the file sizes). A file that cannot
 // be read or parsed goes to rejects with its raw bytes (the first MiB of a
 // huge one) and is checkpointed, so it is reported once, not every run.
 package edxmldir
@@ -24,6 +28,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,9 +59,19 @@ const SampleConfig = `
 
 // Defaults.
 const (
-	defaultWorkers    = 3
 	defaultFlushEvery = 500
+	// bigRawSlots bounds the reject payloads larger than bigRaw queued for
+	// the writer at once.
+	bigRawSlots = 8
+	bigRaw      = 64 << 10
 )
+
+// defaultWorkers is one parser per CPU (at least two: reading overlaps
+// parsing).
+func defaultWorkers() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+// copyBufPool holds the buffers that hash what the parser left unread.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // rawLimit is how much of a bad file is kept in rejects.
 var rawLimit int64 = 1 << 20
@@ -87,7 +102,7 @@ type Connector struct {
 
 // New returns a connector with its defaults.
 func New() *Connector {
-	return &Connector{MaxFileSize: "256MiB", workers: defaultWorkers, flushEvery: defaultFlushEvery}
+	return &Connector{MaxFileSize: "256MiB", workers: defaultWorkers(), flushEvery: defaultFlushEvery}
 }
 
 // Validate checks the settings without touching the archive.
@@ -128,7 +143,7 @@ func (c *Connector) Validate(env connector.Env) error {
 		errs = append(errs, connector.Errf("document_types", "%v", err))
 	}
 	if c.workers <= 0 {
-		c.workers = defaultWorkers
+		c.workers = defaultWorkers()
 	}
 	if c.flushEvery <= 0 {
 		c.flushEvery = defaultFlushEvery
@@ -185,6 +200,9 @@ func (j job) quick() string {
 // Stats summarise one Sync.
 type Stats struct {
 	Listed, Skipped, Parsed, Unchanged, Rejected, Vanished, Warnings int
+	// WriterBusy is the time the writer spent in the sink (the database),
+	// WriterIdle the time it waited for parsed files.
+	WriterBusy, WriterIdle time.Duration
 }
 
 // Sync reads what is new or changed in the archive.
@@ -212,7 +230,8 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan job, 4*c.workers)
-	results := make(chan result, 4*c.workers)
+	results := make(chan result, c.flushEvery)
+	bigRaws := make(chan struct{}, bigRawSlots)
 
 	var walkErr error
 	var listed, skipped int
@@ -271,6 +290,13 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 			defer wg.Done()
 			for j := range jobs {
 				r := c.process(ctx, j)
+				if r.reject != nil && len(r.reject.Raw) > bigRaw {
+					select {
+					case bigRaws <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
 				select {
 				case results <- r:
 				case <-ctx.Done():
@@ -283,7 +309,13 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 
 	source := Type + ":" + c.env.Name
 	pending := 0
+	t0 := time.Now()
 	for r := range results {
+		t1 := time.Now()
+		stats.WriterIdle += t1.Sub(t0)
+		if r.reject != nil && len(r.reject.Raw) > bigRaw {
+			<-bigRaws
+		}
 		if err := c.write(ctx, sink, source, r, &stats); err != nil {
 			cancel()
 			for range results {
@@ -303,6 +335,8 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 			}
 			pending = 0
 		}
+		t0 = time.Now()
+		stats.WriterBusy += t0.Sub(t1)
 	}
 	stats.Listed, stats.Skipped = listed, skipped
 	if walkErr != nil {
@@ -315,7 +349,8 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 		return stats, err
 	}
 	log.Info("edxml-dir: sync done", "files", stats.Listed, "unchanged", stats.Skipped+stats.Unchanged,
-		"parsed", stats.Parsed, "rejected", stats.Rejected, "vanished", stats.Vanished, "warnings", stats.Warnings)
+		"parsed", stats.Parsed, "rejected", stats.Rejected, "vanished", stats.Vanished, "warnings", stats.Warnings,
+		"writer_busy", stats.WriterBusy.Round(time.Millisecond), "writer_idle", stats.WriterIdle.Round(time.Millisecond))
 	return stats, nil
 }
 
@@ -394,7 +429,11 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	} else {
 		pkg, perr = edxml.Parse(io.TeeReader(f, h), j.rel, edxml.Options{MaxSize: c.maxSize})
 	}
-	if _, err := io.Copy(h, f); err != nil && perr == nil {
+	// Hash what the parser left unread (nothing after a good package).
+	buf := copyBufPool.Get().(*[]byte)
+	_, err = io.CopyBuffer(h, onlyReader{f}, *buf)
+	copyBufPool.Put(buf)
+	if err != nil && perr == nil {
 		perr = fmt.Errorf("%s: read error: %w", j.rel, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -417,6 +456,12 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	r.reject = &warehouse.Reject{SourceKey: j.rel, Reason: perr.Error() + note, Raw: raw}
 	return r
 }
+
+// onlyReader hides *os.File's WriteTo so that io.CopyBuffer uses the pooled
+// buffer instead of allocating one.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // readRaw returns the bytes of a bad file for rejects: all of it, or the
 // first rawLimit bytes of a larger one (and a note saying so).
