@@ -91,10 +91,13 @@ FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::text[
   AS r(unit_code, ma_ho_so, "at", status, actor, action)
 ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`
 
+// The raw records travel as one JSON array ($5), zipped with the key
+// arrays: no escaping on the way, one parse on arrival.
 const upsertSightingsSQL = `
 INSERT INTO dossier_sightings (source, source_key, unit_code, ma_ho_so, raw, seen_at, run_id)
-SELECT r.source, r.source_key, r.unit_code, r.ma_ho_so, r.raw::jsonb, now(), $6
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(source, source_key, unit_code, ma_ho_so, raw)
+SELECT r.source, r.source_key, r.unit_code, r.ma_ho_so, NULLIF(r.raw, 'null'::jsonb), now(), $6
+FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), jsonb_array_elements($5::jsonb))
+  AS r(source, source_key, unit_code, ma_ho_so, raw)
 ON CONFLICT (unit_code, ma_ho_so, source, source_key) DO UPDATE SET raw = EXCLUDED.raw, seen_at = now(), run_id = EXCLUDED.run_id`
 
 // ProcedureCodes lists the ma_tthc of the procedure catalogue.
@@ -168,8 +171,8 @@ func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps
 }
 
 // dossierBatch holds one batch's rows after de-duplication and the column
-// arrays sent for them; batches are pooled so that a long pull reuses the
-// same buffers.
+// arrays sent for them; batches are reused so that a long pull does not
+// allocate new buffers for each batch.
 type dossierBatch struct {
 	rows      []Dossier
 	at        map[[2]string]int
@@ -195,11 +198,23 @@ type sightingRow struct {
 	raw                   []byte // nil: SQL NULL
 }
 
-var dossierBatches = sync.Pool{New: func() any {
-	return &dossierBatch{at: map[[2]string]int{}, stepSeen: map[stepKey]bool{}, sightAt: map[[4]string]int{}}
-}}
+// freeBatches keeps a few batches for reuse (a sync.Pool would drop them at
+// every garbage collection, which a pull triggers often).
+var freeBatches struct {
+	sync.Mutex
+	list []*dossierBatch
+}
 
-func getDossierBatch() *dossierBatch { return dossierBatches.Get().(*dossierBatch) }
+func getDossierBatch() *dossierBatch {
+	freeBatches.Lock()
+	defer freeBatches.Unlock()
+	if n := len(freeBatches.list); n > 0 {
+		b := freeBatches.list[n-1]
+		freeBatches.list = freeBatches.list[:n-1]
+		return b
+	}
+	return &dossierBatch{at: map[[2]string]int{}, stepSeen: map[stepKey]bool{}, sightAt: map[[4]string]int{}}
+}
 
 func putDossierBatch(b *dossierBatch) {
 	clear(b.at)
@@ -214,7 +229,11 @@ func putDossierBatch(b *dossierBatch) {
 			b.cols[i].buf = nil
 		}
 	}
-	dossierBatches.Put(b)
+	freeBatches.Lock()
+	defer freeBatches.Unlock()
+	if len(freeBatches.list) < 4 {
+		freeBatches.list = append(freeBatches.list, b)
+	}
 }
 
 // collect checks and de-duplicates a batch: the latest copy of a dossier
@@ -316,24 +335,33 @@ func (b *dossierBatch) stepArgs(steps []stepRow) []any {
 
 func (b *dossierBatch) sightingArgs() []any {
 	c := &b.cols
-	for i := range 5 {
+	for i := range 4 {
 		c[i].start()
 	}
-	for _, s := range b.sightings {
+	raws := append(c[4].buf[:0], '[')
+	for i, s := range b.sightings {
 		c[0].text(s.source)
 		c[1].text(s.key)
 		c[2].text(s.unit)
 		c[3].text(s.ma)
-		if s.raw == nil {
-			c[4].null()
-		} else {
-			c[4].bytes(s.raw)
+		if i > 0 {
+			raws = append(raws, ',')
+		}
+		switch {
+		case s.raw == nil:
+			raws = append(raws, "null"...)
+		case !utf8.Valid(s.raw):
+			raws = append(raws, bytes.ToValidUTF8(s.raw, []byte("\uFFFD"))...)
+		default:
+			raws = append(raws, s.raw...)
 		}
 	}
+	c[4].buf = append(raws, ']')
 	args := make([]any, 5, 6)
-	for i := range 5 {
+	for i := range 4 {
 		args[i] = c[i].end()
 	}
+	args[4] = c[4].buf
 	return args
 }
 
@@ -353,19 +381,18 @@ func (a *pgArray) sep() {
 	a.n++
 }
 
-// end returns the literal; the buffer is reused by the next start.
-func (a *pgArray) end() string { return string(append(a.buf, '}')) }
+// end returns the literal, which stays valid until the next start (the
+// driver sends a []byte parameter as it is, without a copy).
+func (a *pgArray) end() []byte {
+	a.buf = append(a.buf, '}')
+	return a.buf
+}
 
 func (a *pgArray) null() { a.sep(); a.buf = append(a.buf, "NULL"...) }
 
 func (a *pgArray) text(s string) {
 	a.sep()
 	a.buf = appendQuoted(a.buf, s)
-}
-
-func (a *pgArray) bytes(s []byte) {
-	a.sep()
-	a.buf = appendQuotedBytes(a.buf, s)
 }
 
 func (a *pgArray) textPtr(s *string) {
@@ -416,14 +443,7 @@ func appendQuoted(buf []byte, s string) []byte {
 	return appendEscaped(buf, s)
 }
 
-func appendQuotedBytes(buf []byte, s []byte) []byte {
-	if !utf8.Valid(s) {
-		s = bytes.ToValidUTF8(s, []byte("\uFFFD"))
-	}
-	return appendEscaped(buf, s)
-}
-
-func appendEscaped[T string | []byte](buf []byte, s T) []byte {
+func appendEscaped(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {

@@ -22,6 +22,7 @@ import (
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/httpx"
+	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
@@ -576,5 +577,52 @@ func TestBackfillWindowByReception(t *testing.T) {
 	}
 	if _, ok, _ := st.Checkpoint(context.Background(), "dvc-tinh", stream); ok {
 		t.Error("a backfill moved the checkpoint")
+	}
+}
+
+// BenchmarkUpsertDossiers writes N mapped dossiers (DVC_BENCH_N, default
+// 20000) in batches of batchSize: the warehouse side of BenchmarkPull alone.
+func BenchmarkUpsertDossiers(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("DVC_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	data := dvcsim.Generate(1, unit, 2025, n)
+	batch := make([]warehouse.DossierWrite, n)
+	for i := range n {
+		r, err := dossiers.Map(data.Record(i), dossiers.Options{Unit: unit, Source: "dvc-tinh", SourceKey: "madonvi:" + unit})
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch[i] = warehouse.DossierWrite{Dossier: r.Dossier, Steps: r.Steps, Sighting: r.Sighting}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		st := warehousetest.New(b)
+		run, err := st.StartRun(ctx, "dvc-tinh")
+		if err != nil {
+			b.Fatal(err)
+		}
+		pgBefore := backendCPU(b, st)
+		b.StartTimer()
+		start := time.Now()
+		for i := 0; i < n; i += batchSize {
+			if err := run.UpsertDossiers(ctx, batch[i:min(i+batchSize, n)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := run.Finish(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		var pgCPU time.Duration
+		for pid, t := range backendCPU(b, st) {
+			pgCPU += t - pgBefore[pid]
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "dossiers/s")
+		b.ReportMetric(float64(pgCPU.Microseconds())/float64(n), "pg-cpu-µs/dossier")
+		b.StartTimer()
 	}
 }
