@@ -642,22 +642,34 @@ var b64Class = func() (t [256]byte) {
 	return t
 }()
 
-// writeChunk is write for a run of bytes, with a fast path for plain base64.
+// writeChunk is write for a run of bytes, with a fast path for runs of
+// base64 characters and of white space.
 func (b *b64Counter) writeChunk(chunk []byte) {
-	for i, c := range chunk {
-		if b.err != nil {
-			return
+	for len(chunk) > 0 && b.err == nil {
+		if b.padded || b.inRef {
+			b.write(chunk[0])
+			chunk = chunk[1:]
+			continue
 		}
-		switch {
-		case b64Class[c] == 1 && !b.padded && !b.inRef:
-			b.quad[b.n] = c
-			b.n++
+		i := 0
+		for i < len(chunk) && b64Class[chunk[i]] == 1 {
+			i++
+		}
+		for run := chunk[:i]; len(run) > 0; {
+			n := copy(b.quad[b.n:], run)
+			b.n += n
+			run = run[n:]
 			if b.n == len(b.quad) {
 				b.flush()
 			}
-		case b64Class[c] == 2 && !b.inRef:
-		default:
-			b.write(chunk[i])
+		}
+		for i < len(chunk) && b64Class[chunk[i]] == 2 {
+			i++
+		}
+		chunk = chunk[i:]
+		if len(chunk) > 0 && b64Class[chunk[0]] == 0 {
+			b.write(chunk[0])
+			chunk = chunk[1:]
 		}
 	}
 }
@@ -712,6 +724,12 @@ func (b *b64Counter) write(c byte) {
 }
 
 func (b *b64Counter) flush() {
+	if !b.padded {
+		// Whole groups of base64 characters always decode, to 3 bytes per 4.
+		b.size += int64(b.n / 4 * 3)
+		b.n = 0
+		return
+	}
 	m, err := base64.StdEncoding.Decode(b.out[:], b.quad[:b.n])
 	if err != nil {
 		b.err = err

@@ -2,12 +2,14 @@ package edxml
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -136,4 +138,45 @@ func FuzzFastPathMatchesDecoder(f *testing.F) {
 			t.Fatalf("fast path differs\n got: %.400s\nwant: %.400s", got, want)
 		}
 	})
+}
+
+// TestB64Counter checks the streamed base64 check against encoding/base64
+// on the same text with white space removed, fed in chunks of every size.
+func TestB64Counter(t *testing.T) {
+	long := make([]byte, 10000)
+	for i := range long {
+		long[i] = byte(i * 7)
+	}
+	enc := base64.StdEncoding.EncodeToString(long)
+	for _, in := range []string{
+		"", "QQ==", "QUE=", "QUFB", "QUFBQQ==", "Q===", "QQ=A", "QQ=", "QUFB\nQUFB\r\n", " Q U F B ",
+		"QUFB&#13;&#10;QUFB", "QUFB&#xA;QQ==", "QUFB&amp;", "QUFB&#13", "QUFB*", "QUFB\x00", "QUFB\xff",
+		"QQ==\n", "QQ== QQ==", "QQ==\nQUFB", enc, enc[:len(enc)-1], wrap(enc, 76), wrap(enc, 64) + "=",
+	} {
+		stripped := strings.NewReplacer("\n", "", "\r", "", " ", "", "\t", "", "&#13;", "", "&#10;", "", "&#xA;", "").Replace(in)
+		want, werr := base64.StdEncoding.DecodeString(stripped)
+		for _, size := range []int{1, 3, 4, 5, 77, 4096, len(in) + 1} {
+			var b b64Counter
+			b.reset()
+			for rest := []byte(in); len(rest) > 0; {
+				n := min(size, len(rest))
+				b.writeChunk(rest[:n])
+				rest = rest[n:]
+			}
+			got, err := b.finish()
+			if (err != nil) != (werr != nil) || err == nil && got != int64(len(want)) {
+				t.Errorf("%.40q in chunks of %d: %d, %v; encoding/base64: %d, %v", in, size, got, err, len(want), werr)
+			}
+		}
+	}
+}
+
+func wrap(s string, n int) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n] + "\n")
+		s = s[n:]
+	}
+	b.WriteString(s)
+	return b.String()
 }
