@@ -81,7 +81,8 @@ func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 // BenchmarkKPI measures the two performance targets: chiso report for one
 // commune and a year (target < 1 s) and the whole kpi view for all units
 // and one year (target < 10 s). make bench runs it; CHISO_BENCH_COMMUNES=100
-// is the province scale.
+// is the province scale. There, on 2 shared cores: report 1.79 s and view
+// 28.6 s reading the facts; 0.17 s and 0.23 s summing the per-day summaries.
 func BenchmarkKPI(b *testing.B) {
 	st, _ := kpiBenchWarehouse(b)
 	ctx := context.Background()

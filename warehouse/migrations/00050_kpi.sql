@@ -1,10 +1,13 @@
 -- +goose Up
 -- The indicators of indicators.md as SQL (contracts.md §3): the view kpi
--- and the function kpi_between. Indicators are formulas over the fact
--- tables computed at query time (architecture.md rule 11): nothing here is
--- a stored copy of a number, so the results are always exact. Roll-up sums
--- numerators and denominators over the unit tree (a unit, its internal
--- descendants, and the predecessors merged into any of them).
+-- and the function kpi_between. Indicators are formulas over the facts
+-- computed at query time (architecture.md rule 11). For speed at province
+-- scale they sum per-(unit, day) counts (kpi_day_*) that triggers keep in
+-- the same transaction as the facts, so the results are always exact; the
+-- counts are classified by the same functions as the per-record views that
+-- chiso explain lists. Roll-up sums numerators and denominators over the
+-- unit tree (a unit, its internal descendants, and the predecessors merged
+-- into any of them).
 
 -- Indicator metadata: order in the report, Vietnamese label, unit.
 CREATE TABLE kpi_indicators (
