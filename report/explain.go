@@ -97,7 +97,7 @@ func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
+		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	case "csv":
 		cw := csv.NewWriter(w)
