@@ -143,7 +143,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 type frame struct {
 	prefix, local, uri string
-	nsMark             int // len(p.bindings) before this element's declarations
+	qname              string // prefix:local as written
+	nsMark             int    // len(p.bindings) before this element's declarations
 }
 
 type binding struct{ prefix, uri string }
@@ -169,12 +170,14 @@ type parser struct {
 	tok           token
 	decOwes       bool // the decoder holds part of the next token
 	pendingEnd    bool // the end half of a fast-path <X/> is due
+	pendingQName  string
 	pendingPrefix string
 	pendingLocal  string
 	lines         int // newlines read outside the decoder
 	scanNL        int // newlines of the token being scanned
 	scratch       []byte
-	names         map[string]string
+	names         map[string]string // namespace URIs
+	qnames        map[string]qname  // element and attribute names
 	tree          tree
 
 	stack    []frame
@@ -199,7 +202,7 @@ type parser struct {
 // parserPool keeps parsers (read buffer, name table, node arena, base64
 // buffers) between parses.
 var parserPool = sync.Pool{New: func() any {
-	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}}
+	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}, qnames: map[string]qname{}}
 }}
 
 // maxPooledText is the largest tree text arena kept for the next parse.
@@ -337,7 +340,7 @@ func (p *parser) syntaxError(err error) error {
 
 func (p *parser) start(t *token) error {
 	if p.rootDone {
-		return p.errf(t.local, "not well-formed XML: a second root element <%s>", qname(t.prefix, t.local))
+		return p.errf(t.local, "not well-formed XML: a second root element <%s>", qnameOf(t.prefix, t.local))
 	}
 	mark := len(p.bindings)
 	for _, a := range t.attrs {
@@ -349,7 +352,7 @@ func (p *parser) start(t *token) error {
 		}
 	}
 	uri, ok := p.lookup(t.prefix)
-	fr := frame{prefix: t.prefix, local: t.local, uri: uri, nsMark: mark}
+	fr := frame{prefix: t.prefix, local: t.local, uri: uri, qname: t.qname, nsMark: mark}
 	p.stack = append(p.stack, fr)
 	if !ok {
 		return p.errf(p.path(), "undeclared namespace prefix %q", t.prefix)
@@ -359,7 +362,7 @@ func (p *parser) start(t *token) error {
 			continue
 		}
 		if _, ok := p.lookup(a.prefix); !ok {
-			return p.errf(p.path(), "undeclared namespace prefix %q in attribute %s", a.prefix, qname(a.prefix, a.local))
+			return p.errf(p.path(), "undeclared namespace prefix %q in attribute %s", a.prefix, qnameOf(a.prefix, a.local))
 		}
 	}
 	depth := len(p.stack)
@@ -410,7 +413,8 @@ func (p *parser) start(t *token) error {
 	return nil
 }
 
-func qname(prefix, local string) string {
+// qnameOf is prefix:local, or local.
+func qnameOf(prefix, local string) string {
 	if prefix == "" {
 		return local
 	}
@@ -442,11 +446,11 @@ func (p *parser) checkRoot(fr frame) error {
 
 func (p *parser) end(t *token) error {
 	if len(p.stack) == 0 {
-		return p.errf("", "not well-formed XML: unexpected </%s>", qname(t.prefix, t.local))
+		return p.errf("", "not well-formed XML: unexpected </%s>", qnameOf(t.prefix, t.local))
 	}
 	top := p.stack[len(p.stack)-1]
 	if top.prefix != t.prefix || top.local != t.local {
-		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qname(top.prefix, top.local), qname(t.prefix, t.local), p.line())
+		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qnameOf(top.prefix, top.local), qnameOf(t.prefix, t.local), p.line())
 	}
 	depth := len(p.stack)
 	if p.treeCur != nil {

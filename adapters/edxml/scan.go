@@ -42,6 +42,7 @@ type rawAttr struct {
 // point into the read buffer and are only valid until the next token.
 type token struct {
 	kind          tokKind
+	qname         string // prefix:local as written (start and end)
 	prefix, local string
 	attrs         []rawAttr
 	text          []byte
@@ -93,7 +94,7 @@ func (p *parser) next(t *token) error {
 	if p.pendingEnd {
 		// The end half of a self-closing element read by the fast path.
 		p.pendingEnd = false
-		t.kind, t.prefix, t.local, t.attrs, t.selfClose = tokEnd, p.pendingPrefix, p.pendingLocal, t.attrs[:0], false
+		t.kind, t.qname, t.prefix, t.local, t.attrs, t.selfClose = tokEnd, p.pendingQName, p.pendingPrefix, p.pendingLocal, t.attrs[:0], false
 		return nil
 	}
 	if !p.decOwes && !decoderOnly {
@@ -135,7 +136,7 @@ func (p *parser) fast(t *token) (ok bool, err error) {
 			c.n += int64(n)
 			p.lines += p.scanNL
 			if t.kind == tokStart && t.selfClose {
-				p.pendingEnd, p.pendingPrefix, p.pendingLocal = true, t.prefix, t.local
+				p.pendingEnd, p.pendingQName, p.pendingPrefix, p.pendingLocal = true, t.qname, t.prefix, t.local
 			}
 			return true, nil
 		}
@@ -161,7 +162,8 @@ func (p *parser) slow(t *token) error {
 	t.selfClose = false
 	switch x := tok.(type) {
 	case xml.StartElement:
-		t.kind, t.prefix, t.local = tokStart, p.intern(x.Name.Space), p.intern(x.Name.Local)
+		t.kind, t.prefix, t.local = tokStart, x.Name.Space, x.Name.Local
+		t.qname = qnameOf(t.prefix, t.local)
 		for _, a := range x.Attr {
 			t.attrs = append(t.attrs, rawAttr{a.Name.Space, a.Name.Local, []byte(a.Value)})
 		}
@@ -170,6 +172,7 @@ func (p *parser) slow(t *token) error {
 		p.decOwes = t.selfClose
 	case xml.EndElement:
 		t.kind, t.prefix, t.local = tokEnd, x.Name.Space, x.Name.Local
+		t.qname = qnameOf(t.prefix, t.local)
 	case xml.CharData:
 		// Text may end with a '<' the decoder has read and kept back.
 		t.kind, t.text = tokText, x
@@ -276,15 +279,18 @@ func (p *parser) scanTag(b []byte, t *token) int {
 		if !ok {
 			return -1
 		}
-		prefix, local, ok := p.splitName(s[2:j])
-		if !ok {
+		var q qname
+		if n := len(p.stack); n > 0 && string(s[2:j]) == p.stack[n-1].qname {
+			// The usual case: the element being closed.
+			q = qname{p.stack[n-1].qname, p.stack[n-1].prefix, p.stack[n-1].local}
+		} else if q, ok = p.splitName(s[2:j]); !ok {
 			return -1
 		}
 		j = p.skipSpace(s, j)
 		if j != k {
 			return -1
 		}
-		t.kind, t.prefix, t.local, t.attrs, t.selfClose = tokEnd, prefix, local, t.attrs[:0], false
+		t.kind, t.qname, t.prefix, t.local, t.attrs, t.selfClose = tokEnd, q.full, q.prefix, q.local, t.attrs[:0], false
 		return k + 1
 	case '?':
 		return p.scanProcInst(s, t)
@@ -295,11 +301,11 @@ func (p *parser) scanTag(b []byte, t *token) int {
 	if !ok {
 		return -1
 	}
-	prefix, local, ok := p.splitName(s[1:j])
+	q, ok := p.splitName(s[1:j])
 	if !ok {
 		return -1
 	}
-	t.kind, t.prefix, t.local, t.attrs, t.selfClose = tokStart, prefix, local, t.attrs[:0], false
+	t.kind, t.qname, t.prefix, t.local, t.attrs, t.selfClose = tokStart, q.full, q.prefix, q.local, t.attrs[:0], false
 	for {
 		j = p.skipSpace(s, j)
 		switch s[j] {
@@ -316,7 +322,7 @@ func (p *parser) scanTag(b []byte, t *token) int {
 		if !ok {
 			return -1
 		}
-		aprefix, alocal, ok := p.splitName(s[j:e])
+		an, ok := p.splitName(s[j:e])
 		if !ok {
 			return -1
 		}
@@ -338,7 +344,7 @@ func (p *parser) scanTag(b []byte, t *token) int {
 		if !p.checkText(v, &cr) || cr {
 			return -1
 		}
-		t.attrs = append(t.attrs, rawAttr{aprefix, alocal, v})
+		t.attrs = append(t.attrs, rawAttr{an.prefix, an.local, v})
 		j += end + 2
 	}
 }
@@ -421,21 +427,29 @@ func scanName(s []byte, j int) (end int, ok bool) {
 	return j, true
 }
 
+// qname is a name as written, split.
+type qname struct{ full, prefix, local string }
+
 // splitName splits prefix:local as encoding/xml does (a name with more than
 // one colon is refused; an empty prefix or local part keeps the whole name
-// as local).
-func (p *parser) splitName(b []byte) (prefix, local string, ok bool) {
+// as local). Names are kept in a table shared between parses.
+func (p *parser) splitName(b []byte) (q qname, ok bool) {
+	if q, ok := p.qnames[string(b)]; ok {
+		return q, true
+	}
 	i := bytes.IndexByte(b, ':')
-	if i < 0 {
-		return "", p.internBytes(b), true
+	if i >= 0 && bytes.IndexByte(b[i+1:], ':') >= 0 {
+		return q, false
 	}
-	if bytes.IndexByte(b[i+1:], ':') >= 0 {
-		return "", "", false
+	q = qname{full: string(b)}
+	q.local = q.full
+	if i > 0 && i < len(b)-1 {
+		q.prefix, q.local = q.full[:i], q.full[i+1:]
 	}
-	if i == 0 || i == len(b)-1 {
-		return "", p.internBytes(b), true
+	if len(p.qnames) < maxInterned {
+		p.qnames[q.full] = q
 	}
-	return p.internBytes(b[:i]), p.internBytes(b[i+1:]), true
+	return q, true
 }
 
 // skipSpace skips XML white space, counting newlines.
@@ -455,22 +469,13 @@ func (p *parser) skipSpace(s []byte, j int) int {
 // maxInterned caps the name table kept across parses.
 const maxInterned = 4096
 
-// internBytes returns b as a string, shared between tokens and parses.
+// internBytes returns b as a string, shared between tokens and parses
+// (namespace URIs).
 func (p *parser) internBytes(b []byte) string {
 	if s, ok := p.names[string(b)]; ok {
 		return s
 	}
 	s := string(b)
-	if len(p.names) < maxInterned {
-		p.names[s] = s
-	}
-	return s
-}
-
-func (p *parser) intern(s string) string {
-	if v, ok := p.names[s]; ok {
-		return v
-	}
 	if len(p.names) < maxInterned {
 		p.names[s] = s
 	}

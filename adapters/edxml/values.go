@@ -38,8 +38,11 @@ func ParseDate(s string) (time.Time, error) {
 // tolerated variants; RFC 3339). Times without a zone are Vietnam time.
 func ParseTimestamp(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.In(Vietnam), nil
+	// RFC 3339 has a 'T' (checked first: a failed parse allocates an error).
+	if strings.ContainsAny(s, "Tt") {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.In(Vietnam), nil
+		}
 	}
 	for _, l := range timestampLayouts {
 		if t, err := time.ParseInLocation(l, s, Vietnam); err == nil {
@@ -82,11 +85,12 @@ func isStandardDate(s string) bool {
 // on its first two commas only (a notation may hold commas). ok is false when
 // there are fewer than three parts.
 func SplitDocumentID(s string) (issuer, date, code string, ok bool) {
-	parts := strings.SplitN(strings.TrimSpace(s), ",", 3)
-	if len(parts) != 3 {
+	issuer, rest, ok1 := strings.Cut(strings.TrimSpace(s), ",")
+	date, code, ok2 := strings.Cut(rest, ",")
+	if !ok1 || !ok2 {
 		return "", "", "", false
 	}
-	return strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2]), true
+	return strings.TrimSpace(issuer), strings.TrimSpace(date), strings.TrimSpace(code), true
 }
 
 // CheckOrganID validates an OrganId as From/To need it: present, not "null",
