@@ -205,8 +205,12 @@ var parserPool = sync.Pool{New: func() any {
 	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}, qnames: map[string]qname{}}
 }}
 
-// maxPooledText is the largest tree text arena kept for the next parse.
-const maxPooledText = 1 << 20
+// maxPooledText is the largest text buffer, maxPooledChunks the most node
+// chunks, kept for the next parse.
+const (
+	maxPooledText   = 1 << 20
+	maxPooledChunks = 64
+)
 
 func newParser(r io.Reader, name string, opts Options) *parser {
 	p := parserPool.Get().(*parser)
@@ -239,6 +243,10 @@ func (p *parser) release() {
 	}
 	if cap(p.scratch) > maxPooledText {
 		p.scratch = nil
+	}
+	if len(p.tree.chunks) > maxPooledChunks {
+		clear(p.tree.chunks[maxPooledChunks:])
+		p.tree.chunks = p.tree.chunks[:maxPooledChunks]
 	}
 	parserPool.Put(p)
 }

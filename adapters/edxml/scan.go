@@ -446,7 +446,7 @@ func (p *parser) splitName(b []byte) (q qname, ok bool) {
 	if i > 0 && i < len(b)-1 {
 		q.prefix, q.local = q.full[:i], q.full[i+1:]
 	}
-	if len(p.qnames) < maxInterned {
+	if len(p.qnames) < maxInterned && len(q.full) <= maxInternLen {
 		p.qnames[q.full] = q
 	}
 	return q, true
@@ -466,8 +466,12 @@ func (p *parser) skipSpace(s []byte, j int) int {
 	return j
 }
 
-// maxInterned caps the name table kept across parses.
-const maxInterned = 4096
+// maxInterned caps the name tables kept across parses, maxInternLen the
+// length of a kept name.
+const (
+	maxInterned  = 4096
+	maxInternLen = 256
+)
 
 // internBytes returns b as a string, shared between tokens and parses
 // (namespace URIs).
@@ -476,7 +480,7 @@ func (p *parser) internBytes(b []byte) string {
 		return s
 	}
 	s := string(b)
-	if len(p.names) < maxInterned {
+	if len(p.names) < maxInterned && len(s) <= maxInternLen {
 		p.names[s] = s
 	}
 	return s
