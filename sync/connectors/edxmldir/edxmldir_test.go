@@ -3,6 +3,7 @@ package edxmldir
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -441,5 +442,40 @@ func TestCancelledRunCommitsNothing(t *testing.T) {
 	}
 	if o := syncOnce(t, st, c); o.fetch != 2 || o.status != "ok" {
 		t.Errorf("next run: %+v", o)
+	}
+}
+
+// TestManyLargeRejects: more bad files with large raw bytes than the
+// writer's queue may hold at once; every one is recorded with its bytes.
+func TestManyLargeRejects(t *testing.T) {
+	st := warehousetest.New(t)
+	root := t.TempDir()
+	const n = 3 * bigRawSlots
+	want := map[string][]byte{}
+	for i := range n {
+		rel := fmt.Sprintf("2025/1/bad%02d.edxml", i)
+		b := append([]byte("<edXML>"), bytes.Repeat([]byte(fmt.Sprintf("<x>%02d</y>\n", i)), (bigRaw+4096)/11)...)
+		write(t, root, rel, b)
+		want[rel] = b
+	}
+	c := newConn(t, root, func(c *Connector) { c.workers = 4 })
+	if o := syncOnce(t, st, c); o.rej != n || o.stats.Rejected != n {
+		t.Fatalf("rejected %d (%+v), want %d", o.rej, o.stats, n)
+	}
+	var rows []struct {
+		Key string `db:"source_key"`
+		Raw []byte `db:"raw"`
+	}
+	if err := st.DB.Select(&rows, `SELECT source_key, raw FROM rejects`); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if w, ok := want[r.Key]; !ok || !bytes.Equal(r.Raw, w) {
+			t.Errorf("reject %s: %d raw bytes, want the file's %d", r.Key, len(r.Raw), len(w))
+		}
+		delete(want, r.Key)
+	}
+	if len(want) > 0 {
+		t.Errorf("not in rejects: %v", want)
 	}
 }
