@@ -43,7 +43,7 @@ func kids(e *node, locals ...string) []*node {
 		return nil
 	}
 	var out []*node
-	for c := e.first; c != nil; c = c.next {
+	for _, c := range e.ChildElements() {
 		if matches(c, locals) {
 			out = append(out, c)
 		}
@@ -56,7 +56,7 @@ func kid(e *node, locals ...string) *node {
 	if e == nil {
 		return nil
 	}
-	for c := e.first; c != nil; c = c.next {
+	for _, c := range e.ChildElements() {
 		if matches(c, locals) {
 			return c
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/beevik/etree"
 )
 
 // Roots of older, unsupported edXML generations.
@@ -178,7 +180,6 @@ type parser struct {
 	scratch       []byte
 	names         map[string]string // namespace URIs
 	qnames        map[string]qname  // element and attribute names
-	tree          tree
 
 	stack    []frame
 	bindings []binding
@@ -205,12 +206,8 @@ var parserPool = sync.Pool{New: func() any {
 	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}, qnames: map[string]qname{}}
 }}
 
-// maxPooledText is the largest text buffer, maxPooledChunks the most node
-// chunks, kept for the next parse.
-const (
-	maxPooledText   = 1 << 20
-	maxPooledChunks = 64
-)
+// maxPooledText is the largest scratch buffer kept for the next parse.
+const maxPooledText = 1 << 20
 
 func newParser(r io.Reader, name string, opts Options) *parser {
 	p := parserPool.Get().(*parser)
@@ -237,16 +234,8 @@ func (p *parser) release() {
 	p.envelopes, p.header, p.body, p.treeCur, p.treeDepth = 0, nil, nil, nil, 0
 	p.attachDepth, p.att, p.attachments, p.earlyForm, p.attachErr = 0, nil, nil, false, nil
 	p.b64.reset()
-	p.tree.reset()
-	if cap(p.tree.text) > maxPooledText {
-		p.tree.text = nil
-	}
 	if cap(p.scratch) > maxPooledText {
 		p.scratch = nil
-	}
-	if len(p.tree.chunks) > maxPooledChunks {
-		clear(p.tree.chunks[maxPooledChunks:])
-		p.tree.chunks = p.tree.chunks[:maxPooledChunks]
 	}
 	parserPool.Put(p)
 }
@@ -379,11 +368,12 @@ func (p *parser) start(t *token) error {
 	case depth == 1:
 		return p.checkRoot(fr)
 	case p.treeCur != nil:
-		el := p.tree.newNode(fr.local, p.treeCur)
+		el := etree.NewElement(fr.local)
 		if parentURI := p.stack[depth-2].uri; parentURI != uri {
-			el.uri = uri
+			el.CreateAttr("xmlns", uri)
 		}
 		copyAttrs(el, t.attrs)
+		p.treeCur.AddChild(el)
 		p.treeCur = el
 		return nil
 	case p.attachDepth > 0:
@@ -404,8 +394,8 @@ func (p *parser) start(t *token) error {
 			if (fr.local == "edXMLHeader" && p.header != nil) || (fr.local == "edXMLBody" && p.body != nil) {
 				return p.errf(p.path(), "duplicate <%s>", fr.local)
 			}
-			el := p.tree.newNode(fr.local, nil)
-			el.uri = uri
+			el := etree.NewElement(fr.local)
+			el.CreateAttr("xmlns", uri)
 			copyAttrs(el, t.attrs)
 			if fr.local == "edXMLHeader" {
 				p.header = el
@@ -436,7 +426,7 @@ func copyAttrs(el *node, attrs []rawAttr) {
 		if a.prefix == "xmlns" || (a.prefix == "" && a.local == "xmlns") {
 			continue
 		}
-		el.setAttr(a.local, string(a.value))
+		el.CreateAttr(a.local, string(a.value))
 	}
 }
 
@@ -491,7 +481,7 @@ func (p *parser) charData(t []byte) {
 	}
 	switch {
 	case p.treeCur != nil:
-		p.tree.appendText(p.treeCur, t)
+		p.treeCur.SetText(p.treeCur.Text() + string(t))
 	case p.att != nil && p.att.field != "":
 		if isPayload(p.att.field) {
 			// Payload delivered as tokens (CDATA): still counted, not kept.
