@@ -2,7 +2,9 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,27 +132,6 @@ func (r *Run) writePending(ctx context.Context) error {
 	return r.writeCheckpoints(ctx)
 }
 
-// values builds "($1::t1, $2::t2, …), (…)" for rows of len(types) columns.
-func values(rows int, types []string) string {
-	var b strings.Builder
-	p := 1
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j, t := range types {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d::%s", p, t)
-			p++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
 func nullStr(s string) any {
 	if s == "" {
 		return nil
@@ -159,26 +140,30 @@ func nullStr(s string) any {
 }
 
 func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
-	sightTypes := []string{"text", "text", "text", "text", "text", "text", "timestamptz", "bigint"}
-	sargs := make([]any, 0, len(batch)*len(sightTypes))
-	for _, p := range batch {
-		sargs = append(sargs, p.s.Source, p.s.SourceKey, p.d.UnitCode, p.d.Direction, p.d.DocKey, p.s.Medium, p.s.SeenAt, r.id)
-	}
-	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
-		SELECT DISTINCT ON (v.unit_code, v.direction, v.doc_key, v.source, v.source_key) v.* FROM (VALUES `+values(len(batch), sightTypes)+`)
-		  AS v(source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
-		ON CONFLICT (unit_code, direction, doc_key, source, source_key)
-		DO UPDATE SET medium = EXCLUDED.medium, seen_at = EXCLUDED.seen_at, run_id = EXCLUDED.run_id`, sargs...); err != nil {
-		return fmt.Errorf("warehouse: %d document sightings (first %s): %w", len(batch), batch[0].d.DocKey, err)
-	}
-	docTypes := []string{"text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "boolean",
-		"text", "date", "date", "text[]", "text", "text", "integer"}
-	dargs := make([]any, 0, len(batch)*len(docTypes))
+	// Columns travel as one text[] parameter each and are zipped by unnest:
+	// one short statement to parse and plan, whatever the batch size.
+	sight := newTextColumns(7, len(batch))
+	docs := newTextColumns(18, len(batch))
 	for _, p := range batch {
 		d := p.d
-		dargs = append(dargs, d.UnitCode, d.Direction, d.DocKey, nullStr(d.DocumentID), nullStr(d.IssuerCode), nullStr(d.CodeNumber),
-			nullStr(d.CodeNotation), d.Series, d.DocType, d.Family, d.IsSecret, d.Medium, d.IssuedOn, d.EventOn,
-			pq.Array(d.Counterparts), nullStr(d.CounterpartRelation), nullStr(d.Subject), d.Priority)
+		sight.add(d.UnitCode, d.Direction, d.DocKey, p.s.Source, p.s.SourceKey, p.s.Medium, p.s.SeenAt.UTC().Format(time.RFC3339Nano))
+		priority := ""
+		if d.Priority != nil {
+			priority = strconv.Itoa(*d.Priority)
+		}
+		docs.add(d.UnitCode, d.Direction, d.DocKey, d.DocumentID, d.IssuerCode, d.CodeNumber, d.CodeNotation,
+			d.Series, d.DocType, d.Family, strconv.FormatBool(d.IsSecret), d.Medium, dateText(d.IssuedOn), dateText(d.EventOn),
+			strings.Join(d.Counterparts, "\x1f"), d.CounterpartRelation, d.Subject, priority)
+	}
+	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
+		SELECT DISTINCT ON (v.unit_code, v.direction, v.doc_key, v.source, v.source_key)
+		       v.source, v.source_key, v.unit_code, v.direction, v.doc_key, v.medium, CAST(v.seen_at AS timestamptz), $8
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+		  AS v(unit_code, direction, doc_key, source, source_key, medium, seen_at)
+		ON CONFLICT (unit_code, direction, doc_key, source, source_key)
+		DO UPDATE SET medium = EXCLUDED.medium, seen_at = EXCLUDED.seen_at, run_id = EXCLUDED.run_id`,
+		append(sight.args(), r.id)...); err != nil {
+		return fmt.Errorf("warehouse: %d document sightings (first %s): %w", len(batch), batch[0].d.DocKey, err)
 	}
 	q := `
 INSERT INTO documents AS d (unit_code, direction, doc_key, document_id, issuer_code, code_number, code_notation,
@@ -191,10 +176,18 @@ SELECT v.unit_code, v.direction, v.doc_key, v.document_id, v.issuer_code, v.code
   v.issued_on, v.event_on, v.counterparts, v.counterpart_relation, v.subject, v.priority,
   EXISTS (SELECT 1 FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
   (SELECT min(rv.at) FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
-  st.status_code, st.status_at, $` + fmt.Sprint(len(dargs)+1) + `::bigint, $` + fmt.Sprint(len(dargs)+1) + `::bigint, now()
-FROM (VALUES ` + values(len(batch), docTypes) + `) AS v(unit_code, direction, doc_key, document_id, issuer_code,
-  code_number, code_notation, series, doc_type, family, is_secret, medium, issued_on, event_on, counterparts,
-  counterpart_relation, subject, priority)
+  st.status_code, st.status_at, $19::bigint, $19::bigint, now()
+FROM (SELECT u.unit_code, u.direction, u.doc_key, u.document_id, u.issuer_code, u.code_number, u.code_notation,
+        COALESCE(u.series, 'regular') AS series, COALESCE(u.doc_type, 'khac') AS doc_type, COALESCE(u.family, 'unknown') AS family,
+        CAST(u.is_secret AS boolean) AS is_secret, u.medium,
+        CAST(u.issued_on AS date) AS issued_on, CAST(u.event_on AS date) AS event_on,
+        COALESCE(string_to_array(u.counterparts, chr(31)), CAST('{}' AS text[])) AS counterparts,
+        u.counterpart_relation, u.subject, CAST(u.priority AS integer) AS priority
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                  $17::text[], $18::text[])
+        AS u(unit_code, direction, doc_key, document_id, issuer_code, code_number, code_notation, series, doc_type,
+             family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation, subject, priority)) v
 LEFT JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = v.doc_key AND v.direction = 'out'
                    ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) st ON true
 ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
@@ -215,24 +208,54 @@ ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
   priority      = COALESCE(EXCLUDED.priority, d.priority),
   last_seen_run = EXCLUDED.last_seen_run,
   updated_at    = now()`
-	dargs = append(dargs, r.id)
-	if err := r.exec(ctx, q, dargs...); err != nil {
+	if err := r.exec(ctx, q, append(docs.args(), r.id)...); err != nil {
 		return fmt.Errorf("warehouse: %d documents (first %s of %s): %w", len(batch), batch[0].d.DocKey, batch[0].d.UnitCode, err)
 	}
 	return nil
 }
 
-func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
-	types := []string{"text", "text", "text", "timestamptz", "text", "text", "text"}
-	args := make([]any, 0, len(sts)*len(types)+1)
-	for _, st := range sts {
-		args = append(args, st.Target.DocKey, st.Reporter, st.Code, st.At, nullStr(st.Target.DocumentID), nullStr(st.Description), st.SourceKey)
+// textColumns are the columns of a batch as text arrays ("" is NULL).
+type textColumns struct{ cols [][]sql.NullString }
+
+func newTextColumns(n, rows int) *textColumns {
+	c := &textColumns{cols: make([][]sql.NullString, n)}
+	for i := range c.cols {
+		c.cols[i] = make([]sql.NullString, 0, rows)
 	}
-	args = append(args, r.id)
+	return c
+}
+
+func (c *textColumns) add(vals ...string) {
+	for i, v := range vals {
+		c.cols[i] = append(c.cols[i], sql.NullString{String: v, Valid: v != ""})
+	}
+}
+
+func (c *textColumns) args() []any {
+	out := make([]any, len(c.cols))
+	for i, col := range c.cols {
+		out[i] = pq.GenericArray{A: col}
+	}
+	return out
+}
+
+func dateText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
+	cols := newTextColumns(7, len(sts))
+	for _, st := range sts {
+		cols.add(st.Target.DocKey, st.Reporter, st.Code, st.At.UTC().Format(time.RFC3339Nano), st.Target.DocumentID, st.Description, st.SourceKey)
+	}
 	if err := r.exec(ctx, `INSERT INTO document_statuses (doc_key, reporter, status_code, status_at, document_id, description, source_key, run_id)
-		SELECT v.*, $`+fmt.Sprint(len(args))+`::bigint FROM (VALUES `+values(len(sts), types)+`)
+		SELECT v.doc_key, COALESCE(v.reporter, ''), v.status_code, CAST(v.status_at AS timestamptz), v.document_id, v.description, v.source_key, $8
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
 		  AS v(doc_key, reporter, status_code, status_at, document_id, description, source_key)
-		ON CONFLICT DO NOTHING`, args...); err != nil {
+		ON CONFLICT DO NOTHING`, append(cols.args(), r.id)...); err != nil {
 		return fmt.Errorf("warehouse: %d statuses (first %s of %s): %w", len(sts), sts[0].Code, sts[0].Target.DocKey, err)
 	}
 	keys := make([]string, 0, len(sts))

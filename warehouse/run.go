@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Run is one run of one connector. It implements connector.Sink: facts,
@@ -178,22 +178,17 @@ func (r *Run) writeCheckpoints(ctx context.Context) error {
 	if len(r.checkpoints) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2*len(r.checkpoints)+2)
-	args = append(args, r.connector, r.id)
-	var b strings.Builder
-	i := 3
+	streams := make([]string, 0, len(r.checkpoints))
+	values := make([]string, 0, len(r.checkpoints))
 	for stream, value := range r.checkpoints {
-		if i > 3 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d::text, $%d::text)", i, i+1)
-		args = append(args, stream, value)
-		i += 2
+		streams = append(streams, stream)
+		values = append(values, value)
 	}
 	r.checkpoints = nil
 	return r.exec(ctx, `INSERT INTO sync_state (connector, stream, checkpoint, run_id, updated_at)
-		SELECT $1, v.stream, v.checkpoint, $2, now() FROM (VALUES `+b.String()+`) AS v(stream, checkpoint)
-		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`, args...)
+		SELECT $1, v.stream, v.checkpoint, $2, now() FROM unnest($3::text[], $4::text[]) AS v(stream, checkpoint)
+		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`,
+		r.connector, r.id, pq.Array(streams), pq.Array(values))
 }
 
 // Checkpoint returns the committed checkpoint of a stream of this connector.

@@ -213,3 +213,27 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Odd text survives the batched (array) write unchanged.
+func TestDocumentOddText(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	run, _ := st.StartRun(ctx, "register")
+	d := doc(`000.25.31.H99|2026|regular|5/QĐ-UBND`, "paper")
+	d.Subject = `Quyết định "về" \việc {a,b}, NULL; ' dấu`
+	d.Counterparts = []string{"Hội Nông dân, tỉnh", `a"b`, "NULL"}
+	d.Priority = nil
+	d.DocumentID = ""
+	must(t, run.UpsertDocument(ctx, d, warehouse.Sighting{Source: "register", SourceKey: `so-di.xlsx#Sổ đi!12`}))
+	must(t, run.Finish(ctx, nil))
+	var got struct {
+		Subject string  `db:"subject"`
+		Cps     string  `db:"cps"`
+		Prio    *int    `db:"priority"`
+		DocID   *string `db:"document_id"`
+	}
+	must(t, st.DB.Get(&got, `SELECT subject, array_to_json(counterparts)::text AS cps, priority, document_id FROM documents`))
+	if got.Subject != d.Subject || got.Cps != `["Hội Nông dân, tỉnh","a\"b","NULL"]` || got.Prio != nil || got.DocID != nil {
+		t.Errorf("got %+v", got)
+	}
+}
