@@ -146,3 +146,19 @@ var DefaultSchedules = map[string]string{
 	"ical":          "@every 30m",
 	"meetings-file": "@every 1h",
 }
+
+// OurUnit resolves a connector's unit key: empty means org.self; any other
+// code must be the commune or one of its internal units. The error is a
+// *FieldError on "unit".
+func OurUnit(env Env, unit string) (string, error) {
+	if unit == "" {
+		unit = env.Self
+	}
+	if unit == "" {
+		return "", Errf("unit", "required (or set org.self)")
+	}
+	if env.Self != "" && env.Org != nil && !env.Org.IsOurs(env.Self, unit) {
+		return unit, Errf("unit", "%q is not %s or one of its internal units in the org directory", unit, env.Self)
+	}
+	return unit, nil
+}

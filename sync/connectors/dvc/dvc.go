@@ -104,13 +104,10 @@ func (c *Connector) Validate(env connector.Env) error {
 	if strings.TrimSpace(c.MaDonVi) == "" {
 		errs = append(errs, connector.Errf("madonvi", "required: the unit code the portal filters on"))
 	}
-	if c.Unit == "" {
-		c.Unit = env.Self
-	}
-	if c.Unit == "" {
-		errs = append(errs, connector.Errf("unit", "required (or set org.self)"))
-	} else if env.Self != "" && env.Org != nil && !env.Org.IsOurs(env.Self, c.Unit) {
-		errs = append(errs, connector.Errf("unit", "%q is not %s or one of its internal units in the org directory", c.Unit, env.Self))
+	unit, err := connector.OurUnit(env, c.Unit)
+	c.Unit = unit
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if c.PageSize < 1 || c.PageSize > 1000 {
 		errs = append(errs, connector.Errf("page_size", "%d is not between 1 and 1000", c.PageSize))

@@ -69,13 +69,10 @@ func (c *Connector) Validate(env connector.Env) error {
 	} else if !filepath.IsAbs(c.Path) && env.BaseDir != "" {
 		c.Path = filepath.Join(env.BaseDir, c.Path)
 	}
-	if c.Unit == "" {
-		c.Unit = env.Self
-	}
-	if c.Unit == "" {
-		errs = append(errs, connector.Errf("unit", "required (or set org.self)"))
-	} else if env.Self != "" && env.Org != nil && !env.Org.IsOurs(env.Self, c.Unit) {
-		errs = append(errs, connector.Errf("unit", "%q is not %s or one of its internal units in the org directory", c.Unit, env.Self))
+	unit, err := connector.OurUnit(env, c.Unit)
+	c.Unit = unit
+	if err != nil {
+		errs = append(errs, err)
 	}
 	c.env = env
 	return errors.Join(errs...)

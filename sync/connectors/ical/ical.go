@@ -101,13 +101,10 @@ func (c *Connector) Validate(env connector.Env) error {
 	if c.Path != "" && !filepath.IsAbs(c.Path) && env.BaseDir != "" {
 		c.Path = filepath.Join(env.BaseDir, c.Path)
 	}
-	if c.Unit == "" {
-		c.Unit = env.Self
-	}
-	if c.Unit == "" {
-		errs = append(errs, connector.Errf("unit", "required (or set org.self)"))
-	} else if env.Self != "" && env.Org != nil && !env.Org.IsOurs(env.Self, c.Unit) {
-		errs = append(errs, connector.Errf("unit", "%q is not %s or one of its internal units in the org directory", c.Unit, env.Self))
+	unit, err := connector.OurUnit(env, c.Unit)
+	c.Unit = unit
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if c.Window.Past <= 0 && c.Window.Future <= 0 {
 		errs = append(errs, connector.Errf("window", "past and future cannot both be 0"))

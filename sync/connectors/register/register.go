@@ -87,14 +87,8 @@ func (c *Connector) Validate(env connector.Env) error {
 	default:
 		errs = append(errs, connector.Errf("direction", "%q: want out or in", c.Direction))
 	}
-	unit := c.Unit
-	if unit == "" {
-		unit = env.Self
-	}
-	if unit == "" {
-		errs = append(errs, connector.Errf("unit", "required (or set org.self)"))
-	} else if env.Org != nil && env.Self != "" && !env.Org.IsOurs(env.Self, unit) {
-		errs = append(errs, connector.Errf("unit", "%q is not %s or one of its internal units in the org directory", unit, env.Self))
+	if _, err := connector.OurUnit(env, c.Unit); err != nil {
+		errs = append(errs, err)
 	}
 	fields := map[string]bool{}
 	for _, f := range wire.Fields() {
