@@ -14,25 +14,33 @@ type directoryFile struct {
 	Units []orgdir.Unit `yaml:"units"`
 }
 
-// LoadDirectory reads and validates an org directory file.
-func LoadDirectory(path string) (*orgdir.Directory, Problems) {
-	l := &loader{file: path}
+// readYAMLFile reads path and strictly decodes it into v; on failure the
+// loader holds the problems and ok is false.
+func readYAMLFile(path, what string, v any) (l *loader, root *yaml.Node, ok bool) {
+	l = &loader{file: path}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		l.errf(0, "", "org directory: %v", err)
-		return nil, l.problems
+		l.errf(0, "", "%s: %v", what, err)
+		return l, nil, false
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
+	root = &yaml.Node{}
+	if err := yaml.Unmarshal(b, root); err != nil {
 		line, msg := lineOf(err.Error(), 1)
 		l.errf(line, "", "%s", msg)
-		return nil, l.problems
+		return l, nil, false
 	}
+	if len(root.Content) == 0 {
+		l.errf(1, "", "the file is empty")
+		return l, nil, false
+	}
+	return l, root, l.decode(root, v, "")
+}
+
+// LoadDirectory reads and validates an org directory file.
+func LoadDirectory(path string) (*orgdir.Directory, Problems) {
 	var f directoryFile
-	if len(root.Content) == 0 || !l.decode(&root, &f, "") {
-		if len(root.Content) == 0 {
-			l.errf(1, "", "the file is empty")
-		}
+	l, root, ok := readYAMLFile(path, "org directory", &f)
+	if !ok {
 		return nil, l.problems
 	}
 	seqNode := valueOfKey(root.Content[0], "units")
@@ -109,24 +117,9 @@ var TargetIndicators = []string{
 
 // LoadTargets reads and validates a targets file.
 func LoadTargets(path string) (*Targets, Problems) {
-	l := &loader{file: path}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		l.errf(0, "", "targets: %v", err)
-		return nil, l.problems
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		line, msg := lineOf(err.Error(), 1)
-		l.errf(line, "", "%s", msg)
-		return nil, l.problems
-	}
 	var t Targets
-	if len(root.Content) == 0 {
-		l.errf(1, "", "the file is empty")
-		return nil, l.problems
-	}
-	if !l.decode(&root, &t, "") {
+	l, root, ok := readYAMLFile(path, "targets", &t)
+	if !ok {
 		return nil, l.problems
 	}
 	if t.Year < 2000 || t.Year > 2100 {
