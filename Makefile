@@ -18,10 +18,13 @@ test:
 demo: build
 	./$(BIN) -c $(CONFIG) demo
 
-# Speed and memory targets live in benchmarks. Sizes scale with env vars
-# (see README: CHISO_BENCH_*).
+# Speed and memory targets live in benchmarks. Parsers and mapping run the
+# usual way (repeated until stable); the end-to-end ones (a generated archive,
+# portal or province-scale warehouse per run) once each. Sizes scale with env
+# vars (README: CHISO_BENCH_PACKAGES, DVC_BENCH_N, CHISO_BENCH_COMMUNES).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./adapters/... ./mapping/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./sync/... ./warehouse/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
