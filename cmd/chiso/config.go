@@ -70,6 +70,22 @@ func (w *openedWarehouse) Close() {
 	}
 }
 
+// openForCommand loads the config and opens the warehouse for command
+// name, printing any problem as "chiso NAME: …"; ok is false on failure.
+// The caller closes w.
+func openForCommand(ctx context.Context, name, cfgFlag string, stderr io.Writer) (cfg *config.Config, w *openedWarehouse, ok bool) {
+	cfg, ok = loadConfig(configPath(cfgFlag), stderr)
+	if !ok {
+		return nil, nil, false
+	}
+	w, err := openWarehouse(ctx, cfg, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "chiso %s: %v\n", name, err)
+		return nil, nil, false
+	}
+	return cfg, w, true
+}
+
 // openWarehouse connects (starting the embedded cluster when warehouse.dsn
 // is empty), migrates, and loads the org directory and targets.
 func openWarehouse(ctx context.Context, cfg *config.Config, exclusive bool) (*openedWarehouse, error) {

@@ -26,13 +26,8 @@ func runExplainCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "chiso explain: --indicator and --period are required")
 		return 1
 	}
-	cfg, ok := loadConfig(configPath(*c), stderr)
+	cfg, w, ok := openForCommand(ctx, "explain", *c, stderr)
 	if !ok {
-		return 1
-	}
-	w, err := openWarehouse(ctx, cfg, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "chiso explain:", err)
 		return 1
 	}
 	defer w.Close()

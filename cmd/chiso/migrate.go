@@ -12,13 +12,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, ok := loadConfig(configPath(*c), stderr)
+	_, w, ok := openForCommand(ctx, "migrate", *c, stderr)
 	if !ok {
-		return 1
-	}
-	w, err := openWarehouse(ctx, cfg, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "chiso migrate:", err)
 		return 1
 	}
 	defer w.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -28,13 +27,8 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "chiso report: --format xlsx needs -o FILE.xlsx")
 		return 1
 	}
-	cfg, ok := loadConfig(configPath(*c), stderr)
+	cfg, w, ok := openForCommand(ctx, "report", *c, stderr)
 	if !ok {
-		return 1
-	}
-	w, err := openWarehouse(ctx, cfg, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "chiso report:", err)
 		return 1
 	}
 	defer w.Close()
@@ -42,6 +36,7 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if opts.Unit == "" {
 		opts.Unit = cfg.Org.Self
 	}
+	var err error
 	if *out != "" {
 		err = report.WriteFile(*out, func(f io.Writer) error { return report.Run(ctx, w.Store, opts, f) })
 	} else {
@@ -49,9 +44,6 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "chiso report:", strings.TrimPrefix(err.Error(), report.ErrUsage.Error()+": "))
-		if errors.Is(err, report.ErrUsage) {
-			return 1
-		}
 		return 1
 	}
 	return 0

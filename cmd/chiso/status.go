@@ -18,13 +18,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, ok := loadConfig(configPath(*c), stderr)
+	cfg, w, ok := openForCommand(ctx, "status", *c, stderr)
 	if !ok {
-		return 1
-	}
-	w, err := openWarehouse(ctx, cfg, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "chiso status:", err)
 		return 1
 	}
 	defer w.Close()
