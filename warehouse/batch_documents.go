@@ -2,7 +2,6 @@ package warehouse
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,9 +13,12 @@ import (
 // Document writes are buffered in the Run and written in multi-row
 // statements (one round trip per few hundred documents instead of one per
 // document). Statuses and revocations are buffered too; the buffers are
-// written in the order documents → statuses → revocations, which gives the
+// written in the order statuses → documents → revocations, which gives the
 // same rows as writing each call at once: every step is an upsert whose
-// result does not depend on the order of the others.
+// result does not depend on the order of the others (a status written
+// before its document is taken by the document's insert; one written
+// before a document's later sighting stays, as that upsert leaves
+// latest_status alone).
 
 const docBatchSize = 400
 
@@ -101,6 +103,13 @@ func (r *Run) Revoke(ctx context.Context, v Revocation) error {
 func (r *Run) writePending(ctx context.Context) error {
 	docs, sts, revs := r.docs, r.statuses, r.revocations
 	r.docs, r.statuses, r.revocations = nil, nil, nil
+	// Statuses first: a document inserted by this batch then takes its
+	// latest status in the insert, instead of being updated right after.
+	if len(sts) > 0 {
+		if err := r.writeStatuses(ctx, sts); err != nil {
+			return err
+		}
+	}
 	// A multi-row upsert may not touch one row twice: cut the batch where a
 	// key repeats, keeping the calls' order.
 	for len(docs) > 0 {
@@ -118,11 +127,6 @@ func (r *Run) writePending(ctx context.Context) error {
 			return err
 		}
 		docs = docs[n:]
-	}
-	if len(sts) > 0 {
-		if err := r.writeStatuses(ctx, sts); err != nil {
-			return err
-		}
 	}
 	for _, v := range revs {
 		if err := r.writeRevocation(ctx, v); err != nil {
@@ -214,27 +218,53 @@ ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
 	return nil
 }
 
-// textColumns are the columns of a batch as text arrays ("" is NULL).
-type textColumns struct{ cols [][]sql.NullString }
+// textColumns are the columns of a batch, each kept as the text of a
+// PostgreSQL text[] literal ("" is NULL) and built as rows are added: no
+// reflection and no per-element values for the driver to walk.
+type textColumns struct{ cols [][]byte }
 
 func newTextColumns(n, rows int) *textColumns {
-	c := &textColumns{cols: make([][]sql.NullString, n)}
+	c := &textColumns{cols: make([][]byte, n)}
 	for i := range c.cols {
-		c.cols[i] = make([]sql.NullString, 0, rows)
+		c.cols[i] = append(make([]byte, 0, 2+rows*16), '{')
 	}
 	return c
 }
 
 func (c *textColumns) add(vals ...string) {
 	for i, v := range vals {
-		c.cols[i] = append(c.cols[i], sql.NullString{String: v, Valid: v != ""})
+		b := c.cols[i]
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		c.cols[i] = appendArrayElem(b, v)
 	}
+}
+
+// appendArrayElem appends v as one element of an array literal: NULL when
+// empty, otherwise double-quoted with '"' and '\' escaped.
+func appendArrayElem(b []byte, v string) []byte {
+	if v == "" {
+		return append(b, "NULL"...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexAny(v, `"\`)
+		if i < 0 {
+			break
+		}
+		b = append(b, v[:i]...)
+		b = append(b, '\\', v[i])
+		v = v[i+1:]
+	}
+	b = append(b, v...)
+	return append(b, '"')
 }
 
 func (c *textColumns) args() []any {
 	out := make([]any, len(c.cols))
 	for i, col := range c.cols {
-		out[i] = pq.GenericArray{A: col}
+		out[i] = string(append(col, '}'))
 	}
 	return out
 }
@@ -262,10 +292,15 @@ func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
 	for _, st := range sts {
 		keys = append(keys, st.Target.DocKey)
 	}
+	// The latest status per key is looked up key by key (an index probe
+	// each): a plain doc_key = ANY($1) over the whole history is planned as
+	// a sequential scan of document_statuses per batch, which grows with
+	// the table.
 	if err := r.exec(ctx, `UPDATE documents d SET latest_status = l.status_code, latest_status_at = l.status_at, updated_at = now()
-		FROM (SELECT DISTINCT ON (doc_key) doc_key, status_code, status_at FROM document_statuses
-		      WHERE doc_key = ANY($1) ORDER BY doc_key, status_at DESC, status_code DESC) l
-		WHERE d.doc_key = l.doc_key AND d.direction = 'out'
+		FROM (SELECT DISTINCT k.doc_key FROM unnest($1::text[]) AS k(doc_key)) k
+		CROSS JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = k.doc_key
+		      ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) l
+		WHERE d.doc_key = k.doc_key AND d.direction = 'out'
 		  AND (d.latest_status_at IS DISTINCT FROM l.status_at OR d.latest_status IS DISTINCT FROM l.status_code)`, pq.Array(keys)); err != nil {
 		return fmt.Errorf("warehouse: latest statuses: %w", err)
 	}

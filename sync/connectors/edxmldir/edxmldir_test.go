@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -477,5 +478,38 @@ func TestManyLargeRejects(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("not in rejects: %v", want)
+	}
+}
+
+// TestOddTextReachesWarehouse: text with the characters that are special in
+// an array literal (quotes, backslashes, commas, braces, the word NULL)
+// arrives in the warehouse unchanged, in the document and in its
+// sighting's file name.
+func TestOddTextReachesWarehouse(t *testing.T) {
+	cases := []struct{ file, subject string }{
+		{`2025/11/q"uote.edxml`, `Báo cáo "quý" IV`},
+		{`2025/11/back\slash.edxml`, `C:\thư mục\báo cáo \"x\"`},
+		{`2025/11/{a,b}.edxml`, `{1,2}, "NULL", NULL`},
+		{`2025/11/NULL.edxml`, `NULL`},
+	}
+	st := warehousetest.New(t)
+	root := t.TempDir()
+	for i, tc := range cases {
+		b := bytes.ReplaceAll(incoming(t, tc.subject), []byte("88/KH-UBND"), []byte(strconv.Itoa(90+i)+"/KH-UBND"))
+		b = bytes.Replace(b, []byte("<edXML:CodeNumber>88<"), []byte("<edXML:CodeNumber>"+strconv.Itoa(90+i)+"<"), 1)
+		write(t, root, tc.file, b)
+	}
+	if o := syncOnce(t, st, newConn(t, root, nil)); o.status != "ok" {
+		t.Fatalf("run %+v", o)
+	}
+	for i, tc := range cases {
+		var subject, key string
+		if err := st.DB.QueryRowx(`SELECT d.subject, s.source_key FROM documents d JOIN document_sightings s USING (unit_code, direction, doc_key)
+			WHERE d.code_number = $1`, strconv.Itoa(90+i)).Scan(&subject, &key); err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		if subject != tc.subject || key != tc.file {
+			t.Errorf("%s: got subject %q, file %q; want %q, %q", tc.file, subject, key, tc.subject, tc.file)
+		}
 	}
 }
