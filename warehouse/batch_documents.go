@@ -128,10 +128,26 @@ func (r *Run) writePending(ctx context.Context) error {
 		}
 		docs = docs[n:]
 	}
-	for _, v := range revs {
-		if err := r.writeRevocation(ctx, v); err != nil {
+	// As for documents, cut where a revocation's key repeats.
+	for len(revs) > 0 {
+		type revKey struct {
+			doc, source string
+			kind        int
+		}
+		seen := map[revKey]bool{}
+		n := 0
+		for n < len(revs) {
+			k := revKey{revs[n].Target.DocKey, revs[n].SourceKey, int(revs[n].Kind)}
+			if seen[k] {
+				break
+			}
+			seen[k] = true
+			n++
+		}
+		if err := r.writeRevocations(ctx, revs[:n]); err != nil {
 			return err
 		}
+		revs = revs[n:]
 	}
 	return r.writeCheckpoints(ctx)
 }
@@ -307,18 +323,37 @@ func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
 	return nil
 }
 
-func (r *Run) writeRevocation(ctx context.Context, v Revocation) error {
-	if err := r.exec(ctx, `INSERT INTO document_revocations (doc_key, kind, at, document_id, reason, source_key, run_id)
-		VALUES ($1, $2, $3, NULLIF($4,''), NULLIF($5,''), $6, $7)
-		ON CONFLICT (doc_key, kind, source_key) DO UPDATE SET at = EXCLUDED.at, reason = EXCLUDED.reason, run_id = EXCLUDED.run_id`,
-		v.Target.DocKey, v.Kind, v.At, v.Target.DocumentID, v.Reason, v.SourceKey, r.id); err != nil {
-		return fmt.Errorf("warehouse: revocation of %s: %w", v.Target.DocKey, err)
-	}
-	if v.Kind == 1 {
-		if err := r.exec(ctx, `UPDATE documents SET revoked = true, revoked_at = COALESCE(revoked_at, $2), updated_at = now() WHERE doc_key = $1`,
-			v.Target.DocKey, v.At); err != nil {
-			return fmt.Errorf("warehouse: revocation of %s: %w", v.Target.DocKey, err)
+// writeRevocations writes revocations whose (doc_key, kind, source_key)
+// are distinct: one upsert for the batch, then one update marking the
+// revoked documents, where the first revocation of a document in the batch
+// sets revoked_at if it was not set (as writing them one by one would).
+func (r *Run) writeRevocations(ctx context.Context, revs []Revocation) error {
+	cols := newTextColumns(6, len(revs))
+	var keys, ats []string
+	first := map[string]bool{}
+	for _, v := range revs {
+		at := v.At.UTC().Format(time.RFC3339Nano)
+		cols.add(v.Target.DocKey, strconv.Itoa(int(v.Kind)), at, v.Target.DocumentID, v.Reason, v.SourceKey)
+		if v.Kind == 1 && !first[v.Target.DocKey] {
+			first[v.Target.DocKey] = true
+			keys = append(keys, v.Target.DocKey)
+			ats = append(ats, at)
 		}
+	}
+	if err := r.exec(ctx, `INSERT INTO document_revocations (doc_key, kind, at, document_id, reason, source_key, run_id)
+		SELECT v.doc_key, CAST(v.kind AS smallint), CAST(v.at AS timestamptz), v.document_id, v.reason, COALESCE(v.source_key, ''), $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+		  AS v(doc_key, kind, at, document_id, reason, source_key)
+		ON CONFLICT (doc_key, kind, source_key) DO UPDATE SET at = EXCLUDED.at, reason = EXCLUDED.reason, run_id = EXCLUDED.run_id`,
+		append(cols.args(), r.id)...); err != nil {
+		return fmt.Errorf("warehouse: %d revocations (first of %s): %w", len(revs), revs[0].Target.DocKey, err)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := r.exec(ctx, `UPDATE documents d SET revoked = true, revoked_at = COALESCE(d.revoked_at, CAST(v.at AS timestamptz)), updated_at = now()
+		FROM unnest($1::text[], $2::text[]) AS v(doc_key, at) WHERE d.doc_key = v.doc_key`, pq.Array(keys), pq.Array(ats)); err != nil {
+		return fmt.Errorf("warehouse: %d revocations (first of %s): %w", len(keys), keys[0], err)
 	}
 	return nil
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"chiso/adapters/edxml/edxmlgen"
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/warehouse"
@@ -512,4 +514,65 @@ func TestOddTextReachesWarehouse(t *testing.T) {
 			t.Errorf("%s: got subject %q, file %q; want %q, %q", tc.file, subject, key, tc.subject, tc.file)
 		}
 	}
+}
+
+// TestBatchedWritesEqualOneByOne syncs a generated archive (documents,
+// statuses, revocations) twice into fresh warehouses, committing after
+// every file and in the default batches, with one worker so that the files
+// arrive in the same order: every fact table and the kpi summaries must
+// hold the same rows.
+func TestBatchedWritesEqualOneByOne(t *testing.T) {
+	root := t.TempDir()
+	corpus := edxmlgen.Corpus(7, self, 2025, edxmlgen.WithScale(0.15))
+	n, err := edxmlgen.WriteArchive(root, corpus, edxmlgen.WriteOptions{MaxAttachment: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := []string{"documents", "document_sightings", "document_statuses", "document_revocations", "sync_state", "kpi_day_documents"}
+	dump := func(flushEvery int) map[string][]string {
+		st := warehousetest.New(t)
+		c := newConn(t, root, func(c *Connector) { c.workers, c.flushEvery = 1, flushEvery })
+		if o := syncOnce(t, st, c); o.status != "ok" || o.stats.Parsed != n {
+			t.Fatalf("flush every %d: run %+v, want %d parsed", flushEvery, o, n)
+		}
+		out := map[string][]string{}
+		for _, table := range tables {
+			var rows []string
+			if err := st.DB.Select(&rows, `SELECT (to_jsonb(t) - 'updated_at')::text FROM `+table+` t ORDER BY 1`); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = rows
+		}
+		return out
+	}
+	one, batched := dump(1), dump(defaultFlushEvery)
+	for _, table := range tables {
+		if len(one[table]) == 0 {
+			t.Errorf("%s: no rows", table)
+		}
+		if !slices.Equal(one[table], batched[table]) {
+			t.Errorf("%s: %d rows one by one, %d batched; first difference:\n%s", table, len(one[table]), len(batched[table]), firstDiff(one[table], batched[table]))
+		}
+	}
+	var revoked, statused int
+	for _, r := range one["documents"] {
+		if strings.Contains(r, `"revoked": true`) {
+			revoked++
+		}
+		if !strings.Contains(r, `"latest_status": null`) {
+			statused++
+		}
+	}
+	if revoked == 0 || statused == 0 {
+		t.Errorf("corpus has %d revoked documents and %d with a status: want some of each", revoked, statused)
+	}
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] + "\n" + b[i]
+		}
+	}
+	return "(one is a prefix of the other)"
 }
