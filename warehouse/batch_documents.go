@@ -103,6 +103,7 @@ func (r *Run) Revoke(ctx context.Context, v Revocation) error {
 func (r *Run) writePending(ctx context.Context) error {
 	docs, sts, revs := r.docs, r.statuses, r.revocations
 	r.docs, r.statuses, r.revocations = nil, nil, nil
+	r.docsWritten += len(docs) + len(sts)
 	// Statuses first: a document inserted by this batch then takes its
 	// latest status in the insert, instead of being updated right after.
 	if len(sts) > 0 {

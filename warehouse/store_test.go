@@ -3,6 +3,7 @@ package warehouse_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -235,5 +236,35 @@ func TestDocumentOddText(t *testing.T) {
 	must(t, st.DB.Get(&got, `SELECT subject, array_to_json(counterparts)::text AS cps, priority, document_id FROM documents`))
 	if got.Subject != d.Subject || got.Cps != `["Hội Nông dân, tỉnh","a\"b","NULL"]` || got.Prio != nil || got.DocID != nil {
 		t.Errorf("got %+v", got)
+	}
+}
+
+// A run that writes thousands of documents analyzes the document tables
+// once (a first backfill outruns autovacuum, and without statistics the
+// status updates scan instead of probing); a small run does not.
+func TestBigRunAnalyzesDocumentTables(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		docs, analyzes int
+	}{{100, 0}, {2500, 1}} {
+		st := warehousetest.New(t)
+		run, err := st.StartRun(ctx, "archive")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range tc.docs {
+			must(t, run.UpsertDocument(ctx, doc(fmt.Sprintf("K%d", i), "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: fmt.Sprintf("%d.edxml", i)}))
+			run.Fetched(1)
+			if (i+1)%500 == 0 {
+				must(t, run.Flush(ctx))
+			}
+		}
+		must(t, run.Finish(ctx, nil))
+		if n := count(t, st, `SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'documents'`); n != tc.analyzes {
+			t.Errorf("%d documents: documents analyzed %d times, want %d", tc.docs, n, tc.analyzes)
+		}
+		if n := count(t, st, `SELECT count(*) FROM documents`); n != tc.docs {
+			t.Errorf("%d documents: %d rows", tc.docs, n)
+		}
 	}
 }
