@@ -1,0 +1,114 @@
+-- +goose Up
+-- The summary triggers of documents, meetings and dossiers run static SQL
+-- instead of EXECUTE: the statements are generated here, once, from the
+-- same templates (kpi_day_*_sql, kpi_dossier_rows_sql), so PL/pgSQL
+-- prepares each of them once per session and reuses the plan. With
+-- EXECUTE every batched write paid a parse and a plan of the summary
+-- upsert for each of its INSERT and UPDATE statement triggers (about 10 %
+-- of a 100,000-package archive backfill). A statement that changed no row
+-- returns at once.
+
+-- +goose StatementBegin
+-- kpi_trigger_source returns the source of a summary trigger function
+-- whose INSERT, DELETE and UPDATE branches run the given statements and
+-- whose TRUNCATE branch runs on_truncate.
+CREATE FUNCTION kpi_trigger_source(fn text, on_truncate text, on_insert text, on_delete text, on_update text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $src$
+SELECT format($f$
+CREATE OR REPLACE FUNCTION %1$s() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    %2$s;
+  ELSIF TG_OP = 'INSERT' THEN
+    IF EXISTS (SELECT 1 FROM kpi_new) THEN
+      %3$s;
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    IF EXISTS (SELECT 1 FROM kpi_old) THEN
+      %4$s;
+    END IF;
+  ELSIF EXISTS (SELECT 1 FROM kpi_new) THEN
+    %5$s;
+  END IF;
+  RETURN NULL;
+END
+$fn$$f$, fn, on_truncate, on_insert, on_delete, on_update)
+$src$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+DO $do$
+BEGIN
+  EXECUTE kpi_trigger_source('kpi_documents_trg',
+    'PERFORM kpi_rebuild_day_summaries(true, false, false)',
+    format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n'),
+    format(kpi_day_documents_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o'),
+    format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o'));
+  EXECUTE kpi_trigger_source('kpi_meetings_trg',
+    'PERFORM kpi_rebuild_day_summaries(false, true, false)',
+    format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n'),
+    format(kpi_day_meetings_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o'),
+    format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o'));
+  EXECUTE kpi_trigger_source('kpi_dossiers_trg',
+    'PERFORM kpi_rebuild_day_summaries(false, false, true)',
+    format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true')),
+    format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(-1, 'kpi_old', 'true')),
+    format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true')
+      || ' UNION ALL ' || kpi_dossier_rows_sql(-1, 'kpi_old', 'true')));
+END
+$do$;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP FUNCTION kpi_trigger_source(text, text, text, text, text);
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION kpi_documents_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(true, false, false);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n');
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o');
+  ELSE
+    EXECUTE format(kpi_day_documents_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION kpi_meetings_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, true, false);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n');
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT -1 AS sign, o.* FROM kpi_old o');
+  ELSE
+    EXECUTE format(kpi_day_meetings_sql(), 'SELECT 1 AS sign, n.* FROM kpi_new n UNION ALL SELECT -1, o.* FROM kpi_old o');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION kpi_dossiers_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    PERFORM kpi_rebuild_day_summaries(false, false, true);
+  ELSIF TG_OP = 'INSERT' THEN
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true'));
+  ELSIF TG_OP = 'DELETE' THEN
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(-1, 'kpi_old', 'true'));
+  ELSE
+    EXECUTE format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true')
+      || ' UNION ALL ' || kpi_dossier_rows_sql(-1, 'kpi_old', 'true'));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+-- +goose StatementEnd
