@@ -43,7 +43,7 @@ func kids(e *node, locals ...string) []*node {
 		return nil
 	}
 	var out []*node
-	for _, c := range e.ChildElements() {
+	for c := range e.ChildElementsSeq() {
 		if matches(c, locals) {
 			out = append(out, c)
 		}
@@ -56,7 +56,7 @@ func kid(e *node, locals ...string) *node {
 	if e == nil {
 		return nil
 	}
-	for _, c := range e.ChildElements() {
+	for c := range e.ChildElementsSeq() {
 		if matches(c, locals) {
 			return c
 		}
@@ -525,19 +525,19 @@ func docIDParsable(id string) bool {
 // values are placeholders); an unusable one is a warning, never an error.
 func (p *parser) signature(pkg *Package, h *node) {
 	var sig *node
-	for _, c := range h.ChildElements() {
+	for c := range h.ChildElementsSeq() {
 		if (c.Tag == "Signature" || c.Tag == "DigitalSignature") && (c.NamespaceURI() == NS || c.NamespaceURI() == NSDSig) {
 			sig = c
 			break
 		}
 	}
-	if sig == nil || (len(sig.ChildElements()) == 0 && strings.TrimSpace(sig.Text()) == "") {
+	if sig == nil || (sig.FindElement("*") == nil && strings.TrimSpace(sig.Text()) == "") {
 		return
 	}
 	var value, cert string
 	var walk func(e *node)
 	walk = func(e *node) {
-		for _, c := range e.ChildElements() {
+		for c := range e.ChildElementsSeq() {
 			switch c.Tag {
 			case "SignatureValue":
 				value = strings.Join(strings.Fields(c.Text()), "")
