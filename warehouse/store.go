@@ -44,14 +44,19 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.DB.Close() }
 
+// Migrations returns the embedded goose migrations (SQL files).
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded: cannot happen
+	}
+	return sub
+}
+
 // Migrate applies the embedded migrations and (re)grants the read-only
 // role chiso_reader on every table, view and function.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, s.DB.DB, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(goose.DialectPostgres, s.DB.DB, Migrations(), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("warehouse: migrations: %w", err)
 	}
