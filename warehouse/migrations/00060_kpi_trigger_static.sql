@@ -7,6 +7,11 @@
 -- upsert for each of its INSERT and UPDATE statement triggers (about 10 %
 -- of a 100,000-package archive backfill). A statement that changed no row
 -- returns at once.
+--
+-- The trigger functions hold a copy of the templates' text: a later
+-- migration that replaces a template must end with
+-- SELECT kpi_regenerate_triggers(); (kpi_rebuild_day_summaries and the
+-- procedures and steps triggers still read the templates at run time).
 
 -- +goose StatementBegin
 -- kpi_trigger_source returns the source of a summary trigger function
@@ -37,7 +42,9 @@ $src$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-DO $do$
+-- kpi_regenerate_triggers (re)creates the summary trigger functions of
+-- documents, meetings and dossiers from the current templates.
+CREATE FUNCTION kpi_regenerate_triggers() RETURNS void LANGUAGE plpgsql AS $body$
 BEGIN
   EXECUTE kpi_trigger_source('kpi_documents_trg',
     'PERFORM kpi_rebuild_day_summaries(true, false, false)',
@@ -56,10 +63,13 @@ BEGIN
     format(kpi_day_dossiers_sql(), kpi_dossier_rows_sql(1, 'kpi_new', 'true')
       || ' UNION ALL ' || kpi_dossier_rows_sql(-1, 'kpi_old', 'true')));
 END
-$do$;
+$body$;
 -- +goose StatementEnd
 
+SELECT kpi_regenerate_triggers();
+
 -- +goose Down
+DROP FUNCTION kpi_regenerate_triggers();
 DROP FUNCTION kpi_trigger_source(text, text, text, text, text);
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION kpi_documents_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
