@@ -129,9 +129,21 @@ type Meeting struct {
 	Cancelled         bool       `db:"cancelled"`
 }
 
-// Reject is a record that failed validation, kept with its raw bytes.
+// Reject is a record that failed validation. It is kept so that nothing is
+// lost, but never with personal data or a secret subject: Raw holds only
+// what the source allows (an allow-listed record, or the bytes of a file
+// that holds no personal data); the original stays where it came from and
+// Location and Hash find it again.
+//
+// SourceKey identifies the record so that re-reading the same record
+// converges on one row and different records never collide: the source's
+// own key when it can be read (MaHoSo, docId, file path), otherwise one
+// derived from the location and the hash of the original bytes.
 type Reject struct {
-	SourceKey string // file path + record position, docId, MaHoSo...
+	SourceKey string // file path, docId, MaHoSo, or location+hash when the record has no key
+	Location  string // where the record is: file and byte offset or sheet/row, page of a pull, push request id
+	Field     string // the field at fault, when one is ("" for a whole-record problem)
 	Reason    string // names the field and the problem
-	Raw       []byte
+	Hash      string // hex SHA-256 of the original bytes of the record ("" when there were none)
+	Raw       []byte // what may be kept of the record (see above); nil when nothing may
 }

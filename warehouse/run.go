@@ -2,6 +2,8 @@ package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -233,12 +235,23 @@ func (r *Run) Checkpoints(ctx context.Context, prefix string) (map[string]string
 	return r.store.Checkpoints(ctx, r.connector, prefix)
 }
 
-// Reject keeps a record that failed validation, with its raw bytes.
+// Reject keeps a record that failed validation. Every text is made
+// storable first (valid UTF-8, no NUL), so that a reject can always be
+// written whatever bytes its reason quotes: a reading verdict never turns
+// into a database error. Hash defaults to the SHA-256 of Raw.
 func (r *Run) Reject(ctx context.Context, rj Reject) error {
-	if err := r.exec(ctx, `INSERT INTO rejects (connector, source_key, reason, raw, run_id, at) VALUES ($1, $2, $3, $4, $5, now())
-		ON CONFLICT (connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now()`,
-		r.connector, rj.SourceKey, rj.Reason, rj.Raw, r.id); err != nil {
-		return fmt.Errorf("warehouse: reject %s: %w", rj.SourceKey, err)
+	if rj.Hash == "" && rj.Raw != nil {
+		sum := sha256.Sum256(rj.Raw)
+		rj.Hash = hex.EncodeToString(sum[:])
+	}
+	key := StorableText(rj.SourceKey)
+	if err := r.exec(ctx, `INSERT INTO rejects (connector, source_key, reason, raw, run_id, at, location, field, raw_sha256)
+		VALUES ($1, $2, $3, $4, $5, now(), NULLIF($6,''), NULLIF($7,''), NULLIF($8,''))
+		ON CONFLICT (connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now(),
+		  location = EXCLUDED.location, field = EXCLUDED.field, raw_sha256 = EXCLUDED.raw_sha256`,
+		r.connector, key, StorableText(rj.Reason), rj.Raw, r.id,
+		StorableText(rj.Location), StorableText(rj.Field), rj.Hash); err != nil {
+		return fmt.Errorf("warehouse: reject %s: %w", key, err)
 	}
 	r.pRejected++
 	return nil
