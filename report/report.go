@@ -10,11 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"chiso/adapters/vntime"
 	"chiso/warehouse"
 )
 
 // Vietnam is the time zone of periods and of "generated at".
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = vntime.Location
 
 // Options select what chiso report prints.
 type Options struct {

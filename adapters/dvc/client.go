@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 
 	"github.com/go-resty/resty/v2"
 )
@@ -22,7 +23,7 @@ import (
 const TimeLayout = "20060102150405"
 
 // Vietnam is the zone of wire times (UTC+7, no daylight saving).
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = vntime.Location
 
 // Services of the pull API (dvc.md §2.1).
 const (

@@ -17,6 +17,8 @@ package edxml
 import (
 	"fmt"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // Namespace URIs.
@@ -38,7 +40,7 @@ const (
 const DefaultMaxSize int64 = 256 << 20
 
 // Vietnam is the zone of every wire time without a zone (UTC+7, no DST).
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = vntime.Location
 
 // Options tune Parse.
 type Options struct {

@@ -19,6 +19,8 @@ import (
 
 	ical "github.com/emersion/go-ical"
 	"github.com/teambition/rrule-go"
+
+	"chiso/adapters/vntime"
 )
 
 // Occurrence is one meeting as the calendar shows it: a single event, or one
@@ -99,16 +101,8 @@ type ParseOptions struct {
 	MaxInstances int
 }
 
-// Vietnam is the Asia/Ho_Chi_Minh location (UTC+7, no daylight saving).
-var Vietnam = mustLoad("Asia/Ho_Chi_Minh")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("ICT", 7*3600)
-	}
-	return loc
-}
+// Vietnam is Vietnam time (UTC+7, no daylight saving).
+var Vietnam = vntime.Location
 
 // ParseICS parses an iCalendar feed and expands its events within the
 // window. A feed that is not iCalendar, or whose structure is broken

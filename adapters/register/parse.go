@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // vietnam is UTC+7 without daylight saving (architecture.md rule 10).
-var vietnam = time.FixedZone("ICT", 7*3600)
+var vietnam = vntime.Location
 
 // parse reads one data row. skip is true for rows that carry no document:
 // blank rows, section titles ("Tháng 1"), column-numbering rows ("(1) (2)").

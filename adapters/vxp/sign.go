@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // Header names of the axis' HMAC authentication (edxml.md §4).
@@ -23,7 +25,7 @@ const (
 )
 
 // vietnam is the zone of the axis' timestamps (UTC+7, no daylight saving).
-var vietnam = time.FixedZone("ICT", 7*3600)
+var vietnam = vntime.Location
 
 // Timestamp formats t as the axis wants it: ddMMyyyy'T'HHmmss+SSSS, with
 // SSSS the milliseconds padded to four digits, in Vietnam time.

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"chiso/adapters/vntime"
 )
 
 // Vietnam is UTC+7 without daylight saving: wire times without a zone are
 // read in it.
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = vntime.Location
 
 // dateKind tells how much of a timestamp the wire value gave.
 type dateKind int

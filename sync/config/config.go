@@ -18,6 +18,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -257,7 +258,7 @@ func Load(path string) (*Config, error) {
 	return cfg, nil
 }
 
-var vietnam = time.FixedZone("ICT", 7*3600)
+var vietnam = vntime.Location
 
 // Path resolves p relative to the config file's directory.
 func (c *Config) Path(p string) string {

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // Vietnam is UTC+7 without daylight saving: the zone of every generated date.
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = vntime.Location
 
 // DocType is a document type of Nghị định 30/2020 Điều 7 as written in
 // edXML: Type is the number this generator emits (the decree's order,

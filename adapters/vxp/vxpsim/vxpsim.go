@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/vntime"
 )
 
 // Options configure a simulator.
@@ -434,7 +435,7 @@ func fail(w http.ResponseWriter, code, desc string) {
 
 const dateLayout = "02/01/2006 15:04:05"
 
-var vietnam = time.FixedZone("ICT", 7*3600)
+var vietnam = vntime.Location
 
 func (s *Server) received(w http.ResponseWriter, r *http.Request) {
 	mt := r.Header.Get("messagetype")
