@@ -2,6 +2,7 @@ package edxml_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,7 +28,7 @@ func TestGoldenValid(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			name := filepath.Base(f)
-			pkg, err := edxml.ParseFile(f, edxml.Options{})
+			pkg, err := edxml.ParseFile(context.Background(), f, edxml.Options{})
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
@@ -67,7 +68,7 @@ func TestGoldenInvalid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pkg, err := edxml.Parse(bytes.NewReader(raw), filepath.Base(f), edxml.Options{})
+			pkg, err := edxml.Parse(context.Background(), bytes.NewReader(raw), filepath.Base(f), edxml.Options{})
 			if err == nil {
 				t.Fatalf("parsed an invalid package: %+v", pkg)
 			}
@@ -125,7 +126,7 @@ func TestRealSamples(t *testing.T) {
 	for _, f := range files {
 		base := filepath.Base(f)
 		t.Run(base, func(t *testing.T) {
-			pkg, err := edxml.ParseFile(f, edxml.Options{})
+			pkg, err := edxml.ParseFile(context.Background(), f, edxml.Options{})
 			if want, bad := rejected[base]; bad {
 				if err == nil {
 					t.Fatalf("accepted, want an error containing %q", want)

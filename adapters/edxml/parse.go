@@ -2,6 +2,7 @@ package edxml
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
@@ -29,9 +31,33 @@ const maxFieldText = 4096
 
 var errTooLarge = errors.New("package too large")
 
+// errInterrupted is the read error once the parse's context has ended.
+var errInterrupted = errors.New("parse interrupted")
+
+// ErrTimeBudget is the cause of a parse stopped because the file used up
+// its share of the run's time (see FileContext).
+var ErrTimeBudget = errors.New("the file used up its share of the run's time")
+
+// budgetShare is the part of a run's remaining time one file may take.
+const budgetShare = 4
+
+// FileContext derives the context one file is parsed under from the run's
+// context. When the run has a deadline, the file gets a quarter of the time
+// left to the run, so that a file that cannot be parsed in time is rejected
+// (Parse returns an *Error wrapping ErrTimeBudget) while the run still has
+// the time to record the reject, checkpoint the file and go on. Without a
+// deadline the file has the run's context as is.
+func FileContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, time.Until(dl)/budgetShare, ErrTimeBudget)
+}
+
 // ParseFile parses the package at path. The size limit is checked from the
 // file's metadata before anything is read.
-func ParseFile(path string, opts Options) (*Package, error) {
+func ParseFile(ctx context.Context, path string, opts Options) (*Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot open: " + err.Error(), Err: err}
@@ -40,13 +66,19 @@ func ParseFile(path string, opts Options) (*Package, error) {
 	if st, err := f.Stat(); err == nil && st.Size() > opts.maxSize() {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("file is %d bytes, larger than the limit of %d bytes (max_file_size)", st.Size(), opts.maxSize()), Err: errTooLarge}
 	}
-	return Parse(f, path, opts)
+	return Parse(ctx, f, path, opts)
 }
 
 // Parse reads one package from r; name is used in errors and warnings. The
 // reader is consumed as a stream: memory does not grow with attachment size.
-func Parse(r io.Reader, name string, opts Options) (*Package, error) {
-	p := newParser(r, name, opts)
+//
+// A bad package is an *Error. When ctx ends during the parse, Parse stops
+// within a read buffer's worth of input: if ctx was a FileContext whose
+// share of the run's time ran out, the result is an *Error wrapping
+// ErrTimeBudget (a verdict on the file); otherwise it is an error wrapping
+// ctx.Err() that says nothing about the file.
+func Parse(ctx context.Context, r io.Reader, name string, opts Options) (*Package, error) {
+	p := newParser(ctx, r, name, opts)
 	defer p.release()
 	if err := p.run(); err != nil {
 		return nil, err
@@ -62,6 +94,7 @@ func Parse(r io.Reader, name string, opts Options) (*Package, error) {
 // payload streamer: a buffer over the input that counts bytes against the
 // limit and remembers the two last bytes read (to tell <X/> from <X>).
 type countingReader struct {
+	ctx        context.Context // checked before each read
 	src        io.Reader
 	buf        []byte
 	r, w       int
@@ -75,6 +108,9 @@ type countingReader struct {
 const readBufSize = 32 << 10
 
 func (c *countingReader) fill() {
+	if c.err == nil && c.ctx.Err() != nil {
+		c.err = errInterrupted
+	}
 	if c.r > 0 {
 		c.w = copy(c.buf, c.buf[c.r:c.w])
 		c.r = 0
@@ -209,10 +245,10 @@ var parserPool = sync.Pool{New: func() any {
 // maxPooledText is the largest scratch buffer kept for the next parse.
 const maxPooledText = 1 << 20
 
-func newParser(r io.Reader, name string, opts Options) *parser {
+func newParser(ctx context.Context, r io.Reader, name string, opts Options) *parser {
 	p := parserPool.Get().(*parser)
 	cr := p.cr
-	*cr = countingReader{src: r, buf: cr.buf, limit: opts.maxSize()}
+	*cr = countingReader{ctx: ctx, src: r, buf: cr.buf, limit: opts.maxSize()}
 	// A UTF-8 byte order mark is not XML: skip it.
 	for cr.w < 3 && cr.err == nil {
 		cr.fill()
@@ -226,7 +262,7 @@ func newParser(r io.Reader, name string, opts Options) *parser {
 
 // release resets the parser and returns it to the pool.
 func (p *parser) release() {
-	p.cr.src = nil
+	p.cr.src, p.cr.ctx = nil, nil
 	p.dec = nil
 	p.decOwes, p.pendingEnd, p.lines, p.scanNL = false, false, 0, 0
 	p.tok.text, p.tok.attrs = nil, p.tok.attrs[:0]
@@ -270,10 +306,17 @@ func (p *parser) lookup(prefix string) (string, bool) {
 	return "", false
 }
 
+// ctxCheckEvery is how many tokens go by between two looks at the context
+// (which is also looked at before each read of the input).
+const ctxCheckEvery = 4096
+
 // run tokenizes the whole input.
 func (p *parser) run() error {
 	t := &p.tok
-	for {
+	for n := 1; ; n++ {
+		if n%ctxCheckEvery == 0 && p.cr.ctx.Err() != nil {
+			return p.interrupted()
+		}
 		err := p.next(t)
 		if err == io.EOF {
 			break
@@ -313,7 +356,24 @@ func firstWord(b []byte) string {
 	return s
 }
 
+// interrupted is the error of a parse whose context ended: a verdict on the
+// file when its time budget ran out, else the context's error.
+func (p *parser) interrupted() error {
+	ctx := p.cr.ctx
+	if errors.Is(context.Cause(ctx), ErrTimeBudget) {
+		return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("not parsed within its share of the run's time (stopped at byte offset %d): a file this slow to read is rejected", p.cr.n), Err: ErrTimeBudget}
+	}
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("%s: parse interrupted at byte offset %d: %w (%w)", p.name, p.cr.n, err, cause)
+	}
+	return fmt.Errorf("%s: parse interrupted at byte offset %d: %w", p.name, p.cr.n, err)
+}
+
 func (p *parser) syntaxError(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return p.interrupted()
+	}
 	if errors.Is(err, errTooLarge) {
 		return &Error{File: p.name, Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: err}
 	}
@@ -591,6 +651,9 @@ func (p *parser) streamPayload() error {
 			if c.err != nil {
 				if c.err == io.EOF {
 					return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
+				}
+				if c.err == errInterrupted {
+					return p.interrupted()
 				}
 				return &Error{File: p.name, Path: p.path(), Msg: "read error: " + c.err.Error(), Err: c.err}
 			}

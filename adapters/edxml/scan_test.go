@@ -2,6 +2,7 @@ package edxml
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -21,7 +22,7 @@ func outcome(raw []byte, r io.Reader, onlyDecoder bool) string {
 	if r == nil {
 		r = bytes.NewReader(raw)
 	}
-	pkg, err := Parse(r, "in.edxml", Options{})
+	pkg, err := Parse(context.Background(), r, "in.edxml", Options{})
 	if err != nil {
 		return "error: " + err.Error()
 	}

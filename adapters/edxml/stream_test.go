@@ -2,6 +2,7 @@ package edxml_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -121,22 +122,22 @@ func TestSizeLimit(t *testing.T) {
 	}
 	limit := int64(len(raw) - 100)
 	// From a file: refused from its size alone.
-	_, err = edxml.ParseFile("testdata/valid/sample_edoc_new.edxml", edxml.Options{MaxSize: limit})
+	_, err = edxml.ParseFile(context.Background(), "testdata/valid/sample_edoc_new.edxml", edxml.Options{MaxSize: limit})
 	if err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("ParseFile over the limit: %v", err)
 	}
 	// From a stream: refused once the limit is passed.
-	_, err = edxml.Parse(bytes.NewReader(raw), "stream.edxml", edxml.Options{MaxSize: limit})
+	_, err = edxml.Parse(context.Background(), bytes.NewReader(raw), "stream.edxml", edxml.Options{MaxSize: limit})
 	if err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("Parse over the limit: %v", err)
 	}
 	// Exactly at the limit is fine.
-	if _, err := edxml.Parse(bytes.NewReader(raw), "stream.edxml", edxml.Options{MaxSize: int64(len(raw))}); err != nil {
+	if _, err := edxml.Parse(context.Background(), bytes.NewReader(raw), "stream.edxml", edxml.Options{MaxSize: int64(len(raw))}); err != nil {
 		t.Errorf("Parse at the limit: %v", err)
 	}
 	// A limit hit inside an attachment payload (the streamed part).
 	big := &generatedPackage{payload: 1 << 20}
-	_, err = edxml.Parse(big.reader(), "big.edxml", edxml.Options{MaxSize: 512 << 10})
+	_, err = edxml.Parse(context.Background(), big.reader(), "big.edxml", edxml.Options{MaxSize: 512 << 10})
 	if err == nil || !strings.Contains(err.Error(), "larger than the limit") {
 		t.Errorf("Parse of a big payload over the limit: %v", err)
 	}
@@ -222,7 +223,7 @@ func TestLargeAttachmentBoundedMemory(t *testing.T) {
 			}
 		}
 	}()
-	pkg, err := edxml.Parse((&generatedPackage{payload: payload}).reader(), "big.edxml", edxml.Options{})
+	pkg, err := edxml.Parse(context.Background(), (&generatedPackage{payload: payload}).reader(), "big.edxml", edxml.Options{})
 	close(stop)
 	wg.Wait()
 	if err != nil {
@@ -239,7 +240,7 @@ func TestLargeAttachmentBoundedMemory(t *testing.T) {
 }
 
 func TestErrorsNameTheFile(t *testing.T) {
-	_, err := edxml.ParseFile("testdata/does-not-exist.edxml", edxml.Options{})
+	_, err := edxml.ParseFile(context.Background(), "testdata/does-not-exist.edxml", edxml.Options{})
 	var pe *edxml.Error
 	if !errors.As(err, &pe) || pe.File != "testdata/does-not-exist.edxml" || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
@@ -257,7 +258,7 @@ func BenchmarkParseHeaderOnly(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			cpu0 := cpuTime()
 			for b.Loop() {
-				if _, err := edxml.Parse(bytes.NewReader(raw), f, edxml.Options{}); err != nil {
+				if _, err := edxml.Parse(context.Background(), bytes.NewReader(raw), f, edxml.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -275,7 +276,7 @@ func BenchmarkParseLargeAttachment(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(size * 4 / 3)
 			for b.Loop() {
-				if _, err := edxml.Parse((&generatedPackage{payload: size}).reader(), "big.edxml", edxml.Options{}); err != nil {
+				if _, err := edxml.Parse(context.Background(), (&generatedPackage{payload: size}).reader(), "big.edxml", edxml.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

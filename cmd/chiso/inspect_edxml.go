@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func inspectEdxml(args []string, stdout, stderr io.Writer) int {
 	rules := documents.DefaultRules()
 	status := 0
 	for _, path := range args {
-		pkg, err := edxml.ParseFile(path, edxml.Options{})
+		pkg, err := edxml.ParseFile(context.Background(), path, edxml.Options{})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1

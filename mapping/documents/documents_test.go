@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,7 +143,7 @@ var testOrg = orgdir.New([]orgdir.Unit{
 
 func parse(t *testing.T, rel string) *edxml.Package {
 	t.Helper()
-	p, err := edxml.ParseFile(filepath.Join("../../adapters/edxml/testdata", rel), edxml.Options{})
+	p, err := edxml.ParseFile(context.Background(), filepath.Join("../../adapters/edxml/testdata", rel), edxml.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestRealSamplesMap(t *testing.T) {
 	}
 	mapped := 0
 	for _, f := range files {
-		p, err := edxml.ParseFile(f, edxml.Options{})
+		p, err := edxml.ParseFile(context.Background(), f, edxml.Options{})
 		if err != nil {
 			continue // the three rejected samples (tested in adapters/edxml)
 		}

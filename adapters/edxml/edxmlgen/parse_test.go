@@ -2,6 +2,7 @@ package edxmlgen_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"chiso/adapters/edxml"
@@ -19,7 +20,7 @@ func TestParserAcceptsGenerated(t *testing.T) {
 		if err := edxmlgen.WriteMessage(&b, m, edxmlgen.WriteOptions{MaxAttachment: 1000}); err != nil {
 			t.Fatal(err)
 		}
-		p, err := edxml.Parse(&b, m.DocID+".edxml", edxml.Options{})
+		p, err := edxml.Parse(context.Background(), &b, m.DocID+".edxml", edxml.Options{})
 		if err != nil {
 			t.Fatalf("%s %s: %v", m.Kind, m.DocID, err)
 		}

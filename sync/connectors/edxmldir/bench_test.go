@@ -153,7 +153,7 @@ func BenchmarkArchive(b *testing.B) {
 	parseAll := func(b *testing.B, files []string) {
 		rules := documents.DefaultRules()
 		for _, f := range files {
-			pkg, err := edxml.ParseFile(f, edxml.Options{})
+			pkg, err := edxml.ParseFile(context.Background(), f, edxml.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

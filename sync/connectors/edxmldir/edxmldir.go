@@ -186,6 +186,7 @@ type job struct {
 type result struct {
 	job
 	vanished   bool   // gone between listing and reading: nothing to record
+	aborted    bool   // the run ended while the file was read: nothing to record
 	unchanged  bool   // same content as the checkpoint: only the checkpoint moves
 	checkpoint string // "size:mtime:sha256"
 	facts      *documents.Facts
@@ -357,6 +358,8 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 // write records one result through the sink (single goroutine).
 func (c *Connector) write(ctx context.Context, sink connector.Sink, source string, r result, stats *Stats) error {
 	switch {
+	case r.aborted:
+		return nil
 	case r.vanished:
 		stats.Vanished++
 		return nil
@@ -427,7 +430,15 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	if j.size > c.maxSize {
 		perr = &edxml.Error{File: j.rel, Msg: fmt.Sprintf("file is %d bytes, larger than max_file_size (%d bytes): not parsed", j.size, c.maxSize)}
 	} else {
-		pkg, perr = edxml.Parse(io.TeeReader(f, h), j.rel, edxml.Options{MaxSize: c.maxSize})
+		// A file that cannot be parsed in its share of the run's time is
+		// rejected (and checkpointed) rather than retried by every run.
+		pctx, cancel := edxml.FileContext(ctx)
+		pkg, perr = edxml.Parse(pctx, io.TeeReader(f, h), j.rel, edxml.Options{MaxSize: c.maxSize})
+		cancel()
+	}
+	if ctx.Err() != nil {
+		r.aborted = true // the run is stopping: nothing recorded, read again next run
+		return r
 	}
 	// Hash what the parser left unread (nothing after a good package).
 	buf := copyBufPool.Get().(*[]byte)

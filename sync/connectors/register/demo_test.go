@@ -52,7 +52,7 @@ func TestGeneratedArchiveAndRegistersAgree(t *testing.T) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		pkg, err := edxml.ParseFile(p, edxml.Options{})
+		pkg, err := edxml.ParseFile(context.Background(), p, edxml.Options{})
 		if err != nil {
 			return err
 		}

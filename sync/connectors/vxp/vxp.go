@@ -366,8 +366,13 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
-	pkg, err := edxml.Parse(tmp, name, edxml.Options{})
+	pctx, cancel := edxml.FileContext(ctx) // a package too slow to parse is rejected
+	pkg, err := edxml.Parse(pctx, tmp, name, edxml.Options{})
+	cancel()
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", err // the run is stopping: no verdict on the package
+		}
 		return reject(err.Error())
 	}
 	facts, err := documents.FromPackage(pkg, c.Unit, c.env.Org, nil, seen)
