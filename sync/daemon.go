@@ -31,6 +31,12 @@ type Options struct {
 	// replaces the running one (e.g. to load the org directory into the
 	// warehouse); an error fails the reload and keeps the running config.
 	OnReload func(ctx context.Context, cfg *config.Config) error
+	// Warehouse, when set, is the embedded PostgreSQL this daemon owns: it
+	// is checked every SuperviseEvery (default 5 s) and restarted with
+	// backoff when it dies; meanwhile /readyz and /healthz answer 503 and
+	// no run starts.
+	Warehouse      Supervised
+	SuperviseEvery time.Duration
 }
 
 // Daemon runs every connector on its schedule and serves the HTTP
@@ -51,6 +57,7 @@ type Daemon struct {
 	clock    clock
 	entries  map[string]cron.EntryID
 	stopping bool
+	super    supervisorState
 
 	runCtx    context.Context // parent of every run; cancelled on stop
 	cancelRun context.CancelCauseFunc
@@ -153,6 +160,11 @@ func (d *Daemon) Start(ctx context.Context) error {
 		}
 	}()
 
+	if d.opts.Warehouse != nil {
+		d.metrics.observeWarehouseUp(true)
+		d.runs.Add(1)
+		go func() { defer d.runs.Done(); d.supervise(d.runCtx, d.opts.Warehouse) }()
+	}
 	d.mu.Lock()
 	d.clock = newCronClock(cfg.Location, d.log)
 	catchUp := d.schedule(cfg, nil)
@@ -212,6 +224,12 @@ func (d *Daemon) dispatch(job *config.ConnectorConfig, tick time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopping {
+		return
+	}
+	if !d.super.downSince.IsZero() {
+		// Not a run: it could not even write its run record. The next tick,
+		// or the catch-up after a restart, runs it.
+		d.log.Warn("run not started: the embedded PostgreSQL is being restarted", "connector", job.Name, "cause", d.super.cause)
 		return
 	}
 	d.runs.Add(1)

@@ -29,6 +29,9 @@ type Metrics struct {
 	reloadOK     prometheus.Gauge
 	reloadTime   prometheus.Gauge
 	reloadOKTime prometheus.Gauge
+
+	warehouseUp       prometheus.Gauge
+	warehouseRestarts prometheus.Counter
 }
 
 // NewMetrics registers chiso's metrics (and the Go/process collectors) on
@@ -65,9 +68,13 @@ func NewMetrics() *Metrics {
 			Help: "Unix time of the last configuration (re)load attempt."}),
 		reloadOKTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chiso_config_last_reload_success_timestamp_seconds",
 			Help: "Unix time of the last successful configuration (re)load."}),
+		warehouseUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chiso_warehouse_up",
+			Help: "1 while the embedded PostgreSQL that this daemon supervises runs, 0 while it is down and being restarted."}),
+		warehouseRestarts: prometheus.NewCounter(prometheus.CounterOpts{Name: "chiso_warehouse_restarts_total",
+			Help: "Times this daemon restarted the embedded PostgreSQL after it died."}),
 	}
 	r.MustRegister(m.runs, m.duration, m.fetched, m.upserted, m.rejected, m.lastSuccess, m.lastRun, m.running,
-		m.skipped, m.overruns, m.reloadOK, m.reloadTime, m.reloadOKTime,
+		m.skipped, m.overruns, m.reloadOK, m.reloadTime, m.reloadOKTime, m.warehouseUp, m.warehouseRestarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -112,5 +119,13 @@ func (m *Metrics) observeReload(ok bool, at time.Time) {
 		m.reloadOKTime.Set(float64(at.Unix()))
 	} else {
 		m.reloadOK.Set(0)
+	}
+}
+
+func (m *Metrics) observeWarehouseUp(up bool) {
+	if up {
+		m.warehouseUp.Set(1)
+	} else {
+		m.warehouseUp.Set(0)
 	}
 }

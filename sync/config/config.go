@@ -56,6 +56,9 @@ type HTTP struct {
 	Listen    string       `yaml:"listen"`
 	TLS       ServerTLS    `yaml:"tls"`
 	PushToken secret.Value `yaml:"push_token"`
+	// AdminToken guards GET /metrics and POST /-/reload (Authorization:
+	// Bearer TOKEN); required when listen is not loopback.
+	AdminToken secret.Value `yaml:"admin_token"`
 }
 
 // ServerTLS is the certificate of chiso's own HTTP server.
@@ -275,9 +278,15 @@ func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
 		l.errf(line, "http.listen", "%v", err)
 		return
 	}
-	loopback := host == "localhost"
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		loopback = true
+	loopback := IsLoopbackHost(host)
+	if !loopback && !cfg.HTTP.AdminToken.IsSet() {
+		l.errf(line, "http.admin_token", "required when listen (%s) is not loopback: /metrics and /-/reload must not be open to the network (set it to ${ENV} or file:/path)", cfg.HTTP.Listen)
+	}
+	if !loopback && cfg.HTTP.AdminToken.IsSet() && cfg.HTTP.TLS.CertFile == "" {
+		l.warnf(line, "http.admin_token", "listen (%s) is not loopback and http.tls is not set: the token travels in clear text", cfg.HTTP.Listen)
+	}
+	if cfg.HTTP.AdminToken.Literal() {
+		l.warnf(line, "http.admin_token", "the token is written in the config file; prefer ${ENV} or file:/path")
 	}
 	if !loopback && cfg.HTTP.PushToken.IsSet() && (cfg.HTTP.TLS.CertFile == "" || cfg.HTTP.TLS.KeyFile == "") {
 		l.errf(line, "http.tls", "cert_file and key_file are required when listen (%s) is not loopback and the push receiver is on", cfg.HTTP.Listen)
@@ -295,6 +304,16 @@ func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
 	if cfg.Warehouse.DSN.Literal() && strings.Contains(cfg.Warehouse.DSN.Reveal(), "password") {
 		l.warnf(lineOfKey(top, "warehouse"), "warehouse.dsn", "the DSN carries a password in the config file; prefer ${ENV} or file:/path")
 	}
+}
+
+// IsLoopbackHost reports whether host (a name or an IP, as in a listen
+// address) stays on this machine. An empty host listens everywhere.
+func IsLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (l *loader) checkPeriods(cfg *Config, top *yaml.Node) {
