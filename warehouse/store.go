@@ -25,9 +25,12 @@ type Store struct {
 
 // Open connects to dsn (a lib/pq DSN or URL) and checks the connection.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	if err := CheckDSN(dsn); err != nil {
+		return nil, fmt.Errorf("warehouse: dsn %s: %w", RedactDSN(dsn), err)
+	}
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: open: %w", err)
+		return nil, redactErr("warehouse: open: ", err, dsn)
 	}
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
@@ -36,7 +39,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("warehouse: connect: %w", err)
+		return nil, redactErr("warehouse: connect: ", err, dsn)
 	}
 	return &Store{DB: db}, nil
 }

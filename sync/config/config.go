@@ -22,6 +22,7 @@ import (
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
+	"chiso/warehouse"
 )
 
 // Config is a loaded, validated configuration.
@@ -301,8 +302,23 @@ func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
 	if cfg.HTTP.PushToken.Literal() {
 		l.warnf(line, "http.push_token", "the token is written in the config file; prefer ${ENV} or file:/path")
 	}
-	if cfg.Warehouse.DSN.Literal() && strings.Contains(cfg.Warehouse.DSN.Reveal(), "password") {
-		l.warnf(lineOfKey(top, "warehouse"), "warehouse.dsn", "the DSN carries a password in the config file; prefer ${ENV} or file:/path")
+	l.checkDSN(cfg, top)
+}
+
+// checkDSN: a DSN that the driver cannot parse is an error here, named by
+// FILE:LINE and printed without its credentials (the driver's own error
+// quotes the whole DSN, password included).
+func (l *loader) checkDSN(cfg *Config, top *yaml.Node) {
+	dsn := cfg.Warehouse.DSN
+	line := lineOfKey(valueOfKey(top, "warehouse"), "dsn")
+	if !dsn.IsSet() {
+		return
+	}
+	if err := warehouse.CheckDSN(dsn.Reveal()); err != nil {
+		l.errf(line, "warehouse.dsn", "%s (from %s)", err, dsn.Source())
+	}
+	if dsn.Literal() && strings.Contains(dsn.Reveal(), "password") || dsn.Literal() && warehouse.RedactDSN(dsn.Reveal()) != dsn.Reveal() {
+		l.warnf(line, "warehouse.dsn", "the DSN carries a password in the config file; prefer ${ENV} or file:/path")
 	}
 }
 
