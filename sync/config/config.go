@@ -427,7 +427,7 @@ func (l *loader) loadConnectors(cfg *Config, top *yaml.Node) {
 			continue
 		}
 		cc.Conn = conn
-		cc.Env = connector.Env{Name: cc.Name, BaseDir: cfg.BaseDir, Self: cfg.Org.Self, Org: cfg.Directory, Location: cfg.Location}
+		cc.Env = connector.Env{Name: cc.Name, BaseDir: cfg.BaseDir, Self: cfg.Org.Self, Org: cfg.Directory, Location: cfg.Location, Baseline: cfg.Baseline()}
 		if err := conn.Validate(cc.Env); err != nil {
 			l.connectorErrors(rest, key, err)
 			continue

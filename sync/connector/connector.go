@@ -43,6 +43,11 @@ type Env struct {
 	Org      *orgdir.Directory
 	Location *time.Location // Vietnam time
 	Window   *Window        // set by `chiso sync --from --to`; nil for a normal run
+	// Baseline is the earliest instant a report may need facts from: 1
+	// January of the year before the earliest report period of the target
+	// year (see config.BaselineFrom). Zero when unknown; connectors with a
+	// time window then fall back to 1 January of last year.
+	Baseline time.Time
 }
 
 // Window is a backfill window (inclusive Vietnam dates).

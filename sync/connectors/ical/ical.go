@@ -1,6 +1,7 @@
 // Package ical is the `type: ical` connector: it reads the meeting calendar
 // published as iCalendar (a URL, optionally with basic auth, or a file),
-// expands recurring meetings within a window around today, and keeps the
+// expands recurring meetings from the baseline year on (its whole history
+// on the first sync), and keeps the
 // meetings table in step with it: moved and cancelled meetings are updated,
 // meetings gone from the feed are marked deleted with the run that noticed.
 package ical
@@ -35,7 +36,7 @@ const SampleConfig = `
     username: ${CHISO_ICAL_USER}      # optional basic auth
     password: ${CHISO_ICAL_PASSWORD}
     unit: "000.25.31.H99"             # default: org.self
-    window: {past: 400d, future: 60d} # occurrences expanded around today
+    window: {past: 400d, future: 60d} # read at least from 1 Jan of the baseline year; past only reads more
     tls: {ca_file: "", insecure_skip_verify: false}
     retry: {max: 3, backoff: 1s}
 `
@@ -131,18 +132,47 @@ func (c *Connector) label() string {
 	return c.URL
 }
 
-// window returns [from, to) of the occurrences kept: whole Vietnam days
-// from today-past to today+future, or the backfill window.
-func (c *Connector) window() (from, to time.Time) {
-	if w := c.env.Window; w != nil {
-		f, t := w.From.In(c.loc()), w.To.In(c.loc())
-		from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, c.loc())
-		to = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, c.loc()).AddDate(0, 0, 1)
-		return from, to
+// baseline is the earliest day every normal read covers: the start of the
+// baseline year from the config (Env.Baseline), else 1 January of last
+// year.
+func (c *Connector) baseline() time.Time {
+	if !c.env.Baseline.IsZero() {
+		return c.env.Baseline.In(c.loc())
 	}
+	return time.Date(c.now().In(c.loc()).Year()-1, time.January, 1, 0, 0, 0, 0, c.loc())
+}
+
+// span is a range [from, to) of occurrence starts; a zero from is unbounded.
+type span struct{ from, to time.Time }
+
+// ranges returns what a sync reads and what it reconciles. A normal sync
+// reads occurrences from the baseline year's start (or today − window.past,
+// when that is earlier) to today + window.future: the past a report needs
+// never depends on the day chiso was installed. The first sync of a feed
+// (no checkpoint) and a backfill read its whole history; a backfill
+// reconciles only the days it was asked for.
+func (c *Connector) ranges(first bool) (read, reconcile span) {
 	now := c.now().In(c.loc())
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.loc())
-	return today.Add(-time.Duration(c.Window.Past)), today.Add(time.Duration(c.Window.Future)).AddDate(0, 0, 1)
+	read.to = today.Add(time.Duration(c.Window.Future)).AddDate(0, 0, 1)
+	read.from = today.Add(-time.Duration(c.Window.Past))
+	if b := c.baseline(); b.Before(read.from) {
+		read.from = b
+	}
+	if first {
+		read.from = time.Time{}
+	}
+	reconcile = read
+	if w := c.env.Window; w != nil {
+		f, t := w.From.In(c.loc()), w.To.In(c.loc())
+		reconcile.from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, c.loc())
+		reconcile.to = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, c.loc()).AddDate(0, 0, 1)
+		read.from = time.Time{}
+		if reconcile.to.After(read.to) {
+			read.to = reconcile.to
+		}
+	}
+	return read, reconcile
 }
 
 // state is the checkpoint of the feed stream.
@@ -160,8 +190,8 @@ func (c *Connector) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	from, to := c.window()
-	_, err = wire.ParseICS(body, wire.ParseOptions{From: from, To: to, Floating: c.loc()})
+	read, _ := c.ranges(true)
+	_, err = wire.ParseICS(body, wire.ParseOptions{From: read.from, To: read.to, Floating: c.loc()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.label(), err)
 	}
@@ -196,7 +226,6 @@ func (c *Connector) read(ctx context.Context, prev state) (body []byte, v wire.V
 // moved and recurring meetings may have entered it.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	log := slog.With("connector", c.env.Name, "feed", c.label())
-	from, to := c.window()
 	today := c.now().In(c.loc()).Format("2006-01-02")
 
 	var prev state
@@ -208,6 +237,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			prev = state{}
 		}
 	}
+	read, reconcile := c.ranges(prev.SHA256 == "")
 	sameDay := prev.ExpandedOn == today && c.env.Window == nil
 	ask := state{}
 	if sameDay {
@@ -228,7 +258,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		return nil
 	}
 
-	feed, err := wire.ParseICS(body, wire.ParseOptions{From: from, To: to, Floating: c.loc()})
+	feed, err := wire.ParseICS(body, wire.ParseOptions{From: read.from, To: read.to, Floating: c.loc()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.label(), err)
 	}
@@ -262,7 +292,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	if !ok {
 		return fmt.Errorf("ical: the sink %T cannot mark deleted meetings", sink)
 	}
-	deleted, restored, err := rec.ReconcileMeetings(ctx, c.env.Name, from, to, spare)
+	deleted, restored, err := rec.ReconcileMeetings(ctx, c.env.Name, reconcile.from, reconcile.to, spare)
 	if err != nil {
 		return err
 	}
@@ -278,6 +308,14 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		return err
 	}
 	log.Info("calendar synced", "occurrences", len(feed.Occurrences), "rejected", len(feed.Problems),
-		"deleted", deleted, "restored", restored, "from", from.Format("2006-01-02"), "to", to.AddDate(0, 0, -1).Format("2006-01-02"))
+		"deleted", deleted, "restored", restored, "from", day(read.from), "to", read.to.AddDate(0, 0, -1).Format("2006-01-02"))
 	return nil
+}
+
+// day formats a range bound for the log ("history" when unbounded).
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "history"
+	}
+	return t.Format("2006-01-02")
 }

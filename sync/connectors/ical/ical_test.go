@@ -230,15 +230,17 @@ func TestSyncETagAgainstSimulator(t *testing.T) {
 	if _, err := syncOnce(t, st, c); err != nil {
 		t.Fatal(err)
 	}
-	// The rows are exactly the generated occurrences starting in the window.
-	from, to := c.window()
+	// The first sync reads the feed's whole history: the rows are exactly
+	// the generated occurrences starting before the window's end.
+	read, _ := c.ranges(true)
+	to := read.to
 	want := 0
 	for _, cal := range meetingssim.Generate(meetingssim.Options{Seed: 5}) {
 		if cal.Unit != "000.25.31.H99" {
 			continue
 		}
 		for _, m := range cal.Occurrences {
-			if !m.Start.Before(from) && m.Start.Before(to) {
+			if m.Start.Before(to) {
 				want++
 			}
 		}
@@ -247,7 +249,7 @@ func TestSyncETagAgainstSimulator(t *testing.T) {
 	var lastUpdate time.Time
 	st.DB.QueryRow(`SELECT count(*), max(updated_at) FROM meetings`).Scan(&n, &lastUpdate)
 	if n != want || n == 0 {
-		t.Fatalf("meetings %d, want %d (generated in %s..%s)", n, want, from.Format("2006-01-02"), to.Format("2006-01-02"))
+		t.Fatalf("meetings %d, want %d (generated before %s)", n, want, to.Format("2006-01-02"))
 	}
 
 	run2, err := syncOnce(t, st, c)
@@ -353,5 +355,103 @@ func TestParseSpan(t *testing.T) {
 		if _, err := connector.ParseSpan(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
+	}
+}
+
+// meetingsHeld is the meetings_held indicator of the commune for [from, to].
+func meetingsHeld(t *testing.T, st *warehouse.Store, from, to time.Time) int64 {
+	t.Helper()
+	rows, err := st.KPIBetween(context.Background(), from, to, "000.25.31.H99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Indicator == "meetings_held" {
+			return r.Numerator
+		}
+	}
+	t.Fatal("no meetings_held row")
+	return 0
+}
+
+// The calendar's past does not depend on the day chiso is installed: a feed
+// holding 2025 and 2026, first synced on 2 December 2026 and kept up the
+// next day, keeps every 2025 occurrence (the baseline of 2026's meeting
+// reduction), with or without the config's baseline (Env.Baseline).
+func TestSyncKeepsBaselineYear(t *testing.T) {
+	ctx := context.Background()
+	truth := map[int]int{}
+	held := map[string]int64{} // meetings_held of the commune's own calendar, by half-year
+	for _, cal := range meetingssim.Generate(meetingssim.Options{Seed: 5}) {
+		if cal.Unit != "000.25.31.H99" {
+			continue
+		}
+		for _, m := range cal.Occurrences {
+			truth[m.Start.In(vn).Year()]++
+		}
+	}
+	if truth[2025] == 0 || truth[2026] == 0 {
+		t.Fatalf("generated calendar lacks a year: %v", truth)
+	}
+	for _, tc := range []struct {
+		name     string
+		baseline time.Time
+	}{
+		{"config baseline 2025-01-01", time.Date(2025, 1, 1, 0, 0, 0, 0, vn)},
+		{"no config: 1 January of last year", time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := warehousetest.New(t)
+			env := testEnv()
+			self := "000.25.31.H99"
+			if err := st.SyncOrgUnits(ctx, []warehouse.OrgUnit{
+				{Code: "000.25.31.H99", Name: "UBND xã Yên Định", Relation: "self"},
+				{Code: "001.25.31.H99", Name: "Văn phòng", ParentCode: &self, Relation: "internal"},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			env.Baseline = tc.baseline
+			sim := meetingssim.New(meetingssim.Options{Seed: 5})
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			now := time.Date(2026, 12, 2, 9, 0, 0, 0, vn)
+			c := New() // default window: past 400d, which alone would start on 28 Oct 2025
+			c.URL = srv.URL + "/ical/000.25.31.H99.ics"
+			c.now = func() time.Time { return now }
+			if err := c.Validate(env); err != nil {
+				t.Fatal(err)
+			}
+			for day := 0; day < 2; day++ { // the first sync, then the daemon's next day
+				if _, err := syncOnce(t, st, c); err != nil {
+					t.Fatal(err)
+				}
+				var perYear []struct {
+					Year int `db:"year"`
+					N    int `db:"n"`
+				}
+				if err := st.DB.Select(&perYear, `SELECT extract(year FROM starts_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS year, count(*) AS n
+					FROM meetings WHERE source = 'lich-hop' AND deleted_run IS NULL GROUP BY 1 ORDER BY 1`); err != nil {
+					t.Fatal(err)
+				}
+				got := map[int]int{}
+				for _, r := range perYear {
+					got[r.Year] = r.N
+				}
+				if got[2025] != truth[2025] || got[2026] != truth[2026] || len(got) != len(truth) {
+					t.Errorf("%s: meetings per year %v, the feed holds %v", now.Format("2006-01-02"), got, truth)
+				}
+				now = now.Add(24 * time.Hour)
+			}
+			h1 := meetingsHeld(t, st, time.Date(2026, 1, 1, 0, 0, 0, 0, vn), time.Date(2026, 6, 30, 0, 0, 0, 0, vn))
+			base := meetingsHeld(t, st, time.Date(2025, 1, 1, 0, 0, 0, 0, vn), time.Date(2025, 6, 30, 0, 0, 0, 0, vn))
+			if base == 0 || h1 == 0 {
+				t.Errorf("meetings held 2026-H1 %d, baseline 2025-H1 %d: want both > 0", h1, base)
+			}
+			held[tc.name] = base
+			t.Logf("meetings_held 2026-H1 %d, baseline 2025-H1 %d, meeting reduction %.2f %%", h1, base, 100*float64(base-h1)/float64(base))
+		})
+	}
+	if len(held) == 2 && held["config baseline 2025-01-01"] != held["no config: 1 January of last year"] {
+		t.Errorf("the baseline depends on the config: %v", held)
 	}
 }
