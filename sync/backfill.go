@@ -79,6 +79,10 @@ func (r *Runner) Backfill(ctx context.Context, store *warehouse.Store, job *conf
 		}
 		w := w
 		ev.Result, ev.Err = r.Run(ctx, store, job, RunOptions{Window: &w, Progress: &Checkpoint{Stream: stream, Value: end}})
+		if ev.Err == nil && ev.Result.Incomplete != "" {
+			ev.Err = fmt.Errorf("connector %s: window %s not read whole (%s); run the same command again to resume from it",
+				job.Name, windowString(w), ev.Result.Incomplete)
+		}
 		report(ev)
 		if ev.Err != nil {
 			return ev.Err

@@ -70,6 +70,9 @@ type Result struct {
 	Status                     string // ok | partial | failed | skipped
 	Fetched, Upserted, Rejects int64
 	Duration                   time.Duration
+	// Incomplete says why the run could not read all of its source
+	// (status partial; the checkpoint stayed before what was not read).
+	Incomplete string
 }
 
 // RunConnector runs job once now (a manual run: no schedule tick).
@@ -103,6 +106,10 @@ func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.Co
 			"fetched", res.Fetched, "upserted", res.Upserted, "rejected", res.Rejects}
 		if run != nil {
 			attrs = append(attrs, "run_id", run.RunID())
+			if why := run.IncompleteReason(); why != "" {
+				res.Incomplete = why
+				attrs = append(attrs, "incomplete", why)
+			}
 		}
 		if !opts.Tick.IsZero() {
 			attrs = append(attrs, "tick", opts.Tick.Format(time.RFC3339))
@@ -115,6 +122,8 @@ func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.Co
 			r.Logger.Info("run skipped", append(attrs, "reason", err.Error())...)
 		case err != nil:
 			r.Logger.Error("run failed", append(attrs, "err", err)...)
+		case res.Incomplete != "":
+			r.Logger.Warn("run incomplete: the next run reads again what was not read", attrs...)
 		default:
 			r.Logger.Info("run finished", attrs...)
 		}
@@ -142,7 +151,9 @@ func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.Co
 			if err := job.Conn.Sync(ctx, run); err != nil {
 				return err
 			}
-			if opts.Progress != nil {
+			// A window not read whole is not progress: the backfill
+			// resumes at it.
+			if opts.Progress != nil && run.IncompleteReason() == "" {
 				return run.SetCheckpoint(ctx, opts.Progress.Stream, opts.Progress.Value)
 			}
 			return nil
@@ -170,7 +181,7 @@ func outcome(run *warehouse.Run, err error) string {
 		return "skipped"
 	case err != nil:
 		return "failed"
-	case run != nil && run.TotalRejected > 0:
+	case run != nil && (run.TotalRejected > 0 || run.IncompleteReason() != ""):
 		return "partial"
 	default:
 		return "ok"

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,6 +35,9 @@ type Run struct {
 	// tables are analyzed once when it passes analyzeAfter.
 	docsWritten int
 	analyzed    bool
+
+	// incomplete says why the run could not read all its source (Incomplete).
+	incomplete []string
 
 	// pending counts belong to the open transaction; committed ones are in sync_runs.
 	pFetched, pUpserted, pRejected             int64
@@ -161,10 +165,24 @@ func (r *Run) Rollback() {
 	r.pFetched, r.pUpserted, r.pRejected = 0, 0, 0
 }
 
+// Incomplete records that the run could not read all of its source (a
+// portal that served fewer records than it announced, a window cut short):
+// what was read still commits, but the run ends 'partial' with reason in
+// its error column. The connector must not have moved its checkpoint past
+// what it did not read.
+func (r *Run) Incomplete(reason string) {
+	r.incomplete = append(r.incomplete, reason)
+}
+
+// IncompleteReason is why the run could not read all ("" when it could).
+func (r *Run) IncompleteReason() string {
+	return strings.Join(r.incomplete, "; ")
+}
+
 // Finish ends the run: on syncErr == nil the open batch commits and the run
-// is 'ok' (or 'partial' when records were rejected); otherwise the open
-// batch rolls back and the run is 'failed' with the error. It returns
-// syncErr, or the commit error.
+// is 'ok' (or 'partial' when records were rejected or the run was marked
+// Incomplete, with the reason); otherwise the open batch rolls back and the
+// run is 'failed' with the error. It returns syncErr, or the commit error.
 func (r *Run) Finish(ctx context.Context, syncErr error) error {
 	if syncErr == nil {
 		syncErr = r.Flush(ctx)
@@ -178,6 +196,10 @@ func (r *Run) Finish(ctx context.Context, syncErr error) error {
 	case syncErr != nil:
 		status = "failed"
 		s := syncErr.Error()
+		msg = &s
+	case len(r.incomplete) > 0:
+		status = "partial"
+		s := StorableText(r.IncompleteReason())
 		msg = &s
 	case r.TotalRejected > 0:
 		status = "partial"

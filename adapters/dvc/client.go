@@ -104,11 +104,14 @@ func (r restyLog) Debugf(format string, v ...any) {
 
 // response is the answer envelope {"error_code","message","tongSo","result","session"}.
 type response struct {
-	Code    int
-	HasCode bool
-	Message string
-	Total   int
-	Session string
+	Code     int
+	HasCode  bool
+	Message  string
+	Total    int
+	HasTotal bool
+	Size     int // soLuong as the portal served it (0: not said)
+	Pages    int // tongSoTrang (0: not said)
+	Session  string
 	Result  []json.RawMessage // the result array (an object result is one item)
 }
 
@@ -172,7 +175,11 @@ func splitResponse(b []byte) (r response, ok bool) {
 		case "message":
 			r.Message = scalarText(v)
 		case "tongSo":
-			r.Total, _ = code(v)
+			r.Total, r.HasTotal = code(v)
+		case "soLuong":
+			r.Size, _ = code(v)
+		case "tongSoTrang":
+			r.Pages, _ = code(v)
 		case "session":
 			r.Session = scalarText(v)
 		}
@@ -310,7 +317,11 @@ func decodeResponse(body []byte) (response, error) {
 		case "message":
 			r.Message = scalarText(v)
 		case "tongSo":
-			r.Total, _ = code(v)
+			r.Total, r.HasTotal = code(v)
+		case "soLuong":
+			r.Size, _ = code(v)
+		case "tongSoTrang":
+			r.Pages, _ = code(v)
 		case "session":
 			r.Session = scalarText(v)
 		}
@@ -434,10 +445,14 @@ type ListQuery struct {
 	Size     int
 }
 
-// Page is one page of dossiers: raw records, and the total of the window.
+// Page is one page of dossiers: raw records, and what the portal says of
+// the window and its paging.
 type Page struct {
-	Total   int
-	Records []json.RawMessage
+	Total    int  // tongSo: dossiers in the window
+	HasTotal bool // the answer carried tongSo
+	Size     int  // soLuong of the answer when the portal says it (it may cap the one asked); 0: not said
+	Pages    int  // tongSoTrang when the portal says it; 0: not said
+	Records  []json.RawMessage
 }
 
 // List fetches one page of dossiers.
@@ -452,7 +467,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	return Page{Total: r.Total, Records: r.Result}, nil
+	return Page{Total: r.Total, HasTotal: r.HasTotal, Size: r.Size, Pages: r.Pages, Records: r.Result}, nil
 }
 
 // Lookup fetches one dossier by its code (TraCuuHoSo); nil when unknown.

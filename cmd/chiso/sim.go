@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"chiso/adapters/dvc"
@@ -33,6 +36,11 @@ type simOptions struct {
 	Until time.Time // nothing dated after it is served
 	// DossiersPerYear sizes the generated portal data.
 	DossiersPerYear int
+	// Portal faults (chiso sim --page-cap, --fault, --slow).
+	PageCap      int
+	NoPagingInfo bool
+	Faults       []dvcsim.Fault
+	Delay        time.Duration
 }
 
 // simHandler mounts the axis at /vxp/, the portal at /dvc/ and the calendars
@@ -42,7 +50,8 @@ func simHandler(o simOptions, logger *slog.Logger) (http.Handler, error) {
 		o.Years = []int{2025, 2026}
 	}
 	vopts := vxpsim.Options{Systems: map[string]string{demoUnit: demoVXPSecret}, Seed: o.Seed, Unit: demoUnit, Years: o.Years, Until: o.Until}
-	dopts := dvcsim.Options{Username: demoDVCUser, Password: demoDVCPassword, Logger: logger}
+	dopts := dvcsim.Options{Username: demoDVCUser, Password: demoDVCPassword, Logger: logger,
+		PageCap: o.PageCap, NoPagingInfo: o.NoPagingInfo, Faults: o.Faults, Delay: o.Delay}
 	if o.Data != "" {
 		vopts.Dir = filepath.Join(o.Data, "vxp")
 		fx, err := dvcsim.LoadDir(filepath.Join(o.Data, "dvc"))
@@ -87,7 +96,7 @@ func startSim(ctx context.Context, addr string, o simOptions, logger *slog.Logge
 	if err != nil {
 		return "", fmt.Errorf("sim: listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -109,11 +118,18 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "fixture folder (vxp/ and dvc/ under it); empty: generated data")
 	seed := fs.Int64("seed", 1, "seed of the generated data")
 	n := fs.Int("dossiers", 5000, "generated dossiers per year")
+	pageCap := fs.Int("page-cap", 0, "portal: serve at most this many dossiers per page, whatever soLuong asks (0: no cap)")
+	noPaging := fs.Bool("no-paging-info", false, "portal: leave trang/soLuong out of list answers (only tongSo)")
+	delay := fs.Duration("slow", 0, "portal: delay every answer by this much (e.g. 2s)")
+	var faults faultFlags
+	fs.Var(&faults, "fault", "portal: inject KIND@PAGE[xTIMES] on LayDanhSachHoSo (repeatable); KIND is one of "+
+		strings.Join(dvcsim.FaultKinds, ", ")+"; PAGE 0 is any page; TIMES defaults to 1 (e.g. empty@3, 500@2x5, truncate@4)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	logger := slog.Default()
-	addr, err := startSim(ctx, *listen, simOptions{Seed: *seed, Data: *data, DossiersPerYear: *n, Until: time.Now()}, logger)
+	addr, err := startSim(ctx, *listen, simOptions{Seed: *seed, Data: *data, DossiersPerYear: *n, Until: time.Now(),
+		PageCap: *pageCap, NoPagingInfo: *noPaging, Faults: faults, Delay: *delay}, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "chiso sim:", err)
 		return 1
@@ -121,6 +137,49 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "chiso sim: serving on http://%s (vxp: /vxp, dvc: /dvc, calendars: /ical/%s.ics); Ctrl-C stops\n", addr, demoUnit)
 	<-ctx.Done()
 	return 0
+}
+
+// faultFlags is the repeatable --fault KIND@PAGE[xTIMES] flag of chiso sim.
+type faultFlags []dvcsim.Fault
+
+func (f *faultFlags) String() string {
+	var parts []string
+	for _, x := range *f {
+		parts = append(parts, fmt.Sprintf("%s@%dx%d", x.Kind, x.Page, x.Times))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f *faultFlags) Set(v string) error {
+	fault, err := parseFault(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, fault)
+	return nil
+}
+
+// parseFault reads KIND@PAGE[xTIMES] (KIND alone: any page, once).
+func parseFault(v string) (dvcsim.Fault, error) {
+	kind, rest, _ := strings.Cut(strings.TrimSpace(v), "@")
+	if !slices.Contains(dvcsim.FaultKinds, kind) {
+		return dvcsim.Fault{}, fmt.Errorf("fault %q: kind %q is not one of %s", v, kind, strings.Join(dvcsim.FaultKinds, ", "))
+	}
+	f := dvcsim.Fault{Kind: kind, Service: dvc.ServiceList, Times: 1}
+	if rest == "" {
+		return f, nil
+	}
+	page, times, hasTimes := strings.Cut(rest, "x")
+	var err error
+	if f.Page, err = strconv.Atoi(page); err != nil || f.Page < 0 {
+		return dvcsim.Fault{}, fmt.Errorf("fault %q: page %q is not a number ≥ 0", v, page)
+	}
+	if hasTimes {
+		if f.Times, err = strconv.Atoi(times); err != nil || f.Times < 1 {
+			return dvcsim.Fault{}, fmt.Errorf("fault %q: times %q is not a number ≥ 1", v, times)
+		}
+	}
+	return f, nil
 }
 
 // concatDatasets serves several generated years as one dataset; each

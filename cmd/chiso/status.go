@@ -82,6 +82,10 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 		if s.LastError != nil && s.LastError.Error != nil {
 			lastErr = oneLine(*s.LastError.Error, 80)
 		}
+		if s.Last != nil && s.Last.Status == "partial" && s.Last.Error != nil {
+			// The last run could not read all of its source: say why.
+			lastErr = "not read whole: " + oneLine(*s.Last.Error, 120)
+		}
 		next := "-"
 		if sched, _, err := config.ParseSchedule(j.Schedule); err == nil {
 			next = sched.Next(now.In(cfg.Location)).Format("2006-01-02 15:04")

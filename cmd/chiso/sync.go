@@ -172,7 +172,11 @@ func checkConnectors(ctx context.Context, jobs []*config.ConnectorConfig, stdout
 }
 
 func describeResult(r chisosync.Result) string {
-	return fmt.Sprintf("%s (run %d: fetched %d, upserted %d, rejected %d, %s)", r.Status, r.RunID, r.Fetched, r.Upserted, r.Rejects, r.Duration.Round(time.Millisecond))
+	s := fmt.Sprintf("%s (run %d: fetched %d, upserted %d, rejected %d, %s)", r.Status, r.RunID, r.Fetched, r.Upserted, r.Rejects, r.Duration.Round(time.Millisecond))
+	if r.Incomplete != "" {
+		s += "\n  not read whole: " + r.Incomplete
+	}
+	return s
 }
 
 func describeFailure(err error) string {

@@ -30,7 +30,11 @@ const (
 	FaultSlow      = "slow"      // the answer comes after Options.Slow
 	FaultMalformed = "malformed" // one record of the page has an unreadable NgayTiepNhan
 	FaultExpire    = "expire"    // the session is reported expired (error_code 401)
+	FaultEmpty     = "empty"     // a list page answers no records (with the true tongSo)
 )
+
+// FaultKinds lists every fault kind (for flags and their help).
+var FaultKinds = []string{Fault500, FaultTimeout, FaultTruncate, FaultSlow, FaultMalformed, FaultExpire, FaultEmpty}
 
 // Fault is an injected failure: it fires on the first Times matching
 // requests (default 1).
@@ -50,6 +54,15 @@ type Options struct {
 	Hang               time.Duration // how long a timeout fault hangs at most; default 30s
 	Slow               time.Duration // delay of slow pages; default 200ms
 	PushToken          string        // bearer token of the push operations; "" accepts any
+	// PageCap caps the page size the portal serves (soLuong above it is
+	// served as PageCap records per page, pages counted by PageCap), as
+	// real portals do; 0: the simulator's own limit (1000).
+	PageCap int
+	// NoPagingInfo leaves trang and soLuong out of list answers (portals
+	// that announce only tongSo), so that a cap shows only by the count.
+	NoPagingInfo bool
+	// Delay delays every answer of /share (a slow portal); 0: none.
+	Delay time.Duration
 	Now                func() time.Time
 	Logger             *slog.Logger
 }
@@ -339,6 +352,13 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, errorBody(401, "Phiên làm việc đã hết hạn hoặc không hợp lệ"))
 		return
 	}
+	if s.opt.Delay > 0 {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(s.opt.Delay):
+		}
+	}
 	switch fault {
 	case Fault500:
 		writeJSON(w, http.StatusInternalServerError, errorBody(500, "Lỗi hệ thống"))
@@ -359,7 +379,7 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	switch req.Service {
 	case dvc.ServiceList:
-		body = s.list(req, fault == FaultMalformed)
+		body = s.list(req, fault)
 	case dvc.ServiceLookup:
 		raw, steps, ok := s.lookup(req.MaHoSo)
 		if !ok {
@@ -417,7 +437,8 @@ func mustJSON(v any) []byte {
 
 // list answers LayDanhSachHoSo: base records of the window (minus those
 // overridden), then overlay records of the window, paged.
-func (s *Server) list(req shareReq, malformed bool) []byte {
+func (s *Server) list(req shareReq, fault string) []byte {
+	malformed := fault == FaultMalformed
 	from, err1 := time.ParseInLocation(dvc.TimeLayout, req.TuNgay, dvc.Vietnam)
 	to, err2 := time.ParseInLocation(dvc.TimeLayout, req.DenNgay, dvc.Vietnam)
 	if err1 != nil || err2 != nil {
@@ -426,6 +447,9 @@ func (s *Server) list(req shareReq, malformed bool) []byte {
 	size := req.SoLuong
 	if size <= 0 || size > 1000 {
 		size = 100
+	}
+	if s.opt.PageCap > 0 && size > s.opt.PageCap {
+		size = s.opt.PageCap
 	}
 	page := max(req.Trang, 1)
 	d := s.opt.Data
@@ -479,10 +503,18 @@ func (s *Server) list(req shareReq, malformed bool) []byte {
 	total := nBase + len(over)
 
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, `{"error_code":0,"message":"Thành công","tongSo":%d,"trang":%d,"soLuong":%d,"result":[`, total, page, size)
+	if s.opt.NoPagingInfo {
+		fmt.Fprintf(&buf, `{"error_code":0,"message":"Thành công","tongSo":%d,"result":[`, total)
+	} else {
+		fmt.Fprintf(&buf, `{"error_code":0,"message":"Thành công","tongSo":%d,"trang":%d,"soLuong":%d,"result":[`, total, page, size)
+	}
 	start := (page - 1) * size
+	end := min(total, start+size)
+	if fault == FaultEmpty {
+		end = start
+	}
 	n := 0
-	for k := start; k < total && k < start+size; k++ {
+	for k := start; k < end; k++ {
 		var raw []byte
 		if k < nBase {
 			var i int

@@ -192,12 +192,19 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		f, t := win.From.In(loc), win.To.In(loc)
 		from := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
 		to := time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, loc)
-		if err := c.pull(ctx, w, from, to, wire.ByReception); err != nil {
+		incomplete, err := c.pull(ctx, w, from, to, wire.ByReception)
+		if err != nil {
 			return err
+		}
+		if incomplete != "" {
+			if err := markIncomplete(sink, "dvc: "+incomplete+"; the backfill resumes at this window when run again"); err != nil {
+				return err
+			}
 		}
 		return w.Commit(ctx)
 	}
 	from := c.start
+	resume := "the next run starts again from " + from.Format(time.DateOnly) + " (no checkpoint yet)"
 	if cp, ok, err := sink.Checkpoint(ctx, stream); err != nil {
 		return err
 	} else if ok {
@@ -206,6 +213,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			return fmt.Errorf("dvc: checkpoint %q: %w", cp, err)
 		}
 		from = t.Add(-time.Duration(c.Overlap))
+		resume = "the checkpoint stays at " + cp + " and the next run reads from there"
 	}
 	end := c.now().Truncate(time.Second)
 	for a := from; a.Before(end); {
@@ -213,8 +221,20 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		if b.After(end) {
 			b = end
 		}
-		if err := c.pull(ctx, w, a, b, wire.ByUpdate); err != nil {
-			return err
+		incomplete, err := c.pull(ctx, w, a, b, wire.ByUpdate)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			return fmt.Errorf("%w; %s", err, resume)
+		}
+		if incomplete != "" {
+			// Keep what was read; the checkpoint stays before the window,
+			// so the next run reads it again (and what follows it).
+			if err := markIncomplete(sink, "dvc: "+incomplete+"; "+resume); err != nil {
+				return err
+			}
+			return w.Commit(ctx)
 		}
 		if err := sink.SetCheckpoint(ctx, stream, b.Format(time.RFC3339)); err != nil {
 			return err
@@ -223,6 +243,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			return err
 		}
 		c.log.Debug("dvc: window done", "connector", name, "from", a, "to", b, "written", w.Written, "rejected", w.Rejected)
+		resume = "the checkpoint stays at " + b.Format(time.RFC3339) + " and the next run reads from there"
 		a = b
 	}
 	return nil
@@ -234,42 +255,120 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 // work at the same time with at most a few pages in memory. If the window's
 // total changes while paging (dossiers updated meanwhile shift the pages),
 // it reads the window again: upserts converge, and no dossier is skipped.
-func (c *Connector) pull(ctx context.Context, w *Writer, from, to time.Time, kind string) error {
+// incomplete is non-empty when the portal did not serve the whole window
+// (fewer records than it announced): what was read is stored, and the
+// caller must not move the checkpoint past the window.
+func (c *Connector) pull(ctx context.Context, w *Writer, from, to time.Time, kind string) (incomplete string, err error) {
 	span := from.Format(time.DateTime) + ".." + to.Format(time.DateTime)
 	for attempt := 0; attempt < 4; attempt++ {
-		changed, err := c.pullOnce(ctx, w, from, to, kind, span)
+		changed, incomplete, err := c.pullOnce(ctx, w, from, to, kind, span)
 		if err != nil || !changed {
-			return err
+			return incomplete, err
 		}
 		c.log.Info("dvc: window changed while paging, reading it again", "window", span)
 	}
-	return fmt.Errorf("dvc: %s kept changing while paging", span)
+	return "", fmt.Errorf("dvc: %s kept changing while paging", span)
 }
 
 type fetched struct {
 	page, total int
 	records     []json.RawMessage
 	items       []item
-	err         error
+	// short says why paging stopped before the portal's total ("" when
+	// the window was read whole or this is not its last page).
+	short string
+	err   error
 }
 
-func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time, kind, span string) (changed bool, err error) {
+// pager walks the pages of one window by what the portal says of them:
+// the total (tongSo) decides when the window is done, not the length of a
+// page; a portal that serves fewer records per page than asked (a page
+// cap) is asked for pages of the size it serves, so that page numbers mean
+// the same records whichever way the portal counts them; and a page that
+// comes back shorter than it should (empty in the middle) is asked again
+// before the window is declared incomplete.
+type pager struct {
+	c                *Connector
+	from, to         time.Time
+	kind, span       string
+	size, read, page int
+}
+
+// next fetches the next page; done is true when the window is read whole
+// or cannot be (short is then the reason).
+func (p *pager) next(ctx context.Context) (f fetched, done bool) {
+	retry := p.c.Retry.WithDefaults()
+	for try := 0; ; try++ {
+		pg, err := p.c.client.List(ctx, wire.ListQuery{From: p.from, To: p.to, DateKind: p.kind, Page: p.page, Size: p.size})
+		if err != nil {
+			return fetched{page: p.page, err: fmt.Errorf("dvc: %s page %d: %w", p.span, p.page, err)}, true
+		}
+		n := len(pg.Records)
+		f = fetched{page: p.page, total: pg.Total, records: pg.Records}
+		if p.page == 1 && n > 0 && n < p.size && (!pg.HasTotal || n < pg.Total) {
+			// The portal caps its pages (it may say so in soLuong): ask
+			// for pages of the size it serves from now on.
+			served := n
+			if pg.Size > 0 && pg.Size < p.size {
+				served = pg.Size
+			}
+			p.c.log.Info("dvc: the portal serves smaller pages than asked; paging by its size",
+				"window", p.span, "asked", p.size, "served", served)
+			p.size = served
+		}
+		short, last := p.judge(pg, n)
+		if short == "" || try >= retry.Max {
+			p.read += n
+			p.page++
+			if short != "" {
+				f.short = fmt.Sprintf("%s (asked %d times)", short, try+1)
+				return f, true
+			}
+			return f, last
+		}
+		p.c.log.Warn("dvc: page shorter than the portal's total says; asking again", "window", p.span, "page", p.page, "got", n, "try", try+1)
+		select {
+		case <-ctx.Done():
+			return fetched{page: p.page, err: ctx.Err()}, true
+		case <-time.After(httpx.Backoff(retry.Backoff, try+1, 30*time.Second)):
+		}
+	}
+}
+
+// judge decides, from one page of n records, whether the window is done
+// (last) or the page is short of what the portal announced (short: why).
+func (p *pager) judge(pg wire.Page, n int) (short string, last bool) {
+	got := p.read + n
+	if !pg.HasTotal {
+		// No total: only an empty page (or the announced page count) ends
+		// the window.
+		return "", n == 0 || pg.Pages > 0 && p.page >= pg.Pages
+	}
+	if got >= pg.Total {
+		return "", true
+	}
+	if n < p.size {
+		return fmt.Sprintf("page %d (size %d) held %d records while the portal announced %d in the window and %d were read before it",
+			p.page, p.size, n, pg.Total, p.read), false
+	}
+	return "", false
+}
+
+func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time, kind, span string) (changed bool, incomplete string, err error) {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	raw := make(chan fetched, 1)
 	go func() {
 		defer close(raw)
-		for page := 1; ; page++ {
-			p, err := c.client.List(pctx, wire.ListQuery{From: from, To: to, DateKind: kind, Page: page, Size: c.PageSize})
-			if err != nil {
-				err = fmt.Errorf("dvc: %s page %d: %w", span, page, err)
-			}
+		pg := &pager{c: c, from: from, to: to, kind: kind, span: span, size: c.PageSize, page: 1}
+		for {
+			f, done := pg.next(pctx)
 			select {
-			case raw <- fetched{page: page, total: p.Total, records: p.Records, err: err}:
+			case raw <- f:
 			case <-pctx.Done():
 				return
 			}
-			if err != nil || len(p.Records) == 0 || page*c.PageSize >= p.Total {
+			if done {
 				return
 			}
 		}
@@ -292,26 +391,50 @@ func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time,
 			}
 		}
 	}()
-	total := -1
+	total, read := -1, 0
 	for f := range pages {
 		if f.err != nil {
-			return false, f.err
+			return false, "", f.err
 		}
 		if total >= 0 && f.total != total {
-			return true, nil
+			return true, "", nil
 		}
 		total = f.total
+		read += len(f.items)
 		w.Sink.Fetched(len(f.items))
 		if err := c.store(ctx, w, f.items); err != nil {
-			return false, err
+			return false, "", err
+		}
+		if f.short != "" {
+			incomplete = fmt.Sprintf("window %s: read %d of the %d dossiers the portal announced: %s", span, read, total, f.short)
 		}
 		if f.page%20 == 0 {
 			if err := w.Commit(ctx); err != nil {
-				return false, err
+				return false, "", err
 			}
 		}
 	}
-	return false, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return false, "", err
+	}
+	if incomplete == "" && read < total {
+		incomplete = fmt.Sprintf("window %s: read %d of the %d dossiers the portal announced", span, read, total)
+	}
+	return false, incomplete, nil
+}
+
+// incompleteSink is implemented by *warehouse.Run: a run that could not
+// read all of its source ends partial with the reason.
+type incompleteSink interface{ Incomplete(reason string) }
+
+// markIncomplete records on the run why it could not read all.
+func markIncomplete(sink connector.Sink, reason string) error {
+	is, ok := sink.(incompleteSink)
+	if !ok {
+		return errors.New(reason)
+	}
+	is.Incomplete(reason)
+	return nil
 }
 
 // item is one record of a page, prepared for writing.
