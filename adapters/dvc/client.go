@@ -112,7 +112,7 @@ type response struct {
 	Size     int // soLuong as the portal served it (0: not said)
 	Pages    int // tongSoTrang (0: not said)
 	Session  string
-	Result  []json.RawMessage // the result array (an object result is one item)
+	Result   []json.RawMessage // the result array (an object result is one item)
 }
 
 // parseResponse decodes the envelope. A valid answer whose result is an

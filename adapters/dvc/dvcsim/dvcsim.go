@@ -62,9 +62,9 @@ type Options struct {
 	// that announce only tongSo), so that a cap shows only by the count.
 	NoPagingInfo bool
 	// Delay delays every answer of /share (a slow portal); 0: none.
-	Delay time.Duration
-	Now                func() time.Time
-	Logger             *slog.Logger
+	Delay  time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Server is the simulated portal, an http.Handler. Mount it anywhere: it
