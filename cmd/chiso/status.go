@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chiso/sync/config"
+	"chiso/sync/connector"
 	"chiso/warehouse"
 )
 
@@ -106,7 +107,50 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 			fmt.Fprintf(out, "  %s\t%d documents\n", u.Code, u.Documents)
 		}
 	}
+	if err := printCoverage(ctx, w, cfg, out, now); err != nil {
+		return err
+	}
 	return printSourceStatus(ctx, w, out)
+}
+
+// printCoverage says plainly which connectors with a time window have not
+// read the whole baseline (issue 12), and the backfill command for each gap.
+func printCoverage(ctx context.Context, w *openedWarehouse, cfg *config.Config, out io.Writer, now time.Time) error {
+	baseline := cfg.Baseline()
+	var lines []string
+	for _, j := range cfg.Jobs {
+		v, ok, err := w.Store.Checkpoint(ctx, j.Name, connector.CoverageStream)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		lines = append(lines, coverageGaps(j.Name, v, baseline, now.In(cfg.Location))...)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(out, "\nBaseline not covered: the reports need every day from %s; not read yet:\n", baseline.Format(time.DateOnly))
+		for _, l := range lines {
+			fmt.Fprintln(out, l)
+		}
+	}
+	return nil
+}
+
+// coverageGaps lists the spans from baseline to the last date a
+// connector read that its coverage checkpoint v does not hold, each with
+// the command that reads it (all of baseline..today when v is unreadable).
+func coverageGaps(name, v string, baseline, today time.Time) []string {
+	cov, err := connector.ParseCoverage(v)
+	if err != nil || len(cov) == 0 {
+		all := connector.DateSpan{From: baseline, To: connector.VietnamDate(today)}
+		return []string{fmt.Sprintf("  %s\tcoverage unknown (%q); run: %s", name, v, connector.BackfillCommand(name, all))}
+	}
+	var out []string
+	for _, gap := range cov.Missing(baseline, cov[len(cov)-1].To) {
+		out = append(out, fmt.Sprintf("  %s\t%s not read; run: %s", name, gap, connector.BackfillCommand(name, gap)))
+	}
+	return out
 }
 
 func oneLine(s string, n int) string {

@@ -61,7 +61,7 @@ const SampleConfig = `
     secret: ${CHISO_VXP_SECRET}                # or file:/etc/chiso/vxp.secret
     mode: observer                             # observer (default): never acknowledges | consumer: updateStatus done/fail
     message_types: [edoc, status]              # what to read
-    lookback: 35d                              # how far back fromDate reaches (d, h, m, s)
+    lookback: 35d                              # how far back fromDate reaches (d, h, m, s); the first sync reads from the baseline (1 Jan of the year before the targets)
     unit: "000.25.31.H99"                      # our unit; default org.self
     request_timeout: 2m                        # one HTTP attempt, body included
     batch_size: 100                            # packages per warehouse commit
@@ -243,9 +243,17 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	if c.Now != nil {
 		now = c.Now
 	}
-	from, to := now().Add(-time.Duration(c.Lookback)), time.Time{}
+	// A first sync reaches the baseline year whatever today is (issue 12).
+	cov, _, err := connector.ReadCoverage(ctx, sink)
+	if err != nil {
+		return fmt.Errorf("vxp: coverage: %w", err)
+	}
+	start := now()
+	from, to := connector.WindowStart(c.env, cov, start, time.Duration(c.Lookback)), time.Time{}
+	covTo := start
 	if w := c.env.Window; w != nil {
 		from, to = w.From, w.To.Add(24*time.Hour-time.Second)
+		covTo = to
 	}
 	known, err := sink.Checkpoints(ctx, streamPrefix)
 	if err != nil {
@@ -321,6 +329,10 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 				}
 			}
 		}
+	}
+	// Every package listed in [from, covTo] is stored or rejected now.
+	if err := connector.RecordCoverage(ctx, sink, from, covTo); err != nil {
+		return err
 	}
 	if err := commit(); err != nil {
 		return err
