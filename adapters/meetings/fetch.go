@@ -33,7 +33,8 @@ type FetchResult struct {
 
 // Client fetches one iCalendar URL.
 type Client struct {
-	url      string
+	url      string // as requested, credentials included
+	shown    string // for messages: credentials redacted
 	username string
 	password string
 	http     *resty.Client
@@ -49,28 +50,37 @@ type ClientOptions struct {
 	Retry    httpx.Retry
 }
 
-// NewClient checks the URL and builds a client.
+// NewClient checks the URL and builds a client. No error, and no message
+// of the client, holds a credential of the URL (user:password@, token
+// parameters) or the basic-auth password.
 func NewClient(o ClientOptions) (*Client, error) {
+	shown := httpx.RedactURL(o.URL)
 	u, err := url.Parse(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
+		return nil, fmt.Errorf("url: %q is not a URL: %s", shown, httpx.RedactIn(err.Error(), o.URL, o.Password))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("url: %q: the scheme must be http or https (webcal:// feeds are https://)", o.URL)
+		return nil, fmt.Errorf("url: %q: the scheme must be http or https (webcal:// feeds are https://)", shown)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("url: %q has no host", o.URL)
+		return nil, fmt.Errorf("url: %q has no host", shown)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 60 * time.Second
 	}
 	hc := httpx.NewClient(o.TLS, o.Timeout, o.Retry)
 	hc.SetResponseBodyLimit(MaxFeedBytes)
-	return &Client{url: u.String(), username: o.Username, password: o.Password, http: hc}, nil
+	return &Client{url: u.String(), shown: httpx.RedactURL(u.String()), username: o.Username, password: o.Password, http: hc}, nil
 }
 
-// URL is the feed address (without credentials).
-func (c *Client) URL() string { return c.url }
+// URL is the feed address, credentials redacted.
+func (c *Client) URL() string { return c.shown }
+
+// errorf builds an error naming the feed, scrubbed of its credentials
+// (%w keeps the cause reachable, e.g. context.DeadlineExceeded).
+func (c *Client) errorf(format string, args ...any) error {
+	return httpx.RedactErr(fmt.Errorf("ical: GET %s: "+format, append([]any{c.shown}, args...)...), c.url, c.password)
+}
 
 // Fetch GETs the feed, conditionally when v carries validators. A 304 is a
 // NotModified result without a body.
@@ -88,17 +98,17 @@ func (c *Client) Fetch(ctx context.Context, v Validators) (FetchResult, error) {
 	resp, err := req.Get(c.url)
 	if err != nil {
 		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
-			return FetchResult{}, fmt.Errorf("ical: GET %s: the feed is larger than %d bytes", c.url, MaxFeedBytes)
+			return FetchResult{}, c.errorf("the feed is larger than %d bytes", MaxFeedBytes)
 		}
-		return FetchResult{}, fmt.Errorf("ical: GET %s: %w", c.url, err)
+		return FetchResult{}, c.errorf("%w", err)
 	}
 	switch code := resp.StatusCode(); {
 	case code == http.StatusNotModified:
 		return FetchResult{NotModified: true, Validators: v}, nil
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return FetchResult{}, fmt.Errorf("ical: GET %s: %s: check username/password", c.url, resp.Status())
+		return FetchResult{}, c.errorf("%s: check username/password", resp.Status())
 	case code != http.StatusOK:
-		return FetchResult{}, fmt.Errorf("ical: GET %s: %s", c.url, resp.Status())
+		return FetchResult{}, c.errorf("%s", resp.Status())
 	}
 	return FetchResult{
 		Body: resp.Body(),

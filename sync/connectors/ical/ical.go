@@ -124,12 +124,13 @@ func (c *Connector) loc() *time.Location {
 	return wire.Vietnam
 }
 
-// label names the feed in errors and rejects (never with credentials).
+// label names the feed in errors, logs and rejects (never with
+// credentials: see httpx.RedactURL).
 func (c *Connector) label() string {
 	if c.Path != "" {
 		return c.Path
 	}
-	return c.URL
+	return httpx.RedactURL(c.URL)
 }
 
 // baseline is the earliest day every normal read covers: the start of the

@@ -3,6 +3,7 @@ package ical
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -453,5 +454,73 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 	}
 	if len(held) == 2 && held["config baseline 2025-01-01"] != held["no config: 1 January of last year"] {
 		t.Errorf("the baseline depends on the config: %v", held)
+	}
+}
+
+// A url with user:password@ never puts the password into sync_runs.error,
+// the connector's errors or the logs, whether the feed loads, is refused
+// (401), missing (404), unreachable or not a valid URL.
+func TestURLCredentialsRedacted(t *testing.T) {
+	const pw = "Pw-9f3k!x"
+	var logs strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(old)
+
+	st := warehousetest.New(t)
+	sim := meetingssim.New(meetingssim.Options{Seed: 5, Username: "vp", Password: pw})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	cases := []struct {
+		name, url string
+		fails     bool
+	}{
+		{"loads", "http://vp:" + pw + "@" + host + "/ical/000.25.31.H99.ics", false},
+		{"401", "http://vp:" + pw + "x@" + host + "/ical/000.25.31.H99.ics", true},
+		{"404", "http://vp:" + pw + "@" + host + "/ical/999.99.99.H99.ics", true},
+		{"unreachable", strings.Replace(closedURL, "http://", "http://vp:"+pw+"@", 1) + "/a.ics", true},
+	}
+	for _, tc := range cases {
+		c := New()
+		c.URL = tc.url
+		c.Retry.Max = 1
+		c.now = func() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, vn) }
+		if err := c.Validate(testEnv()); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if err := c.Check(context.Background()); (err != nil) != tc.fails || (err != nil && strings.Contains(err.Error(), pw)) {
+			t.Errorf("%s: Check: %v (want failure %v, and no password)", tc.name, err, tc.fails)
+		}
+		run, err := syncOnce(t, st, c)
+		if (err != nil) != tc.fails {
+			t.Errorf("%s: sync error %v, want failure %v", tc.name, err, tc.fails)
+		}
+		var status string
+		var msg *string
+		if err := st.DB.QueryRow(`SELECT status, error FROM sync_runs WHERE id = $1`, run).Scan(&status, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if tc.fails && (msg == nil || !strings.Contains(*msg, "vp:[redacted]@")) {
+			t.Errorf("%s: sync_runs.error %v: want the URL named with the password redacted", tc.name, msg)
+		}
+		if msg != nil && strings.Contains(*msg, pw) {
+			t.Errorf("%s: sync_runs.error holds the password: %s", tc.name, *msg)
+		}
+	}
+	// Not even a URL net/url accepts (a space in the password).
+	c := New()
+	c.URL = "https://vp:" + pw + " x@lich.example.vn/a.ics"
+	if err := c.Validate(testEnv()); err == nil || strings.Contains(err.Error(), pw) {
+		t.Errorf("unparsable URL: %v (want an error without the password)", err)
+	}
+	if strings.Contains(logs.String(), pw) {
+		t.Errorf("the logs hold the password:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "vp:[redacted]@") {
+		t.Errorf("the logs never name the feed:\n%s", logs.String())
 	}
 }
