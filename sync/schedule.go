@@ -57,6 +57,17 @@ func (s alignedEvery) prev(t time.Time) time.Time {
 	return time.Unix(0, k*p+o).In(t.Location())
 }
 
+// NextRun is the daemon's next activation of connector name with schedule
+// spec strictly after now (in now's location, which the daemon's cron
+// uses): what `chiso status` shows, from the same schedule the daemon adds.
+func NextRun(name, spec string, now time.Time) (time.Time, error) {
+	s, err := connectorSchedule(name, spec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Next(now), nil
+}
+
 // connectorSchedule returns the schedule of a connector: "@every" specs
 // are aligned with offset; other specs are cron's own.
 func connectorSchedule(name, spec string) (cron.Schedule, error) {

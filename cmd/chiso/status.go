@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	chisosync "chiso/sync"
 	"chiso/sync/config"
 	"chiso/sync/connector"
 	"chiso/warehouse"
@@ -88,8 +89,8 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 			lastErr = "not read whole: " + oneLine(*s.Last.Error, 120)
 		}
 		next := "-"
-		if sched, _, err := config.ParseSchedule(j.Schedule); err == nil {
-			next = sched.Next(now.In(cfg.Location)).Format("2006-01-02 15:04")
+		if t, err := chisosync.NextRun(j.Name, j.Schedule, now.In(cfg.Location)); err == nil {
+			next = t.Format("2006-01-02 15:04:05")
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", j.Name, j.Type, j.Schedule, last, success, next, rows, s.Rejects, lastErr)
 	}
