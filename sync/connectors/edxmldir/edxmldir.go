@@ -127,6 +127,9 @@ func (c *Connector) Validate(env connector.Env) error {
 		errs = append(errs, connector.Errf("unit", "%v", err))
 	} else {
 		c.unit = code
+		if _, err := connector.OurUnit(env, code); err != nil {
+			errs = append(errs, err) // a unit outside the commune's tree
+		}
 	}
 	var err error
 	if c.include, err = compileGlobs(c.Include); err != nil {

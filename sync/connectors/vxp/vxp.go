@@ -138,6 +138,8 @@ func (c *Connector) Validate(env connector.Env) error {
 	}
 	if _, _, err := edxml.CheckOrganID(c.Unit); err != nil {
 		errs = append(errs, connector.Errf("unit", "%q: %v", c.Unit, err))
+	} else if _, err := connector.OurUnit(env, c.Unit); err != nil {
+		errs = append(errs, err) // a unit outside the commune's tree
 	}
 	if c.RequestTimeout <= 0 {
 		errs = append(errs, connector.Errf("request_timeout", "must be positive, e.g. 2m"))
