@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -18,17 +17,17 @@ const sniffBytes = 64 << 10
 
 // readCSV streams a CSV register. The delimiter (";" or ",") is the one
 // under which a header row is found in the first lines.
-func readCSV(ctx context.Context, path string, opt Options, visit Visit) (*Header, error) {
+func readCSV(ctx context.Context, path, name string, opt Options, visit Visit) (*Header, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("register: %s: %w", path, err)
+		return nil, fmt.Errorf("register: %s: %w", name, err)
 	}
 	defer fh.Close()
 	br := bufio.NewReaderSize(fh, sniffBytes)
 	head, _ := br.Peek(sniffBytes)
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	if bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
-		return nil, fmt.Errorf("register: %s: UTF-16 text; save the file as CSV UTF-8", path)
+		return nil, fmt.Errorf("register: %s: UTF-16 text; save the file as CSV UTF-8", name)
 	}
 	delim := sniffDelimiter(head, opt)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
@@ -39,10 +38,10 @@ func readCSV(ctx context.Context, path string, opt Options, visit Visit) (*Heade
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
-	rr := newRowReader(path, "", opt, visit)
+	rr := newRowReader(name, "", opt, visit)
 	for n := 0; ; n++ {
 		if n%256 == 0 {
-			if err := checkCtx(ctx, path); err != nil {
+			if err := checkCtx(ctx, name); err != nil {
 				return rr.header, err
 			}
 		}
@@ -54,51 +53,36 @@ func readCSV(ctx context.Context, path string, opt Options, visit Visit) (*Heade
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && rr.header != nil {
 				// A broken record: report it and go on with the next line.
-				bad := &RowError{File: path, Line: pe.StartLine, Column: "(row)", Field: "csv", Reason: pe.Err.Error()}
+				bad := &RowError{File: name, Line: pe.StartLine, Column: "(row)", Field: "csv", Reason: pe.Err.Error()}
 				if verr := visit(Row{}, bad); verr != nil {
 					return rr.header, verr
 				}
 				continue
 			}
-			return rr.header, fmt.Errorf("register: %s: %w", path, err)
+			return rr.header, fmt.Errorf("register: %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
-		for i, c := range rec {
-			if !utf8.ValidString(c) {
-				if rr.header == nil {
-					return nil, fmt.Errorf("register: %s: line %d: invalid UTF-8 (save the file as CSV UTF-8)", path, line)
+		if rr.header == nil {
+			// Before the header: a file in another encoding. After it, a
+			// cell that is not UTF-8 is a bad row naming its column (parse).
+			for _, c := range rec {
+				if !utf8.ValidString(c) {
+					return nil, fmt.Errorf("register: %s: line %d: invalid UTF-8 (save the file as CSV UTF-8)", name, line)
 				}
-				bad := &RowError{File: path, Line: line, Column: columnTitle(rr.header, i), Field: "csv",
-					Reason: "invalid UTF-8 (save the file as CSV UTF-8)", Raw: []byte(strings.Join(rec, string(delim)))}
-				if verr := visit(Row{}, bad); verr != nil {
-					return rr.header, verr
-				}
-				rec = nil
-				break
 			}
-		}
-		if rec == nil {
-			continue
 		}
 		noHeader, err := rr.feed(line, rec)
 		if err != nil {
 			return rr.header, err
 		}
 		if noHeader {
-			return nil, fmt.Errorf("register: %s: %w", path, ErrNoHeader)
+			return nil, fmt.Errorf("register: %s: %w", name, ErrNoHeader)
 		}
 	}
 	if rr.header == nil {
-		return nil, fmt.Errorf("register: %s: %w", path, ErrNoHeader)
+		return nil, fmt.Errorf("register: %s: %w", name, ErrNoHeader)
 	}
 	return rr.header, nil
-}
-
-func columnTitle(h *Header, i int) string {
-	if i < len(h.Titles) {
-		return h.Titles[i]
-	}
-	return fmt.Sprintf("column %d", i+1)
 }
 
 // sniffDelimiter returns the delimiter under which a header row appears in

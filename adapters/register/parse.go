@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"chiso/adapters/vntime"
 )
@@ -47,6 +49,18 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 	}
 
 	row = Row{File: r.file, Sheet: r.sheet, Line: line, Raw: r.rawLines(cells), Header: r.header}
+	// A secret row (the secret register, or "Độ mật" set) is reported
+	// without quoting any of its cells.
+	secret := r.opt.Secret
+	if !secret {
+		if s := get(FieldSecrecy); s != "" {
+			secret, _ = ParseSecrecy(r.foldValue(s))
+		}
+	}
+	quote := strconv.Quote
+	if secret {
+		quote = withheld
+	}
 	var problems []*RowError
 	fail := func(field, format string, args ...any) {
 		col := r.header.Title(field)
@@ -54,23 +68,32 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 			col = field
 		}
 		problems = append(problems, &RowError{File: r.file, Sheet: r.sheet, Line: line, Column: col,
-			Field: field, Reason: fmt.Sprintf(format, args...), Raw: row.Raw})
+			Field: field, Reason: fmt.Sprintf(format, args...), Raw: row.Raw, Secret: secret})
 	}
+	// Text that cannot be stored (bad UTF-8, NUL) in a column that is read.
+	for f, i := range r.header.Columns {
+		if i < len(cells) {
+			if why := unclean(cells[i]); why != "" {
+				fail(f, "%s", why)
+			}
+		}
+	}
+	sortProblems(problems)
 
 	row.Code = strings.Join(strings.Fields(code), " ")
 	var err error
-	if row.Number, row.Notation, err = SplitCode(row.Code); err != nil {
+	if row.Number, row.Notation, err = splitCode(row.Code, quote); err != nil {
 		fail(FieldCode, "%v", err)
 	}
 	if s := get(FieldIssuedOn); s != "" {
-		if row.IssuedOn, err = ParseDate(s, r.opt.Year, r.date1904); err != nil {
+		if row.IssuedOn, err = parseDate(s, r.opt.Year, r.date1904, quote); err != nil {
 			fail(FieldIssuedOn, "%v", err)
 		}
 	} else {
 		fail(FieldIssuedOn, "empty: the document date is needed for its key")
 	}
 	if s := get(FieldReceivedOn); s != "" {
-		if row.ReceivedOn, err = ParseDate(s, r.opt.Year, r.date1904); err != nil {
+		if row.ReceivedOn, err = parseDate(s, r.opt.Year, r.date1904, quote); err != nil {
 			fail(FieldReceivedOn, "%v", err)
 		}
 	}
@@ -83,7 +106,7 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 	row.Notes = get(FieldNotes)
 	if s := get(FieldSecrecy); s != "" {
 		if row.Secret, err = ParseSecrecy(r.foldValue(s)); err != nil {
-			fail(FieldSecrecy, "%v (%q)", err, s)
+			fail(FieldSecrecy, "%v (%s)", err, quote(s))
 		} else if row.Secret {
 			row.Secrecy = s
 		}
@@ -95,7 +118,7 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 			k = r.foldValue(s)
 		}
 		if row.Medium, err = ParseMedium(k, r.checkbox); err != nil {
-			fail(FieldMedium, "%v (%q)", err, s)
+			fail(FieldMedium, "%v (%s)", err, quote(s))
 		}
 	}
 	if len(problems) > 0 {
@@ -106,6 +129,27 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 		return Row{}, first, false
 	}
 	return row, nil, false
+}
+
+// withheld stands for a cell of a secret row in a reason: its content is
+// never quoted.
+func withheld(string) string { return "[not quoted: secret document]" }
+
+// unclean says why a cell's text cannot be stored as it is ("" when it can).
+func unclean(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "invalid UTF-8 (save the file as UTF-8)"
+	case strings.IndexByte(s, 0) >= 0:
+		return "NUL byte in the text"
+	}
+	return ""
+}
+
+// sortProblems orders problems by column, so that a reason does not depend
+// on map order.
+func sortProblems(ps []*RowError) {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Field < ps[j].Field })
 }
 
 // isColumnNumber matches the cells of a column-numbering row: "1", "(2)", "[3]".
@@ -126,6 +170,10 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // ("125", "BC-UBND"); "20/2020/QĐ-TTg" → ("20", "2020/QĐ-TTg"); "125" →
 // ("125", ""). Spaces around the slash are dropped.
 func SplitCode(code string) (number, notation string, err error) {
+	return splitCode(code, strconv.Quote)
+}
+
+func splitCode(code string, quote func(string) string) (number, notation string, err error) {
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return "", "", fmt.Errorf("empty: the number and notation are needed for the key")
@@ -137,7 +185,7 @@ func SplitCode(code string) (number, notation string, err error) {
 		return "", "", fmt.Errorf("no number before %q", "/")
 	}
 	if strings.ContainsAny(number, " \t") {
-		return "", "", fmt.Errorf("number %q contains spaces", number)
+		return "", "", fmt.Errorf("number %s contains spaces", quote(number))
 	}
 	return number, notation, nil
 }
@@ -216,6 +264,10 @@ var (
 // or dd/MM without a year completed with year. The result is midnight
 // Vietnam time.
 func ParseDate(s string, year int, date1904 bool) (*time.Time, error) {
+	return parseDate(s, year, date1904, strconv.Quote)
+}
+
+func parseDate(s string, year int, date1904 bool, quote func(string) string) (*time.Time, error) {
 	s = strings.TrimSpace(s)
 	var y, m, d int
 	atoi := func(x string) int { n, _ := strconv.Atoi(x); return n }
@@ -231,23 +283,23 @@ func ParseDate(s string, year int, date1904 bool) (*time.Time, error) {
 		d, m, y = atoi(p[1]), atoi(p[2]), atoi(p[3])
 	case reDM.MatchString(s):
 		if year == 0 {
-			return nil, fmt.Errorf("date %q has no year (set the connector's year)", s)
+			return nil, fmt.Errorf("date %s has no year (set the connector's year)", quote(s))
 		}
 		p := reDM.FindStringSubmatch(s)
 		d, m, y = atoi(p[1]), atoi(p[2]), year
 	case reNum.MatchString(s):
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || f < 1 || f > 2958465 {
-			return nil, fmt.Errorf("serial date %q out of range", s)
+			return nil, fmt.Errorf("serial date %s out of range", quote(s))
 		}
 		t := excelSerial(math.Floor(f), date1904)
 		return &t, nil
 	default:
-		return nil, fmt.Errorf("unparsable date %q (want dd/MM/yyyy, yyyy-MM-dd or an Excel date)", s)
+		return nil, fmt.Errorf("unparsable date %s (want dd/MM/yyyy, yyyy-MM-dd or an Excel date)", quote(s))
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, vietnam)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d || y < 1900 || y > 2200 {
-		return nil, fmt.Errorf("impossible date %q", s)
+		return nil, fmt.Errorf("impossible date %s", quote(s))
 	}
 	return &t, nil
 }

@@ -90,6 +90,16 @@ type Options struct {
 	Key func(string) string
 	// HeaderScan is how many leading rows may precede the header; default 30.
 	HeaderScan int
+	// Name is the file's name in rows, keys and errors (the path relative
+	// to the connector's folder); default the path given to Read.
+	Name string
+	// Secret marks the secret register: a bad row's reason never quotes a
+	// cell (RowError.Secret is set on every bad row).
+	Secret bool
+	// MaxUnzipped bounds what a workbook may unpack to (all its parts
+	// together); default workbook.DefaultMaxUnzipped. A larger one (a zip
+	// bomb) is an error before any row is read.
+	MaxUnzipped int64
 }
 
 func (o *Options) key(s string) string {
@@ -176,7 +186,11 @@ type RowError struct {
 	Column string // column title as written in the header, or the field when the column is absent
 	Field  string
 	Reason string
-	Raw    []byte
+	Raw    []byte // the header and the row as CSV; never to be kept for a Secret row
+	// Secret is set for a row of the secret register or one marked secret
+	// ("Độ mật"): Reason quotes none of its cells, and the connector keeps
+	// no Raw of it.
+	Secret bool
 }
 
 func (e *RowError) Error() string {
@@ -218,13 +232,17 @@ type Visit func(row Row, bad *RowError) error
 // every data row. Blank rows, section titles and column-numbering rows are
 // skipped. It returns the header found.
 func Read(ctx context.Context, path string, opt Options, visit Visit) (*Header, error) {
+	name := opt.Name
+	if name == "" {
+		name = path
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx", ".xlsm":
-		return readXLSX(ctx, path, opt, visit)
+		return readXLSX(ctx, path, name, opt, visit)
 	case ".csv", ".txt":
-		return readCSV(ctx, path, opt, visit)
+		return readCSV(ctx, path, name, opt, visit)
 	default:
-		return nil, fmt.Errorf("register: %s: unsupported file type (want .xlsx or .csv)", path)
+		return nil, fmt.Errorf("register: %s: unsupported file type (want .xlsx or .csv)", name)
 	}
 }
 

@@ -10,23 +10,19 @@ package dvcdir
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 
 	wire "chiso/adapters/dvc"
 	"chiso/sync/connector"
 	dvcconn "chiso/sync/connectors/dvc"
+	"chiso/sync/connectors/filesource"
 	"chiso/warehouse"
 )
 
@@ -83,47 +79,29 @@ func (c *Connector) SetEnv(env connector.Env) { c.env = env }
 
 // Check lists the folder; it writes nothing.
 func (c *Connector) Check(ctx context.Context) error {
-	files, err := c.files()
-	if err != nil {
-		return err
+	n := 0
+	if _, err := c.source().Walk(ctx, nil, func(filesource.Entry) error { n++; return nil },
+		func(filesource.Problem) error { return nil }); err != nil {
+		return fmt.Errorf("dvc-dir: %w", err)
 	}
-	if len(files) == 0 {
+	if n == 0 {
 		return fmt.Errorf("dvc-dir: %s: no .json file", c.Path)
 	}
 	return nil
 }
 
-func (c *Connector) files() ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(c.Path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != c.Path && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.EqualFold(filepath.Ext(p), ".json") && !strings.HasPrefix(d.Name(), ".") {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dvc-dir: %s: %w", c.Path, err)
-	}
-	sort.Strings(out)
-	return out, nil
+// source is the folder: *.json files, hidden files and folders skipped.
+func (c *Connector) source() *filesource.Source {
+	return &filesource.Source{Root: c.Path, SkipHidden: true,
+		Accept: func(name string) bool { return strings.EqualFold(filepath.Ext(name), ".json") }}
 }
 
-// Sync reads the files that changed since their checkpoint, one commit per file.
+// Sync reads the files that changed since their checkpoint, one commit per
+// file. A file that cannot be opened is rejected (without bytes) and tried
+// again next run; entries that are not read (links out of the folder, link
+// loops, dangling links) are rejected once.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
-	files, err := c.files()
-	if err != nil {
-		return err
-	}
-	seen, err := sink.Checkpoints(ctx, "file:")
+	seen, err := sink.Checkpoints(ctx, filesource.StreamPrefix)
 	if err != nil {
 		return err
 	}
@@ -131,48 +109,55 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	if name == "" {
 		name = "dvc-dir"
 	}
-	for _, path := range files {
-		if err := ctx.Err(); err != nil {
+	_, err = c.source().Walk(ctx, seen, func(e filesource.Entry) error {
+		if e.QuickMatch() {
+			return nil
+		}
+		return c.syncEntry(ctx, sink, name, e)
+	}, func(p filesource.Problem) error {
+		if p.Known {
+			return nil
+		}
+		c.log.Warn("dvc-dir: entry not read", "connector", name, "file", p.Rel, "problem", p.Kind)
+		sink.Fetched(1)
+		if err := filesource.ReportProblem(ctx, sink, p); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(c.Path, path)
-		rel = filepath.ToSlash(rel)
-		stream := "file:" + rel
-		fi, err := os.Stat(path)
-		if err != nil {
-			return fmt.Errorf("dvc-dir: %s: %w", path, err)
-		}
-		sizeMtime := strconv.FormatInt(fi.Size(), 10) + ":" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
-		old := seen[stream]
-		if strings.HasPrefix(old, sizeMtime+":") {
-			continue
-		}
-		sum, err := hashFile(path)
-		if err != nil {
+		return sink.Flush(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("dvc-dir: %s: %w", c.Path, err)
+	}
+	return nil
+}
+
+// syncEntry reads one new or changed file and moves its checkpoint.
+func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, name string, e filesource.Entry) error {
+	sum, err := filesource.Hash(ctx, &e)
+	switch {
+	case errors.Is(err, filesource.ErrVanished):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		// Tried again next run: the checkpoint has no content hash.
+		c.log.Warn("dvc-dir: file cannot be read", "connector", name, "file", e.Rel, "err", err)
+		sink.Fetched(1)
+		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error()}); err != nil {
 			return err
 		}
-		cp := sizeMtime + ":" + sum
-		if old != "" && strings.HasSuffix(old, ":"+sum) {
-			// Touched, same content.
-			if err := sink.SetCheckpoint(ctx, stream, cp); err != nil {
-				return err
-			}
-			if err := sink.Flush(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := c.readFile(ctx, sink, name, path, rel); err != nil {
-			return err
-		}
-		if err := sink.SetCheckpoint(ctx, stream, cp); err != nil {
-			return err
-		}
-		if err := sink.Flush(ctx); err != nil {
+		sum = filesource.Unreadable
+	case sum == e.PrevSHA():
+		// Touched, same content: only the checkpoint moves.
+	default:
+		if err := c.readFile(ctx, sink, name, e.Abs, e.Rel); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := sink.SetCheckpoint(ctx, e.Stream(), e.Checkpoint(sum)); err != nil {
+		return err
+	}
+	return sink.Flush(ctx)
 }
 
 // readFile maps and writes the records of one file.
@@ -231,17 +216,4 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	var b bytes.Buffer
 	_, err = io.Copy(&b, io.LimitReader(f, limit))
 	return b.Bytes(), err
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("dvc-dir: %s: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("dvc-dir: %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -199,7 +199,7 @@ func BenchmarkArchive(b *testing.B) {
 		for _, f := range files {
 			rel, _ := filepath.Rel(root, f)
 			info, _ := os.Stat(f)
-			results = append(results, c.process(ctx, job{rel: filepath.ToSlash(rel), abs: f, size: info.Size(), mtime: info.ModTime().UnixNano()}))
+			results = append(results, c.process(ctx, job{Rel: filepath.ToSlash(rel), Abs: f, Size: info.Size(), MTime: info.ModTime().UnixNano()}))
 		}
 		var total time.Duration
 		for b.Loop() {
@@ -262,7 +262,7 @@ func BenchmarkBigAttachment(b *testing.B) {
 		b.StopTimer()
 		st := warehousetest.New(b)
 		c := newConnB(b, root)
-		c.maxSize = 1 << 40 // the base64 of 200 MB is over the default 256 MiB limit
+		c.src.MaxSize = 1 << 40 // the base64 of 200 MB is over the default 256 MiB limit
 		run, err := st.StartRun(ctx, "qlvb-archive")
 		if err != nil {
 			b.Fatal(err)

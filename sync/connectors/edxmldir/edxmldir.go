@@ -11,8 +11,12 @@
 // holds up to flushEvery results so that parsing goes on while the writer
 // waits for the database (and at most bigRawSlots large reject payloads, so
 // memory stays bounded whatever the file sizes). A file that cannot
-// be read or parsed goes to rejects with its raw bytes (the first MiB of a
-// huge one) and is checkpointed, so it is reported once, not every run.
+// be parsed goes to rejects with its raw bytes (the first MiB of a huge one)
+// and is checkpointed, so it is reported once, not every run; one that
+// cannot be opened is rejected without bytes and tried again every run.
+// The folder is walked by filesource: links never lead out of the archive,
+// and entries that are not read (link loops, dangling links, links out of
+// the root) are rejects too.
 package edxmldir
 
 import (
@@ -22,14 +26,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"chiso/adapters/edxml"
 	"chiso/mapping/documents"
 	"chiso/sync/connector"
+	"chiso/sync/connectors/filesource"
 	"chiso/warehouse"
 )
 
@@ -92,9 +94,7 @@ type Connector struct {
 	env        connector.Env
 	root       string
 	unit       string
-	maxSize    int64
-	include    []glob
-	exclude    []glob
+	src        filesource.Source
 	rules      *documents.Rules
 	workers    int
 	flushEvery int
@@ -132,13 +132,14 @@ func (c *Connector) Validate(env connector.Env) error {
 		}
 	}
 	var err error
-	if c.include, err = compileGlobs(c.Include); err != nil {
+	c.src = filesource.Source{Root: c.root, Accept: archiveFile}
+	if c.src.Include, err = filesource.CompileGlobs(c.Include); err != nil {
 		errs = append(errs, connector.Errf("include", "%v", err))
 	}
-	if c.exclude, err = compileGlobs(c.Exclude); err != nil {
+	if c.src.Exclude, err = filesource.CompileGlobs(c.Exclude); err != nil {
 		errs = append(errs, connector.Errf("exclude", "%v", err))
 	}
-	if c.maxSize, err = parseSize(c.MaxFileSize); err != nil {
+	if c.src.MaxSize, err = filesource.ParseSize(c.MaxFileSize, edxml.DefaultMaxSize); err != nil {
 		errs = append(errs, connector.Errf("max_file_size", "%v", err))
 	}
 	c.rules = documents.DefaultRules()
@@ -159,31 +160,17 @@ func (c *Connector) SetEnv(env connector.Env) { c.env = env }
 
 // Check verifies that the archive folder exists and can be listed.
 func (c *Connector) Check(ctx context.Context) error {
-	st, err := os.Stat(c.root)
-	if err != nil {
-		return fmt.Errorf("edxml-dir: path %s: %w", c.root, err)
+	if err := c.src.Check(ctx); err != nil {
+		return fmt.Errorf("edxml-dir: %w", err)
 	}
-	if !st.IsDir() {
+	if !isDir(c.root) {
 		return fmt.Errorf("edxml-dir: path %s is not a folder", c.root)
-	}
-	f, err := os.Open(c.root)
-	if err != nil {
-		return fmt.Errorf("edxml-dir: path %s: %w", c.root, err)
-	}
-	defer f.Close()
-	if _, err := f.ReadDir(1); err != nil && err != io.EOF {
-		return fmt.Errorf("edxml-dir: path %s cannot be listed: %w", c.root, err)
 	}
 	return nil
 }
 
 // job is one file to look at.
-type job struct {
-	rel, abs string
-	size     int64
-	mtime    int64 // UnixNano
-	oldSHA   string
-}
+type job = filesource.Entry
 
 // result is what a worker made of a file.
 type result struct {
@@ -194,16 +181,17 @@ type result struct {
 	checkpoint string // "size:mtime:sha256"
 	facts      *documents.Facts
 	reject     *warehouse.Reject
+	problem    *filesource.Problem // an entry of the folder that is not read
 	warnings   []string
-}
-
-func (j job) quick() string {
-	return strconv.FormatInt(j.size, 10) + ":" + strconv.FormatInt(j.mtime, 10)
 }
 
 // Stats summarise one Sync.
 type Stats struct {
 	Listed, Skipped, Parsed, Unchanged, Rejected, Vanished, Warnings int
+	// Problems are entries not read (links out of the root, link loops,
+	// dangling links, special files), new this run; KnownProblems were
+	// reported before.
+	Problems, KnownProblems int
 	// WriterBusy is the time the writer spent in the sink (the database),
 	// WriterIdle the time it waited for parsed files.
 	WriterBusy, WriterIdle time.Duration
@@ -238,48 +226,30 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 	bigRaws := make(chan struct{}, bigRawSlots)
 
 	var walkErr error
-	var listed, skipped int
+	var walked filesource.Stats
+	var skipped int
+	walkDone := make(chan struct{}) // the walker also sends results (problems)
 	go func() {
+		defer close(walkDone)
 		defer close(jobs)
-		walkErr = filepath.WalkDir(c.root, func(abs string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil // vanished while we walked
-				}
-				if d != nil && d.IsDir() && abs != c.root {
-					log.Warn("edxml-dir: folder skipped", "folder", abs, "err", err)
-					return fs.SkipDir
-				}
-				return err
-			}
-			if d.IsDir() {
+		walked, walkErr = c.src.Walk(ctx, cps, func(j filesource.Entry) error {
+			if j.QuickMatch() {
+				skipped++
 				return nil
-			}
-			rel, _ := filepath.Rel(c.root, abs)
-			rel = filepath.ToSlash(rel)
-			if !c.wanted(rel) {
-				return nil
-			}
-			info, err := os.Stat(abs) // follows a symlinked file
-			if err != nil || !info.Mode().IsRegular() {
-				return nil
-			}
-			listed++
-			j := job{rel: rel, abs: abs, size: info.Size(), mtime: info.ModTime().UnixNano()}
-			if old, ok := cps["file:"+rel]; ok {
-				if strings.HasPrefix(old, j.quick()+":") {
-					skipped++
-					return nil
-				}
-				if i := strings.LastIndexByte(old, ':'); i >= 0 {
-					j.oldSHA = old[i+1:]
-				}
 			}
 			select {
 			case jobs <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		}, func(p filesource.Problem) error {
+			if p.Known {
+				return nil
+			}
+			log.Warn("edxml-dir: entry not read", "file", p.Rel, "problem", p.Kind)
+			select {
+			case results <- result{problem: &p}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -309,7 +279,7 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 			}
 		}()
 	}
-	go func() { wg.Wait(); close(results) }()
+	go func() { wg.Wait(); <-walkDone; close(results) }()
 
 	source := Type + ":" + c.env.Name
 	pending := 0
@@ -342,7 +312,8 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 		t0 = time.Now()
 		stats.WriterBusy += t0.Sub(t1)
 	}
-	stats.Listed, stats.Skipped = listed, skipped
+	stats.Listed, stats.Skipped = walked.Listed, skipped
+	stats.Problems, stats.KnownProblems = walked.Problems, walked.KnownProblems
 	if walkErr != nil {
 		return stats, fmt.Errorf("edxml-dir: walking %s: %w", c.root, walkErr)
 	}
@@ -353,7 +324,7 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 		return stats, err
 	}
 	log.Info("edxml-dir: sync done", "files", stats.Listed, "unchanged", stats.Skipped+stats.Unchanged,
-		"parsed", stats.Parsed, "rejected", stats.Rejected, "vanished", stats.Vanished, "warnings", stats.Warnings,
+		"parsed", stats.Parsed, "rejected", stats.Rejected, "not_read", stats.Problems+stats.KnownProblems, "vanished", stats.Vanished, "warnings", stats.Warnings,
 		"writer_busy", stats.WriterBusy.Round(time.Millisecond), "writer_idle", stats.WriterIdle.Round(time.Millisecond))
 	return stats, nil
 }
@@ -363,6 +334,10 @@ func (c *Connector) write(ctx context.Context, sink connector.Sink, source strin
 	switch {
 	case r.aborted:
 		return nil
+	case r.problem != nil:
+		stats.Rejected++
+		sink.Fetched(1)
+		return filesource.ReportProblem(ctx, sink, *r.problem)
 	case r.vanished:
 		stats.Vanished++
 		return nil
@@ -379,64 +354,61 @@ func (c *Connector) write(ctx context.Context, sink connector.Sink, source strin
 		stats.Warnings += len(r.warnings)
 		sink.Fetched(1)
 		if len(r.warnings) > 0 {
-			slog.Debug("edxml-dir: package read with warnings", "connector", c.env.Name, "file", r.rel, "warnings", r.warnings)
+			slog.Debug("edxml-dir: package read with warnings", "connector", c.env.Name, "file", r.Rel, "warnings", r.warnings)
 		}
 		f := r.facts
 		if f.Document != nil {
 			s := f.Sighting
-			s.Source, s.SourceKey = source, r.rel
+			s.Source, s.SourceKey = source, r.Rel
 			if err := sink.UpsertDocument(ctx, *f.Document, s); err != nil {
 				return err
 			}
 		}
 		if f.Revocation != nil {
 			v := *f.Revocation
-			v.SourceKey = r.rel
+			v.SourceKey = r.Rel
 			if err := sink.Revoke(ctx, v); err != nil {
 				return err
 			}
 		}
 		if f.Status != nil {
 			st := *f.Status
-			st.SourceKey = r.rel
+			st.SourceKey = r.Rel
 			if err := sink.ApplyStatus(ctx, st); err != nil {
 				return err
 			}
 		}
 	}
-	return sink.SetCheckpoint(ctx, "file:"+r.rel, r.checkpoint)
+	return sink.SetCheckpoint(ctx, r.Stream(), r.checkpoint)
 }
 
 // process reads, hashes, parses and maps one file (worker goroutine). It
 // never writes to the archive.
 func (c *Connector) process(ctx context.Context, j job) result {
 	r := result{job: j}
-	f, err := os.Open(j.abs)
+	f, err := filesource.Open(&j)
+	if errors.Is(err, filesource.ErrVanished) {
+		r.vanished = true
+		return r
+	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			r.vanished = true
-			return r
-		}
-		r.checkpoint = j.quick() + ":unreadable"
-		r.reject = &warehouse.Reject{SourceKey: j.rel, Reason: fmt.Sprintf("%s: cannot read: %v", j.rel, err)}
+		// Tried again next run: the checkpoint has no content hash.
+		r.checkpoint = j.Checkpoint(filesource.Unreadable)
+		r.reject = &warehouse.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: err.Error()}
 		return r
 	}
 	defer f.Close()
-	// Size and mtime as of the open file: the checkpoint describes what was read.
-	if st, err := f.Stat(); err == nil {
-		j.size, j.mtime = st.Size(), st.ModTime().UnixNano()
-		r.job = j
-	}
+	r.job = j // size and mtime as of the open file: the checkpoint describes what was read
 	h := sha256.New()
 	var pkg *edxml.Package
 	var perr error
-	if j.size > c.maxSize {
-		perr = &edxml.Error{File: j.rel, Msg: fmt.Sprintf("file is %d bytes, larger than max_file_size (%d bytes): not parsed", j.size, c.maxSize)}
+	if c.src.TooBig(j) {
+		perr = &edxml.Error{File: j.Rel, Msg: fmt.Sprintf("file is %d bytes, larger than max_file_size (%d bytes): not parsed", j.Size, c.src.MaxSize)}
 	} else {
 		// A file that cannot be parsed in its share of the run's time is
 		// rejected (and checkpointed) rather than retried by every run.
 		pctx, cancel := edxml.FileContext(ctx)
-		pkg, perr = edxml.Parse(pctx, io.TeeReader(f, h), j.rel, edxml.Options{MaxSize: c.maxSize})
+		pkg, perr = edxml.Parse(pctx, io.TeeReader(f, h), j.Rel, edxml.Options{MaxSize: c.src.MaxSize})
 		cancel()
 	}
 	if ctx.Err() != nil {
@@ -448,26 +420,26 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	_, err = io.CopyBuffer(h, onlyReader{f}, *buf)
 	copyBufPool.Put(buf)
 	if err != nil && perr == nil {
-		perr = fmt.Errorf("%s: read error: %w", j.rel, err)
+		perr = fmt.Errorf("%s: read error: %w", j.Rel, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	r.checkpoint = j.quick() + ":" + sum
-	if j.oldSHA == sum {
+	r.checkpoint = j.Checkpoint(sum)
+	if j.PrevSHA() == sum {
 		r.unchanged = true
 		return r
 	}
 	if perr == nil {
-		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, time.Unix(0, j.mtime))
+		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, time.Unix(0, j.MTime))
 		if err != nil {
-			perr = fmt.Errorf("%s: %w", j.rel, err)
+			perr = fmt.Errorf("%s: %w", j.Rel, err)
 		} else {
 			r.facts = &facts
 			r.warnings = append(append([]string{}, pkg.Warnings...), facts.Warnings...)
 			return r
 		}
 	}
-	raw, note := readRaw(j.abs, j.size)
-	r.reject = &warehouse.Reject{SourceKey: j.rel, Reason: perr.Error() + note, Raw: raw}
+	raw, note := filesource.Head(j, rawLimit)
+	r.reject = &warehouse.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: perr.Error() + note, Hash: sum, Raw: raw}
 	return r
 }
 
@@ -477,112 +449,16 @@ type onlyReader struct{ r io.Reader }
 
 func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
-// readRaw returns the bytes of a bad file for rejects: all of it, or the
-// first rawLimit bytes of a larger one (and a note saying so).
-func readRaw(abs string, size int64) ([]byte, string) {
-	f, err := os.Open(abs)
-	if err != nil {
-		return nil, fmt.Sprintf(" (raw bytes not kept: %v)", err)
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, rawLimit))
-	if err != nil {
-		return raw, fmt.Sprintf(" (raw bytes incomplete: %v)", err)
-	}
-	if size > int64(len(raw)) {
-		return raw, fmt.Sprintf(" (raw bytes: the first %d of %d kept)", len(raw), size)
-	}
-	return raw, ""
+// archiveFile is the name filter of the archive: *.edxml and *.xml.
+func archiveFile(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".edxml" || ext == ".xml"
 }
 
 // wanted applies the extension filter and the include/exclude globs.
-func (c *Connector) wanted(rel string) bool {
-	ext := strings.ToLower(path.Ext(rel))
-	if ext != ".edxml" && ext != ".xml" {
-		return false
-	}
-	if len(c.include) > 0 && !matchAny(c.include, rel) {
-		return false
-	}
-	return !matchAny(c.exclude, rel)
-}
+func (c *Connector) wanted(rel string) bool { return c.src.Wanted(rel) }
 
-// glob is a compiled pattern; one without "/" matches the file name.
-type glob struct {
-	re       *regexp.Regexp
-	nameOnly bool
-}
-
-func matchAny(gs []glob, rel string) bool {
-	base := path.Base(rel)
-	for _, g := range gs {
-		if g.re.MatchString(rel) || (g.nameOnly && g.re.MatchString(base)) {
-			return true
-		}
-	}
-	return false
-}
-
-// compileGlobs turns globs into anchored regexps: "**/" any folders, "**"
-// anything, "*" anything but "/", "?" one character but "/", [..] classes.
-func compileGlobs(globs []string) ([]glob, error) {
-	var out []glob
-	for _, g := range globs {
-		var b strings.Builder
-		b.WriteString("^")
-		for i := 0; i < len(g); i++ {
-			switch ch := g[i]; {
-			case strings.HasPrefix(g[i:], "**/"):
-				b.WriteString("(?:.*/)?")
-				i += 2
-			case strings.HasPrefix(g[i:], "**"):
-				b.WriteString(".*")
-				i++
-			case ch == '*':
-				b.WriteString("[^/]*")
-			case ch == '?':
-				b.WriteString("[^/]")
-			case ch == '[':
-				j := strings.IndexByte(g[i:], ']')
-				if j < 0 {
-					return nil, fmt.Errorf("glob %q: unclosed [", g)
-				}
-				b.WriteString(g[i : i+j+1])
-				i += j
-			default:
-				b.WriteString(regexp.QuoteMeta(string(ch)))
-			}
-		}
-		b.WriteString("$")
-		re, err := regexp.Compile(b.String())
-		if err != nil {
-			return nil, fmt.Errorf("glob %q: %v", g, err)
-		}
-		out = append(out, glob{re: re, nameOnly: !strings.Contains(g, "/")})
-	}
-	return out, nil
-}
-
-// parseSize reads "256MiB", "300MB", "1GiB", "1048576".
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return edxml.DefaultMaxSize, nil
-	}
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size (e.g. 256MiB, 300MB, 1048576)", s)
-	}
-	return n * mult, nil
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }

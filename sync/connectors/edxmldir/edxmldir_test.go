@@ -278,7 +278,7 @@ func TestHugeFileRejectedWithFirstBytes(t *testing.T) {
 
 func TestVanishedFile(t *testing.T) {
 	c := newConn(t, t.TempDir(), nil)
-	r := c.process(context.Background(), job{rel: "gone.edxml", abs: filepath.Join(t.TempDir(), "gone.edxml")})
+	r := c.process(context.Background(), job{Rel: "gone.edxml", Abs: filepath.Join(t.TempDir(), "gone.edxml")})
 	if !r.vanished || r.reject != nil || r.checkpoint != "" {
 		t.Errorf("result = %+v, want vanished with nothing to record", r)
 	}
@@ -341,15 +341,11 @@ func TestGlobs(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"": 256 << 20, "256MiB": 256 << 20, "300MB": 300e6, "1GiB": 1 << 30, "1048576": 1 << 20, "64 KiB": 64 << 10} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"big", "-1MiB", "0"} {
-		if _, err := parseSize(in); err == nil {
-			t.Errorf("parseSize(%q) accepted", in)
-		}
+	// The size parser is filesource.ParseSize (tested there); the default is edxml's.
+	c := New()
+	c.Path, c.MaxFileSize = "a", ""
+	if err := c.Validate(connector.Env{Self: self}); err != nil || c.src.MaxSize != 256<<20 {
+		t.Errorf("default max_file_size %d, %v; want 256 MiB", c.src.MaxSize, err)
 	}
 }
 
