@@ -45,7 +45,7 @@ const SampleConfig = `
     unit: "000.25.31.H99"             # unit_code of the dossiers; default org.self
     page_size: 100                    # 1..1000
     overlap: 2d                       # each run re-reads this much before the checkpoint
-    start: "2025-01-01"               # first window start without a checkpoint; default 1 Jan of last year
+    start: "2025-01-01"               # first window start without a checkpoint; default 1 Jan of the baseline year (the year before the targets' year)
     chunk: 30d                        # the checkpoint advances after each chunk of this length
     fetch_steps: needed               # needed | always | never (LayTienDoHoSo)
     request_timeout: 30s              # per HTTP attempt
@@ -71,9 +71,9 @@ type Connector struct {
 
 	env    connector.Env
 	client *wire.Client
-	start  time.Time
-	now    func() time.Time
-	log    *slog.Logger
+	start    time.Time
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 func init() {
@@ -133,6 +133,9 @@ func (c *Connector) Validate(env connector.Env) error {
 			errs = append(errs, connector.Errf("start", "%q is not a date like 2025-01-01", c.Start))
 		}
 		c.start = t
+	} else if !env.Baseline.IsZero() {
+		// A first sync reaches the baseline year of the reports.
+		c.start = env.Baseline.In(loc)
 	} else {
 		now := c.now().In(loc)
 		c.start = time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, loc)
@@ -184,10 +187,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	}
 	w := NewWriter(sink, c.Unit, name, c.log)
 	w.Lookup = c.client.Procedure
-	loc := c.env.Location
-	if loc == nil {
-		loc = wire.Vietnam
-	}
+	loc := c.loc()
 	if win := c.env.Window; win != nil {
 		f, t := win.From.In(loc), win.To.In(loc)
 		from := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
@@ -200,6 +200,8 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			if err := markIncomplete(sink, "dvc: "+incomplete+"; the backfill resumes at this window when run again"); err != nil {
 				return err
 			}
+		} else if err := c.covered(ctx, sink, from, to); err != nil {
+			return err
 		}
 		return w.Commit(ctx)
 	}
@@ -239,6 +241,9 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		if err := sink.SetCheckpoint(ctx, stream, b.Format(time.RFC3339)); err != nil {
 			return err
 		}
+		if err := c.covered(ctx, sink, a, b); err != nil {
+			return err
+		}
 		if err := w.Commit(ctx); err != nil {
 			return err
 		}
@@ -247,6 +252,20 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		a = b
 	}
 	return nil
+}
+
+// covered records a window read whole in the connector's coverage
+// (connector.CoverageStream, committed with the window's data), so that
+// chiso status can say whether the reads reach the baseline year.
+func (c *Connector) covered(ctx context.Context, sink connector.Sink, from, to time.Time) error {
+	return connector.RecordCoverage(ctx, sink, from, to)
+}
+
+func (c *Connector) loc() *time.Location {
+	if c.env.Location != nil {
+		return c.env.Location
+	}
+	return wire.Vietnam
 }
 
 // pull reads every page of one window in a three-stage pipeline: one
