@@ -71,9 +71,9 @@ type Connector struct {
 
 	env    connector.Env
 	client *wire.Client
-	start    time.Time
-	now      func() time.Time
-	log      *slog.Logger
+	start  time.Time
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 func init() {
