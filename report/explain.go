@@ -101,9 +101,9 @@ func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io
 		return enc.Encode(out)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"role", "reason", "missing", "kind", "unit_code", "key", "date", "summary"})
+		cw.Write([]string{"role", "reason", "missing", "kind", "unit_code", "key", "date", "summary", "dated_by"})
 		for _, r := range recs {
-			cw.Write([]string{r.Role, deref(r.Reason), fmt.Sprint(r.Missing), r.Kind, r.UnitCode, r.Key, r.Date.Format("2006-01-02"), r.Summary})
+			cw.Write([]string{r.Role, deref(r.Reason), fmt.Sprint(r.Missing), r.Kind, r.UnitCode, r.Key, r.Date.Format("2006-01-02"), r.Summary, deref(r.DatedBy)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -116,15 +116,43 @@ func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io
 	fmt.Fprintf(w, "Tử số %d, mẫu số %s, thiếu số liệu %d, giá trị %s\n", row.Numerator, den, row.Missing, valueText(row.Value, row.Unit, ","))
 	fmt.Fprintf(w, "Trang %d/%d (%d bản ghi)\n\n", page, max(pages, 1), total)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Vai trò\tNgày\tĐơn vị\tMã\tMô tả\tLý do")
+	dated := len(recs) > 0 && recs[0].Kind == "document"
+	head := "Vai trò\tNgày\tĐơn vị\tMã\tMô tả\tLý do"
+	if dated {
+		head = "Vai trò\tNgày\tCăn cứ ngày\tĐơn vị\tMã\tMô tả\tLý do"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range recs {
 		reason := deref(r.Reason)
 		if r.Missing {
 			reason = "[thiếu số liệu] " + reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", roleLabels[r.Role], r.Date.Format("2006-01-02"), r.UnitCode, r.Key, r.Summary, reason)
+		date := r.Date.Format("2006-01-02")
+		if dated {
+			date += "\t" + datedByLabel(r.DatedBy)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", roleLabels[r.Role], date, r.UnitCode, r.Key, r.Summary, reason)
 	}
 	return tw.Flush()
+}
+
+// datedByLabels name, in Vietnamese, the evidence that dated a document.
+var datedByLabels = map[string]string{
+	warehouse.ReceivedByTrace:     "vết đến (TraceHeader)",
+	warehouse.ReceivedByStatus:    "gói trạng thái đã đến/đã tiếp nhận",
+	warehouse.ReceivedByAxis:      "thời điểm trục nhận",
+	warehouse.ReceivedByRegister:  "ngày đến trong sổ",
+	warehouse.ReceivedByIssueDate: "ngày ban hành",
+}
+
+func datedByLabel(by *string) string {
+	if by == nil {
+		return "chưa rõ (ghi trước khi có căn cứ)"
+	}
+	if l, ok := datedByLabels[*by]; ok {
+		return l
+	}
+	return *by
 }
 
 func deref(s *string) string {

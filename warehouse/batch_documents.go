@@ -163,11 +163,15 @@ func nullStr(s string) any {
 func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
 	// Columns travel as one text[] parameter each and are zipped by unnest:
 	// one short statement to parse and plan, whatever the batch size.
-	sight := newTextColumns(7, len(batch))
+	sight := newTextColumns(9, len(batch))
 	docs := newTextColumns(18, len(batch))
 	for _, p := range batch {
 		d := p.d
-		sight.add(d.UnitCode, d.Direction, d.DocKey, p.s.Source, p.s.SourceKey, p.s.Medium, p.s.SeenAt.UTC().Format(time.RFC3339Nano))
+		received, by := "", ""
+		if d.Direction == "in" && p.s.ReceivedBy != "" && !p.s.ReceivedAt.IsZero() {
+			received, by = p.s.ReceivedAt.UTC().Format(time.RFC3339Nano), p.s.ReceivedBy
+		}
+		sight.add(d.UnitCode, d.Direction, d.DocKey, p.s.Source, p.s.SourceKey, p.s.Medium, p.s.SeenAt.UTC().Format(time.RFC3339Nano), received, by)
 		priority := ""
 		if d.Priority != nil {
 			priority = strconv.Itoa(*d.Priority)
@@ -176,28 +180,31 @@ func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
 			d.Series, d.DocType, d.Family, strconv.FormatBool(d.IsSecret), d.Medium, dateText(d.IssuedOn), dateText(d.EventOn),
 			strings.Join(d.Counterparts, "\x1f"), d.CounterpartRelation, d.Subject, priority)
 	}
-	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at, run_id)
+	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at,
+		       received_at, received_by, run_id)
 		SELECT DISTINCT ON (v.unit_code, v.direction, v.doc_key, v.source, v.source_key)
-		       v.source, v.source_key, v.unit_code, v.direction, v.doc_key, v.medium, CAST(v.seen_at AS timestamptz), $8
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-		  AS v(unit_code, direction, doc_key, source, source_key, medium, seen_at)
+		       v.source, v.source_key, v.unit_code, v.direction, v.doc_key, v.medium, CAST(v.seen_at AS timestamptz),
+		       CAST(v.received_at AS timestamptz), v.received_by, $10
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+		  AS v(unit_code, direction, doc_key, source, source_key, medium, seen_at, received_at, received_by)
 		ON CONFLICT (unit_code, direction, doc_key, source, source_key)
-		DO UPDATE SET medium = EXCLUDED.medium, seen_at = EXCLUDED.seen_at, run_id = EXCLUDED.run_id`,
+		DO UPDATE SET medium = EXCLUDED.medium, seen_at = EXCLUDED.seen_at, received_at = EXCLUDED.received_at,
+		       received_by = EXCLUDED.received_by, run_id = EXCLUDED.run_id`,
 		append(sight.args(), r.id)...); err != nil {
 		return fmt.Errorf("warehouse: %d document sightings (first %s): %w", len(batch), batch[0].d.DocKey, err)
 	}
 	q := `
 INSERT INTO documents AS d (unit_code, direction, doc_key, document_id, issuer_code, code_number, code_notation,
   series, doc_type, family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation,
-  subject, priority, revoked, revoked_at, latest_status, latest_status_at, first_seen_run, last_seen_run, updated_at)
+  subject, priority, revoked, revoked_at, latest_status, latest_status_at, first_seen_run, last_seen_run, updated_at, received_by)
 SELECT v.unit_code, v.direction, v.doc_key, v.document_id, v.issuer_code, v.code_number, v.code_notation,
   v.series, v.doc_type, v.family, v.is_secret,
   CASE WHEN v.medium = 'electronic' OR EXISTS (SELECT 1 FROM document_sightings x WHERE x.unit_code = v.unit_code
        AND x.direction = v.direction AND x.doc_key = v.doc_key AND x.medium = 'electronic') THEN 'electronic' ELSE 'paper' END,
-  v.issued_on, v.event_on, v.counterparts, v.counterpart_relation, v.subject, v.priority,
+  v.issued_on, COALESCE(rcv.received_on, v.event_on), v.counterparts, v.counterpart_relation, v.subject, v.priority,
   EXISTS (SELECT 1 FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
   (SELECT min(rv.at) FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
-  st.status_code, st.status_at, $19::bigint, $19::bigint, now()
+  st.status_code, st.status_at, $19::bigint, $19::bigint, now(), rcv.received_by
 FROM (SELECT u.unit_code, u.direction, u.doc_key, u.document_id, u.issuer_code, u.code_number, u.code_notation,
         COALESCE(u.series, 'regular') AS series, COALESCE(u.doc_type, 'khac') AS doc_type, COALESCE(u.family, 'unknown') AS family,
         CAST(u.is_secret AS boolean) AS is_secret, u.medium,
@@ -211,6 +218,8 @@ FROM (SELECT u.unit_code, u.direction, u.doc_key, u.document_id, u.issuer_code, 
              family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation, subject, priority)) v
 LEFT JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = v.doc_key AND v.direction = 'out'
                    ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) st ON true
+LEFT JOIN LATERAL (SELECT r.received_on, r.received_by FROM document_received(v.doc_key, v.unit_code) r
+                   WHERE v.direction = 'in') rcv ON true
 ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
   document_id   = COALESCE(EXCLUDED.document_id, d.document_id),
   issuer_code   = COALESCE(EXCLUDED.issuer_code, d.issuer_code),
@@ -221,7 +230,8 @@ ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
   is_secret     = d.is_secret OR EXCLUDED.is_secret,
   medium        = CASE WHEN d.medium = 'electronic' OR EXCLUDED.medium = 'electronic' THEN 'electronic' ELSE 'paper' END,
   issued_on     = COALESCE(EXCLUDED.issued_on, d.issued_on),
-  event_on      = COALESCE(EXCLUDED.event_on, d.event_on),
+  event_on      = CASE WHEN EXCLUDED.received_by IS NOT NULL THEN EXCLUDED.event_on ELSE COALESCE(EXCLUDED.event_on, d.event_on) END,
+  received_by   = COALESCE(EXCLUDED.received_by, d.received_by),
   counterparts  = ARRAY(SELECT DISTINCT c FROM unnest(d.counterparts || EXCLUDED.counterparts) c ORDER BY c),
   counterpart_relation = (` + relationRank + `)[GREATEST(array_position(` + relationRank + `, d.counterpart_relation),
                                                  array_position(` + relationRank + `, EXCLUDED.counterpart_relation))],
@@ -294,14 +304,16 @@ func dateText(t *time.Time) string {
 }
 
 func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
-	cols := newTextColumns(7, len(sts))
+	cols := newTextColumns(8, len(sts))
 	for _, st := range sts {
-		cols.add(st.Target.DocKey, st.Reporter, st.Code, st.At.UTC().Format(time.RFC3339Nano), st.Target.DocumentID, st.Description, st.SourceKey)
+		cols.add(st.Target.DocKey, st.Reporter, st.Code, st.At.UTC().Format(time.RFC3339Nano), st.Target.DocumentID, st.Description, st.SourceKey,
+			strconv.FormatBool(st.Undated))
 	}
-	if err := r.exec(ctx, `INSERT INTO document_statuses (doc_key, reporter, status_code, status_at, document_id, description, source_key, run_id)
-		SELECT v.doc_key, COALESCE(v.reporter, ''), v.status_code, CAST(v.status_at AS timestamptz), v.document_id, v.description, v.source_key, $8
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-		  AS v(doc_key, reporter, status_code, status_at, document_id, description, source_key)
+	if err := r.exec(ctx, `INSERT INTO document_statuses (doc_key, reporter, status_code, status_at, document_id, description, source_key, undated, run_id)
+		SELECT v.doc_key, COALESCE(v.reporter, ''), v.status_code, CAST(v.status_at AS timestamptz), v.document_id, v.description, v.source_key,
+		       CAST(v.undated AS boolean), $9
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+		  AS v(doc_key, reporter, status_code, status_at, document_id, description, source_key, undated)
 		ON CONFLICT DO NOTHING`, append(cols.args(), r.id)...); err != nil {
 		return fmt.Errorf("warehouse: %d statuses (first %s of %s): %w", len(sts), sts[0].Code, sts[0].Target.DocKey, err)
 	}
@@ -321,7 +333,30 @@ func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
 		  AND (d.latest_status_at IS DISTINCT FROM l.status_at OR d.latest_status IS DISTINCT FROM l.status_code)`, pq.Array(keys)); err != nil {
 		return fmt.Errorf("warehouse: latest statuses: %w", err)
 	}
+	// A status 01/03 from an incoming document's unit may be better
+	// evidence of its arrival than what dated it so far.
+	if err := r.exec(ctx, `WITH t AS (
+		  SELECT d.doc_key, d.direction, d.unit_code, rc.received_on, rc.received_by
+		  FROM (SELECT DISTINCT k.doc_key FROM unnest($1::text[]) AS k(doc_key)) k
+		  JOIN documents d ON d.doc_key = k.doc_key AND d.direction = 'in'
+		  CROSS JOIN LATERAL document_received(d.doc_key, d.unit_code) rc)
+		UPDATE documents d SET event_on = t.received_on, received_by = t.received_by, updated_at = now()
+		FROM t WHERE d.doc_key = t.doc_key AND d.direction = t.direction AND d.unit_code = t.unit_code
+		  AND (d.event_on IS DISTINCT FROM t.received_on OR d.received_by IS DISTINCT FROM t.received_by)`, pq.Array(receivedKeys(sts))); err != nil {
+		return fmt.Errorf("warehouse: dating incoming documents by statuses: %w", err)
+	}
 	return nil
+}
+
+// receivedKeys are the documents whose arrival statuses (01, 03) may date.
+func receivedKeys(sts []DocumentStatus) []string {
+	var keys []string
+	for _, st := range sts {
+		if !st.Undated && (st.Code == "01" || st.Code == "03") {
+			keys = append(keys, st.Target.DocKey)
+		}
+	}
+	return keys
 }
 
 // writeRevocations writes revocations whose (doc_key, kind, source_key)

@@ -30,9 +30,33 @@ type Document struct {
 type Sighting struct {
 	Source    string    // connector type or name, e.g. "edxml-dir:qlvb-archive"
 	SourceKey string    // file path, axis docId, "file.xlsx#Sheet1!12"
-	SeenAt    time.Time // when the source says it was seen; zero = now
+	SeenAt    time.Time // when the source says it was seen (lineage only, never a date of the document); zero = now
 	Medium    string    // medium this sighting proves ("electronic" for archive/axis)
+	// ReceivedAt is when this sighting says an incoming document reached
+	// our unit, and ReceivedBy the evidence it rests on (ReceivedByTrace,
+	// ReceivedByAxis, ReceivedByRegister or ReceivedByIssueDate). The
+	// document's event_on is the date of the best evidence among all its
+	// sightings and the status packages its unit sent for it, whatever the
+	// order they were written in. Both are unset for outgoing documents.
+	ReceivedAt time.Time
+	ReceivedBy string
 }
+
+// The evidence that dates an incoming document (documents.received_by),
+// best first: ReceivedEvidence. Only ReceivedByStatus comes from the
+// warehouse itself (a status 01 or 03 from the document's unit); the
+// others are carried by sightings.
+const (
+	ReceivedByTrace     = "trace"      // a TraceHeader of its arrival at one of our units
+	ReceivedByStatus    = "status"     // a status package (01 đã đến, 03 đã tiếp nhận) our unit sent for it
+	ReceivedByAxis      = "axis"       // the national axis's created_time of the package
+	ReceivedByRegister  = "register"   // the register's "Ngày đến"
+	ReceivedByIssueDate = "issue_date" // nothing better: its date of issue
+)
+
+// ReceivedEvidence lists the evidence that dates an incoming document,
+// best first (the order of the SQL function document_evidence_rank).
+var ReceivedEvidence = []string{ReceivedByTrace, ReceivedByStatus, ReceivedByAxis, ReceivedByRegister, ReceivedByIssueDate}
 
 // DocumentRef identifies a document that a status or a revocation points at.
 // DocKey is computed the same way as Document.DocKey (regular series).
@@ -43,10 +67,13 @@ type DocumentRef struct {
 
 // DocumentStatus is one status report (edXML status package) for a document.
 type DocumentStatus struct {
-	Target      DocumentRef
-	Reporter    string    // From/OrganId of the status package (the recipient reporting)
-	Code        string    // "01".."16"
-	At          time.Time // status timestamp
+	Target   DocumentRef
+	Reporter string    // From/OrganId of the status package (the recipient reporting)
+	Code     string    // "01".."16"
+	At       time.Time // status timestamp
+	// Undated marks a status whose package had no usable Timestamp (At is
+	// then its document's date of issue): it never dates a document.
+	Undated     bool
 	Description string
 	SourceKey   string
 }

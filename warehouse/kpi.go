@@ -265,16 +265,21 @@ const (
 
 // ExplainRecord is one record behind an indicator.
 type ExplainRecord struct {
-	Role     string          `db:"role" json:"role"`
-	Reason   *string         `db:"reason" json:"reason"`
-	Missing  bool            `db:"missing" json:"missing"` // counted in the indicator's missing
-	Kind     string          `db:"kind" json:"kind"`       // document | meeting | dossier
-	UnitCode string          `db:"unit_code" json:"unit_code"`
-	Key      string          `db:"key" json:"key"`
-	Date     time.Time       `db:"on_date" json:"date"`
-	Summary  string          `db:"summary" json:"summary"`
-	Details  json.RawMessage `db:"details" json:"details"`
-	Total    int64           `db:"total" json:"-"`
+	Role     string    `db:"role" json:"role"`
+	Reason   *string   `db:"reason" json:"reason"`
+	Missing  bool      `db:"missing" json:"missing"` // counted in the indicator's missing
+	Kind     string    `db:"kind" json:"kind"`       // document | meeting | dossier
+	UnitCode string    `db:"unit_code" json:"unit_code"`
+	Key      string    `db:"key" json:"key"`
+	Date     time.Time `db:"on_date" json:"date"`
+	Summary  string    `db:"summary" json:"summary"`
+	// DatedBy says which evidence dated a document (ReceivedBy* for an
+	// incoming one: trace, status, axis, register, issue_date; issue_date
+	// for an outgoing one); nil for meetings and dossiers, and for incoming
+	// documents written before the evidence was recorded.
+	DatedBy *string         `db:"dated_by" json:"dated_by"`
+	Details json.RawMessage `db:"details" json:"details"`
+	Total   int64           `db:"total" json:"-"`
 }
 
 // explainSpec says which facts an indicator looks at and how it classifies
@@ -357,9 +362,11 @@ func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Tim
 		return nil, 0, fmt.Errorf("warehouse: explain: unknown indicator %q", indicator)
 	}
 	var view, key, onDate, summary string
+	datedBy := "CAST(NULL AS text)"
 	switch sp.kind {
 	case "document":
 		view, key, onDate = "kpi_document_facts", "doc_key", sp.date
+		datedBy = fmt.Sprintf("CASE WHEN direction = 'in' THEN received_by ELSE '%s' END", ReceivedByIssueDate)
 		summary = `concat_ws(' | ', direction, coalesce(code_number || '/' || code_notation, code_notation, document_id), doc_type, family, medium, counterpart_relation, CASE WHEN secret THEN 'mật' END, subject)`
 	case "meeting":
 		view, key, onDate = "kpi_meeting_facts", "source || ':' || uid", "starts_on"
@@ -387,15 +394,15 @@ func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Tim
 	q := fmt.Sprintf(`
 WITH r AS (
   SELECT %s AS role, %s AS missing, %s AS kind, unit_code, %s AS key, %s AS on_date,
-         %s AS summary, to_jsonb(v) AS details,
+         %s AS summary, to_jsonb(v) AS details, %s AS dated_by,
          CASE WHEN %s THEN NULL ELSE %s END AS reason
   FROM %s v
   WHERE unit_code IN (SELECT kpi_unit_members($1)) AND %s AND (%s))
-SELECT role, reason, missing, kind, unit_code, key, on_date, summary, details, count(*) OVER () AS total
+SELECT role, reason, missing, kind, unit_code, key, on_date, summary, details, dated_by, count(*) OVER () AS total
 FROM r
 ORDER BY CASE role WHEN 'numerator' THEN 1 WHEN 'period' THEN 1 WHEN 'baseline' THEN 2 WHEN 'denominator' THEN 3 ELSE 4 END,
          on_date, key
-LIMIT $4 OFFSET $5`, role, sp.miss, "'"+sp.kind+"'", key, onDate, summary, sp.num, sp.reason, view, span, sp.base)
+LIMIT $4 OFFSET $5`, role, sp.miss, "'"+sp.kind+"'", key, onDate, summary, datedBy, sp.num, sp.reason, view, span, sp.base)
 	var rows []ExplainRecord
 	if err := s.DB.SelectContext(ctx, &rows, q, unit, dateArg(from), dateArg(to), limit, offset); err != nil {
 		return nil, 0, fmt.Errorf("warehouse: explain %s %s..%s %s: %w", indicator, dateArg(from), dateArg(to), unit, err)

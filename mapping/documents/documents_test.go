@@ -9,6 +9,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/mapping/orgdir"
+	"chiso/warehouse"
 )
 
 func TestClassify(t *testing.T) {
@@ -154,7 +155,7 @@ func TestFromPackage(t *testing.T) {
 	seen := time.Date(2025, 11, 25, 9, 0, 0, 0, edxml.Vietnam)
 	outKey := "000.25.31.H99|2025|regular|125/BC-UBND"
 	t.Run("outgoing document", func(t *testing.T) {
-		f, err := FromPackage(parse(t, "valid/sample_edoc_new.edxml"), "000.25.31.H99", testOrg, nil, seen)
+		f, err := FromPackage(parse(t, "valid/sample_edoc_new.edxml"), "000.25.31.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,18 +172,23 @@ func TestFromPackage(t *testing.T) {
 	})
 	t.Run("incoming document of another archive", func(t *testing.T) {
 		// The same package in the province's archive is incoming there.
-		f, err := FromPackage(parse(t, "valid/sample_edoc_new.edxml"), "000.00.05.H99", testOrg, nil, seen)
+		f, err := FromPackage(parse(t, "valid/sample_edoc_new.edxml"), "000.00.05.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := f.Document
 		if d.Direction != "in" || d.UnitCode != "000.00.05.H99" || d.DocKey != outKey || strings.Join(d.Counterparts, ",") != "000.25.31.H99" ||
-			d.CounterpartRelation != "self" || d.EventOn.Format("2006-01-02") != "2025-11-25" {
+			d.CounterpartRelation != "self" || d.EventOn.Format("2006-01-02") != "2025-11-20" {
 			t.Errorf("document = %+v (event %v)", d, d.EventOn)
+		}
+		// No trace of its arrival at 000.00.05.H99 and no axis: the date of
+		// issue, never the time the file was seen.
+		if f.Sighting.ReceivedBy != warehouse.ReceivedByIssueDate || !f.Sighting.SeenAt.Equal(seen) {
+			t.Errorf("sighting = %+v", f.Sighting)
 		}
 	})
 	t.Run("revocation falls back to its own header", func(t *testing.T) {
-		f, err := FromPackage(parse(t, "valid/sample_edoc_revocation.edxml"), "000.25.31.H99", testOrg, nil, seen)
+		f, err := FromPackage(parse(t, "valid/sample_edoc_revocation.edxml"), "000.25.31.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +199,7 @@ func TestFromPackage(t *testing.T) {
 	t.Run("replacement targets the replaced document", func(t *testing.T) {
 		p := parse(t, "valid/sample_edoc_new.edxml")
 		p.BusinessType, p.BusinessTarget = 3, "000.25.31.H99,2025/10/02,98/BC-UBND"
-		f, err := FromPackage(p, "000.25.31.H99", testOrg, nil, seen)
+		f, err := FromPackage(p, "000.25.31.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +208,7 @@ func TestFromPackage(t *testing.T) {
 		}
 	})
 	t.Run("status by DocumentId", func(t *testing.T) {
-		f, err := FromPackage(parse(t, "valid/sample_status_02.edxml"), "000.25.31.H99", testOrg, nil, seen)
+		f, err := FromPackage(parse(t, "valid/sample_status_02.edxml"), "000.25.31.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,7 +219,7 @@ func TestFromPackage(t *testing.T) {
 		}
 	})
 	t.Run("status by Code and PromulgationDate", func(t *testing.T) {
-		f, err := FromPackage(parse(t, "valid/status_guid_documentid_fallback.edxml"), "000.25.31.H99", testOrg, nil, seen)
+		f, err := FromPackage(parse(t, "valid/status_guid_documentid_fallback.edxml"), "000.25.31.H99", testOrg, nil, Seen{At: seen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +230,7 @@ func TestFromPackage(t *testing.T) {
 	t.Run("status naming no document", func(t *testing.T) {
 		p := parse(t, "valid/status_guid_documentid_fallback.edxml")
 		p.Status.ResponseFor.PromulgationDate = ""
-		if _, err := FromPackage(p, "000.25.31.H99", testOrg, nil, seen); err == nil {
+		if _, err := FromPackage(p, "000.25.31.H99", testOrg, nil, Seen{At: seen}); err == nil {
 			t.Error("accepted a status whose document cannot be identified")
 		}
 	})
@@ -243,7 +249,7 @@ func TestRealSamplesMap(t *testing.T) {
 		if err != nil {
 			continue // the three rejected samples (tested in adapters/edxml)
 		}
-		fs, err := FromPackage(p, "000.00.00.H41", nil, nil, time.Now())
+		fs, err := FromPackage(p, "000.00.00.H41", nil, nil, Seen{At: time.Now()})
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
 			continue

@@ -24,17 +24,30 @@ type Facts struct {
 	Warnings   []string
 }
 
+// Seen is how a source saw a package.
+type Seen struct {
+	// At is when the source saw the package (a file's mtime, the axis's
+	// created_time). It is lineage only: the time a file system or chiso
+	// saw a file is never a received date.
+	At time.Time
+	// AxisAt is the national axis's own record of when the package
+	// reached our mailbox (vxp created_time); zero for an archive. It
+	// dates an incoming document that carries no trace of its arrival.
+	AxisAt time.Time
+}
+
 // FromPackage maps a parsed package to facts for the archive or mailbox of
-// unit (our unit code). seen is when the source saw the package (file mtime,
-// axis created_time); it dates incoming documents that carry no trace of
-// their arrival and statuses without a timestamp. org may be nil (every
-// other code is then external); rules nil means DefaultRules.
+// unit (our unit code). org may be nil (every other code is then
+// external); rules nil means DefaultRules.
 //
 // Direction is out when From/OrganId is unit or one of its internal units,
 // else in. Counterparts are the recipients (out) or the sender (in); the
 // unit of an incoming document is the first recipient that is ours, else
-// unit.
-func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *Rules, seen time.Time) (Facts, error) {
+// unit. An incoming document's sighting carries the evidence of its
+// arrival that the package holds (see Arrival); the warehouse dates the
+// document by the best evidence of all its sightings and of the status
+// packages our unit sent for it.
+func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *Rules, seen Seen) (Facts, error) {
 	if rules == nil {
 		rules = defaultRules
 	}
@@ -42,7 +55,7 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	var f Facts
 	switch pkg.Kind {
 	case edxml.KindStatus:
-		st, err := statusFact(pkg, seen)
+		st, err := statusFact(pkg, seen.AxisAt)
 		if err != nil {
 			return Facts{}, err
 		}
@@ -87,16 +100,19 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 			}
 		}
 		d.Counterparts = []string{pkg.From}
-		d.EventOn = receivedOn(pkg, unit, org, seen)
 	}
 	d.CounterpartRelation = org.Highest(d.Counterparts)
 	f.Document = d
-	f.Sighting = warehouse.Sighting{SeenAt: seen, Medium: "electronic"}
+	f.Sighting = warehouse.Sighting{SeenAt: seen.At, Medium: "electronic"}
+	if d.Direction == "in" {
+		f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = Arrival(pkg, unit, org, seen.AxisAt)
+		d.EventOn = dateOnly(f.Sighting.ReceivedAt)
+	}
 
 	if pkg.BusinessType == 1 || pkg.BusinessType == 3 {
 		rev := &warehouse.Revocation{Kind: pkg.BusinessType, Reason: pkg.BusinessReason, At: lastTrace(pkg)}
 		if rev.At.IsZero() {
-			rev.At = seen
+			rev.At = seen.AxisAt
 		}
 		if rev.At.IsZero() {
 			rev.At = issued
@@ -122,23 +138,31 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	return f, nil
 }
 
-func statusFact(pkg *edxml.Package, seen time.Time) (*warehouse.DocumentStatus, error) {
+// statusFact maps a status package. Its time is its own Timestamp, else
+// the axis's record of the package (axisAt); a status with neither is kept
+// (its code still moves the lifecycle) dated by its document's date of
+// issue and marked Undated, so that it never dates a document.
+func statusFact(pkg *edxml.Package, axisAt time.Time) (*warehouse.DocumentStatus, error) {
 	s := pkg.Status
 	if s == nil {
 		return nil, fmt.Errorf("documents: status package without status fields")
 	}
 	st := &warehouse.DocumentStatus{Reporter: pkg.From, Code: s.Code, At: s.Timestamp, Description: s.Description}
 	if st.At.IsZero() {
-		st.At = seen
-	}
-	if st.At.IsZero() {
-		return nil, fmt.Errorf("documents: status %s without a usable Timestamp", s.Code)
+		st.At = axisAt
 	}
 	target, err := StatusTarget(s.ResponseFor)
 	if err != nil {
 		return nil, err
 	}
 	st.Target = target
+	if st.At.IsZero() {
+		d, err := edxml.ParseDate(s.ResponseFor.PromulgationDate)
+		if err != nil {
+			return nil, fmt.Errorf("documents: status %s without a usable Timestamp, and ResponseFor/PromulgationDate: %w", s.Code, err)
+		}
+		st.At, st.Undated = d, true
+	}
 	return st, nil
 }
 
@@ -165,22 +189,27 @@ func StatusTarget(r edxml.Ref) (warehouse.DocumentRef, error) {
 	}, nil
 }
 
-// receivedOn dates an incoming document: the trace of its arrival at one of
-// our units, else when the source saw it, else its date of issue.
-func receivedOn(pkg *edxml.Package, unit string, org *orgdir.Directory, seen time.Time) *time.Time {
+// Arrival is the evidence an incoming package itself carries of when it
+// reached our unit: the trace of its arrival at one of our units (the
+// latest such TraceHeader), else the axis's own record of the package
+// (axisAt, zero for an archive), else its date of issue. The evidence of
+// the other sources (status packages our unit sent, the register's "Ngày
+// đến") is weighed by the warehouse; the order of all of them is
+// warehouse.ReceivedEvidence.
+func Arrival(pkg *edxml.Package, unit string, org *orgdir.Directory, axisAt time.Time) (time.Time, string) {
 	var at time.Time
 	for _, t := range pkg.Trace {
 		if t.OrganID != "" && !t.At.IsZero() && org.IsOurs(unit, t.OrganID) && t.At.After(at) {
 			at = t.At
 		}
 	}
-	if at.IsZero() {
-		at = seen
+	switch {
+	case !at.IsZero():
+		return at, warehouse.ReceivedByTrace
+	case !axisAt.IsZero():
+		return axisAt, warehouse.ReceivedByAxis
 	}
-	if at.IsZero() {
-		at = pkg.PromulgationDate
-	}
-	return dateOnly(at)
+	return pkg.PromulgationDate, warehouse.ReceivedByIssueDate
 }
 
 func lastTrace(pkg *edxml.Package) time.Time {

@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"chiso/adapters/register"
+	"chiso/adapters/vntime"
 	"chiso/mapping/documents"
 	"chiso/mapping/orgdir"
 	"chiso/mapping/textnorm"
@@ -147,9 +149,14 @@ func Map(row register.Row, cfg Config) (Result, error) {
 			d.IssuerCode = r.code
 			d.Counterparts = []string{r.code}
 		}
+		// The row's "Ngày đến" is evidence of the arrival; the warehouse
+		// prefers a trace, a status or the axis's time when another source
+		// of the same document has one.
+		res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.ReceivedOn), warehouse.ReceivedByRegister
 		d.EventOn = row.ReceivedOn
 		if d.EventOn == nil {
 			d.EventOn = row.IssuedOn
+			res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.IssuedOn), warehouse.ReceivedByIssueDate
 			res.Warnings = append(res.Warnings, "received_on empty: the document date stands in for the arrival date")
 		}
 	default:
@@ -180,8 +187,17 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		d.DocumentID = d.IssuerCode + "," + row.IssuedOn.Format("2006/01/02") + "," + joinCode(d.CodeNumber, d.CodeNotation)
 	}
 	res.Document = d
-	res.Sighting = warehouse.Sighting{Source: cfg.Source, SourceKey: row.SourceKey(cfg.Base), Medium: d.Medium}
+	res.Sighting.Source, res.Sighting.SourceKey, res.Sighting.Medium = cfg.Source, row.SourceKey(cfg.Base), d.Medium
 	return res, nil
+}
+
+// vnMidnight is the start of a register date (a calendar date) in Vietnam
+// time; zero for nil.
+func vnMidnight(d *time.Time) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, vntime.Location)
 }
 
 // resolve returns the code of an agency written by name or code; an

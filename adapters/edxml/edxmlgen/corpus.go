@@ -115,6 +115,11 @@ type DocSpec struct {
 	// IssuedAt is when the package left the issuer (the TraceHeader time).
 	IssuedAt   time.Time
 	ReceivedOn time.Time // incoming only: the date the clerk registered it (ngày đến); zero for out
+	// ArrivedAt, when set, is the time the recipient's QLVB recorded the
+	// package's arrival: WritePackage then adds a TraceHeader of Unit at
+	// that time after the issuer's (most generated packages, like many
+	// real ones, carry only the issuer's trace).
+	ArrivedAt time.Time
 	// ArrivalNumber is the số đến of an incoming document in our register (its own series per unit and year).
 	ArrivalNumber int
 	DueDate       time.Time // zero: none

@@ -179,12 +179,20 @@ func relOf(d DocSpec) string {
 	return RelExternal
 }
 
-func (x *xw) trace(organ string, at time.Time, docType int, reason, target string) {
+// hop is one TraceHeader: a system the package went through.
+type hop struct {
+	organ string
+	at    time.Time
+}
+
+func (x *xw) trace(hops []hop, docType int, reason, target string) {
 	x.open(e + "TraceHeaderList")
-	x.open(e + "TraceHeader")
-	x.leaf(e+"OrganId", organ)
-	x.leaf(e+"Timestamp", stamp(at))
-	x.close(e + "TraceHeader")
+	for _, h := range hops {
+		x.open(e + "TraceHeader")
+		x.leaf(e+"OrganId", h.organ)
+		x.leaf(e+"Timestamp", stamp(h.at))
+		x.close(e + "TraceHeader")
+	}
 	x.open(e + "Bussiness")
 	x.leaf(e+"BussinessDocType", strconv.Itoa(docType))
 	x.leaf(e+"BussinessDocReason", reason)
@@ -211,7 +219,11 @@ func WritePackage(w io.Writer, d DocSpec, opts WriteOptions) error {
 	x := &xw{w: bufio.NewWriterSize(w, 64<<10)}
 	x.begin()
 	x.messageHeader(d)
-	x.trace(d.IssuerCode, d.IssuedAt, 0, "Văn bản điện tử mới", "")
+	hops := []hop{{d.IssuerCode, d.IssuedAt}}
+	if !d.ArrivedAt.IsZero() {
+		hops = append(hops, hop{d.Unit, d.ArrivedAt})
+	}
+	x.trace(hops, 0, "Văn bản điện tử mới", "")
 	x.close(e + "edXMLHeader")
 	x.open(e + "edXMLBody")
 	x.open(e+"edXMLManifest", "version", "1.0")
@@ -261,7 +273,7 @@ func WriteRevocation(w io.Writer, d DocSpec, opts WriteOptions) error {
 	if reason == "" {
 		reason = "Thu hồi văn bản điện tử"
 	}
-	x.trace(d.IssuerCode, at, 1, reason, d.DocumentID())
+	x.trace([]hop{{d.IssuerCode, at}}, 1, reason, d.DocumentID())
 	x.close(e + "edXMLHeader")
 	x.open(e + "edXMLBody")
 	x.open(e+"edXMLManifest", "version", "1.0")

@@ -157,7 +157,7 @@ func BenchmarkArchive(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := documents.FromPackage(pkg, self, testOrg, rules, time.Now()); err != nil {
+			if _, err := documents.FromPackage(pkg, self, testOrg, rules, documents.Seen{At: time.Now()}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -429,7 +429,9 @@ func (c *Connector) process(ctx context.Context, j job) result {
 		return r
 	}
 	if perr == nil {
-		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, time.Unix(0, j.MTime))
+		// The mtime is lineage only: a copied or restored archive gives every
+		// file the time of the copy, so it never dates a document.
+		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, documents.Seen{At: time.Unix(0, j.MTime)})
 		if err != nil {
 			perr = fmt.Errorf("%s: %w", j.Rel, err)
 		} else {

@@ -56,7 +56,7 @@ func TestGeneratedArchiveAndRegistersAgree(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		f, err := documents.FromPackage(pkg, self, org, nil, corpus[0].IssuedOn)
+		f, err := documents.FromPackage(pkg, self, org, nil, documents.Seen{At: corpus[0].IssuedOn})
 		if err != nil || f.Document == nil {
 			return err
 		}

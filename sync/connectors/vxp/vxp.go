@@ -361,9 +361,12 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 		return "", err
 	}
 	sink.Fetched(1)
-	seen, ok := it.Created()
-	if !ok {
-		seen = time.Now()
+	// The axis's own created_time dates an incoming package that carries
+	// no trace of its arrival; without one, nothing the axis says does (the
+	// time chiso fetched it is never a received date).
+	var seen documents.Seen
+	if at, ok := it.Created(); ok {
+		seen = documents.Seen{At: at, AxisAt: at}
 	}
 	name := "vxp:" + it.DocID
 	reject := func(reason string) (string, error) {

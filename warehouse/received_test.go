@@ -1,0 +1,166 @@
+package warehouse_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"chiso/warehouse"
+	"chiso/warehouse/warehousetest"
+)
+
+// evidence is one source telling something of an incoming document's
+// arrival: a sighting, or a status package.
+type evidence struct {
+	name     string
+	sighting *warehouse.Sighting
+	status   *warehouse.DocumentStatus
+}
+
+const ourUnit = "000.25.31.H99"
+
+func vnAt(m time.Month, d, h int) time.Time {
+	return time.Date(2026, m, d, h, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+}
+
+// The sources of one document (issued 10 February 2026), each dating its
+// arrival differently; and statuses that must date nothing.
+var sources = map[string]evidence{
+	"issue": {name: "issue", sighting: &warehouse.Sighting{Source: "edxml-dir:qlvb", SourceKey: "copy/a.edxml", Medium: "electronic",
+		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 10, 0), ReceivedBy: warehouse.ReceivedByIssueDate}},
+	"register": {name: "register", sighting: &warehouse.Sighting{Source: "register-file:so-den", SourceKey: "so-den.xlsx#1!7", Medium: "paper",
+		ReceivedAt: vnAt(2, 16, 0), ReceivedBy: warehouse.ReceivedByRegister}},
+	"axis": {name: "axis", sighting: &warehouse.Sighting{Source: "vxp:truc", SourceKey: "65f0c0ffee", Medium: "electronic",
+		SeenAt: vnAt(2, 13, 10), ReceivedAt: vnAt(2, 13, 10), ReceivedBy: warehouse.ReceivedByAxis}},
+	"status": {name: "status", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "03", At: vnAt(2, 12, 9), SourceKey: "st.edxml"}},
+	"trace": {name: "trace", sighting: &warehouse.Sighting{Source: "edxml-dir:qlvb", SourceKey: "2026/2/a.edxml", Medium: "electronic",
+		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 11, 8), ReceivedBy: warehouse.ReceivedByTrace}},
+	// Statuses that are no evidence of our arrival: another unit's, a later
+	// code, one without its own Timestamp.
+	"peer status": {name: "peer status", status: &warehouse.DocumentStatus{Reporter: "000.26.31.H99", Code: "01", At: vnAt(1, 5, 9), SourceKey: "p.edxml"}},
+	"status 05": {name: "status 05", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "05", At: vnAt(1, 6, 9), SourceKey: "s5.edxml"}},
+	"undated status": {name: "undated status", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "01", At: vnAt(1, 7, 0), Undated: true, SourceKey: "u.edxml"}},
+}
+
+func permutations(xs []string) [][]string {
+	if len(xs) <= 1 {
+		return [][]string{append([]string{}, xs...)}
+	}
+	var out [][]string
+	for i := range xs {
+		rest := append(append([]string{}, xs[:i]...), xs[i+1:]...)
+		for _, p := range permutations(rest) {
+			out = append(out, append([]string{xs[i]}, p...))
+		}
+	}
+	return out
+}
+
+// An incoming document is dated by the best evidence present — the trace
+// of its arrival, a status 01/03 its unit sent, the axis's created time,
+// the register's "Ngày đến", its date of issue — whatever the order in
+// which its sources arrive (one run each, or all in one batch), and the
+// per-day summaries follow every change.
+func TestReceivedEvidenceAnyOrder(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	for _, tc := range []struct {
+		rule    string
+		sources []string
+		on      string
+		by      string
+	}{
+		{"trace", []string{"issue", "register", "axis", "status", "trace"}, "2026-02-11", warehouse.ReceivedByTrace},
+		{"status", []string{"issue", "register", "axis", "status"}, "2026-02-12", warehouse.ReceivedByStatus},
+		{"axis", []string{"issue", "register", "axis"}, "2026-02-13", warehouse.ReceivedByAxis},
+		{"register", []string{"issue", "register"}, "2026-02-16", warehouse.ReceivedByRegister},
+		{"issue date", []string{"issue"}, "2026-02-10", warehouse.ReceivedByIssueDate},
+		{"no evidence in these statuses", []string{"peer status", "issue", "status 05", "undated status"}, "2026-02-10", warehouse.ReceivedByIssueDate},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			orders := permutations(tc.sources)
+			for i, order := range orders {
+				key := fmt.Sprintf("000.00.00.H99|2026|regular|%s-%d/UBND-VP", strings.ReplaceAll(tc.rule, " ", "-"), i)
+				for _, name := range order {
+					run, err := st.StartRun(ctx, name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					write(t, run, key, sources[name])
+					must(t, run.Finish(ctx, nil))
+				}
+				checkReceived(t, st, key, tc.on, tc.by, strings.Join(order, " → "))
+			}
+			// All sources in one batch.
+			key := fmt.Sprintf("000.00.00.H99|2026|regular|%s-batch/UBND-VP", strings.ReplaceAll(tc.rule, " ", "-"))
+			run, err := st.StartRun(ctx, "all")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range orders[len(orders)-1] {
+				write(t, run, key, sources[name])
+			}
+			must(t, run.Finish(ctx, nil))
+			checkReceived(t, st, key, tc.on, tc.by, "one batch")
+		})
+	}
+	var diff []string
+	if err := st.DB.SelectContext(ctx, &diff, kpiSummaryDiff); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diff {
+		t.Errorf("summaries: %s", d)
+	}
+	// explain names the evidence of each incoming document.
+	recs, _, err := st.Explain(ctx, "electronic_exchange_in_share", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), ourUnit, 1000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]string{}
+	for _, r := range recs {
+		if r.DatedBy != nil {
+			byKey[r.Key] = *r.DatedBy
+		}
+	}
+	if len(recs) == 0 || byKey["000.00.00.H99|2026|regular|axis-0/UBND-VP"] != warehouse.ReceivedByAxis ||
+		byKey["000.00.00.H99|2026|regular|trace-batch/UBND-VP"] != warehouse.ReceivedByTrace {
+		t.Errorf("explain dated_by = %v (%d records)", byKey, len(recs))
+	}
+}
+
+func write(t *testing.T, run *warehouse.Run, key string, e evidence) {
+	t.Helper()
+	ctx := context.Background()
+	if e.status != nil {
+		s := *e.status
+		s.Target = warehouse.DocumentRef{DocKey: key}
+		must(t, run.ApplyStatus(ctx, s))
+		return
+	}
+	d := warehouse.Document{UnitCode: ourUnit, Direction: "in", DocKey: key, IssuerCode: "000.00.00.H99", DocType: "cong_van",
+		Family: "hanh_chinh", Medium: e.sighting.Medium, IssuedOn: day("2026-02-10"), EventOn: day(e.sighting.ReceivedAt.Format(time.DateOnly)),
+		Counterparts: []string{"000.00.00.H99"}, CounterpartRelation: "higher", Subject: "Về việc triển khai"}
+	must(t, run.UpsertDocument(ctx, d, *e.sighting))
+}
+
+func checkReceived(t *testing.T, st *warehouse.Store, key, on, by, order string) {
+	t.Helper()
+	var got struct {
+		On string  `db:"event_on"`
+		By *string `db:"received_by"`
+	}
+	if err := st.DB.Get(&got, `SELECT to_char(event_on, 'YYYY-MM-DD') AS event_on, received_by FROM documents
+		WHERE doc_key = $1 AND direction = 'in' AND unit_code = $2`, key, ourUnit); err != nil {
+		t.Fatalf("%s: %v", order, err)
+	}
+	if got.On != on || got.By == nil || *got.By != by {
+		gotBy := "<nil>"
+		if got.By != nil {
+			gotBy = *got.By
+		}
+		t.Errorf("%s: received %s by %s, want %s by %s", order, got.On, gotBy, on, by)
+	}
+}
