@@ -39,8 +39,8 @@ var sources = map[string]evidence{
 		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 11, 8), ReceivedBy: warehouse.ReceivedByTrace}},
 	// Statuses that are no evidence of our arrival: another unit's, a later
 	// code, one without its own Timestamp.
-	"peer status": {name: "peer status", status: &warehouse.DocumentStatus{Reporter: "000.26.31.H99", Code: "01", At: vnAt(1, 5, 9), SourceKey: "p.edxml"}},
-	"status 05": {name: "status 05", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "05", At: vnAt(1, 6, 9), SourceKey: "s5.edxml"}},
+	"peer status":    {name: "peer status", status: &warehouse.DocumentStatus{Reporter: "000.26.31.H99", Code: "01", At: vnAt(1, 5, 9), SourceKey: "p.edxml"}},
+	"status 05":      {name: "status 05", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "05", At: vnAt(1, 6, 9), SourceKey: "s5.edxml"}},
 	"undated status": {name: "undated status", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "01", At: vnAt(1, 7, 0), Undated: true, SourceKey: "u.edxml"}},
 }
 

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func parsePackage(t *testing.T, d edxmlgen.DocSpec) *edxml.Package {
 	if err := edxmlgen.WritePackage(&b, d, edxmlgen.WriteOptions{MaxAttachment: 64}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := edxml.Parse(&b, "letter.edxml", edxml.Options{})
+	p, err := edxml.Parse(context.Background(), &b, "letter.edxml", edxml.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestStatusWithoutTimestamp(t *testing.T) {
 	if bytes.Equal(raw, b.Bytes()) {
 		t.Fatalf("no Timestamp element to drop in:\n%s", b.Bytes())
 	}
-	p, err := edxml.Parse(bytes.NewReader(raw), "status.edxml", edxml.Options{})
+	p, err := edxml.Parse(context.Background(), bytes.NewReader(raw), "status.edxml", edxml.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
