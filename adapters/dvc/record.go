@@ -56,8 +56,11 @@ var errNotScalar = errors.New("expected a string, a number or a boolean, got an 
 // String returns the value trimmed of surrounding spaces.
 func (s Str) String() string { return strings.TrimSpace(string(s)) }
 
-// Record is one dossier as DongBoHoSoMC carries it (dvc.md §1). Fields not
-// listed here are kept only in the raw bytes.
+// Record is one dossier as DongBoHoSoMC carries it (dvc.md §1), without
+// the applicant: ChuHoSo, SoGiayToChuHoSo, LoaiDoiTuong, MaDoiTuong, the
+// contact members and the summary TrichYeuHoSo are not even decoded (a
+// malformed one is not chiso's concern, and nothing of them is stored:
+// see mapping/dossiers.KeepRecord).
 type Record struct {
 	MaHoSo                      Str `json:"MaHoSo"`
 	MaTTHC                      Str `json:"MaTTHC"`
@@ -65,11 +68,6 @@ type Record struct {
 	MaLinhVuc                   Str `json:"MaLinhVuc"`
 	TenLinhVuc                  Str `json:"TenLinhVuc"`
 	KenhThucHien                Str `json:"KenhThucHien"`
-	ChuHoSo                     Str `json:"ChuHoSo"`
-	SoGiayToChuHoSo             Str `json:"SoGiayToChuHoSo"`
-	LoaiDoiTuong                Str `json:"LoaiDoiTuong"`
-	MaDoiTuong                  Str `json:"MaDoiTuong"`
-	TrichYeuHoSo                Str `json:"TrichYeuHoSo"`
 	NgayNopHoSo                 Str `json:"NgayNopHoSo"`
 	NgayTiepNhan                Str `json:"NgayTiepNhan"`
 	NgayHenTra                  Str `json:"NgayHenTra"`
@@ -129,7 +127,9 @@ type Supplement struct {
 
 // Step is one processing step (a CapNhatTienDoHoSoMC item).
 type Step struct {
-	MaHoSo                 Str `json:"MaHoSo"`
+	MaHoSo Str `json:"MaHoSo"`
+	// NguoiXuLy is the officer's name: served by the simulator, never
+	// read by the mapping nor stored.
 	NguoiXuLy              Str `json:"NguoiXuLy"`
 	ChucDanh               Str `json:"ChucDanh"`
 	ThoiDiemXuLy           Str `json:"ThoiDiemXuLy"`
@@ -246,8 +246,7 @@ func explainStep(raw []byte, cause error) error {
 	return &FieldError{MaHoSo: id.String(), Msg: shortErr(cause)}
 }
 
-var recordScalars = []string{"MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "KenhThucHien",
-	"ChuHoSo", "SoGiayToChuHoSo", "LoaiDoiTuong", "MaDoiTuong", "TrichYeuHoSo", "NgayNopHoSo",
+var recordScalars = []string{"MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "KenhThucHien", "NgayNopHoSo",
 	"NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi", "NgayCapNhat",
 	"TrangThaiHoSo", "HinhThuc", "DonViXuLy", "HoSoCoThanhPhanSoHoa", "DuocThanhToanTrucTuyen",
 	"TaiKhoanDuocXacThucVoiVNeID"}
@@ -270,56 +269,90 @@ type Envelope struct {
 	Single     bool // the payload was one record
 }
 
-// DecodePayload reads a payload that is a national envelope
-// {"session","madonvi","service","isUpdating","data":[…]}, a bare array of
-// items, or one item, and calls fn for each item with its raw bytes, in
-// order, without holding the whole array in memory. It stops at the first
-// error fn returns. A syntax error is reported with the item index.
+// Item is one item of a payload: its number, where it starts (a byte
+// offset in the payload) and its original bytes, exactly as sent.
+type Item struct {
+	Index  int
+	Offset int64
+	Raw    json.RawMessage
+}
+
+// PayloadError is a payload that cannot be read past some point: Offset is
+// the byte where reading stopped (the start of the item that failed, when
+// Item >= 0). It never quotes the payload.
+type PayloadError struct {
+	Item   int // -1: outside any item
+	Offset int64
+	Msg    string
+}
+
+func (e *PayloadError) Error() string {
+	if e.Item >= 0 {
+		return fmt.Sprintf("payload: item %d at byte %d: %s", e.Item, e.Offset, e.Msg)
+	}
+	return fmt.Sprintf("payload at byte %d: %s", e.Offset, e.Msg)
+}
+
+// DecodePayload is DecodeItems for callers that need only the index and
+// the bytes of each item.
 func DecodePayload(r io.Reader, fn func(i int, raw json.RawMessage) error) (Envelope, error) {
-	dec := json.NewDecoder(r)
+	return DecodeItems(r, func(it Item) error { return fn(it.Index, it.Raw) })
+}
+
+// DecodeItems reads a payload that is a national envelope
+// {"session","madonvi","service","isUpdating","data":[…]}, a bare array of
+// items, or one item, and calls fn for each item, in order, without holding
+// the whole array in memory. It stops at the first error fn returns. A
+// payload that cannot be read is a *PayloadError with the byte offset.
+func DecodeItems(r io.Reader, fn func(Item) error) (Envelope, error) {
+	// Until the data array starts, the bytes read are kept: a payload that
+	// turns out to be one record is then passed on as it was sent.
+	rec := &recorder{r: r, on: true}
+	dec := json.NewDecoder(rec)
 	var env Envelope
+	fail := func(item int, msg string) error {
+		return &PayloadError{Item: item, Offset: dec.InputOffset(), Msg: msg}
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
-			return env, errors.New("empty payload")
+			return env, fail(-1, "empty payload")
 		}
-		return env, fmt.Errorf("payload: %s", shortErr(err))
+		return env, fail(-1, shortErr(err))
 	}
 	delim, ok := tok.(json.Delim)
 	if !ok || (delim != '[' && delim != '{') {
-		return env, errors.New("payload: expected a JSON object or array")
+		return env, fail(-1, "expected a JSON object or array")
 	}
 	if delim == '[' {
+		rec.stop()
 		env.Bare = true
 		if err := streamArray(dec, fn); err != nil {
 			return env, err
 		}
 		return env, trailing(dec)
 	}
+	start := dec.InputOffset() - 1
 	// An object: an envelope (has "data") or a single record.
-	type kv struct {
-		k string
-		v json.RawMessage
-	}
-	var kept []kv
 	sawData := false
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return env, fmt.Errorf("payload: %s", shortErr(err))
+			return env, fail(-1, shortErr(err))
 		}
 		key, _ := t.(string)
 		if key == "data" || key == "Data" {
 			sawData = true
+			rec.stop()
 			t, err := dec.Token()
 			if err != nil {
-				return env, fmt.Errorf("payload: data: %s", shortErr(err))
+				return env, fail(-1, "data: "+shortErr(err))
 			}
 			if t == nil {
 				continue
 			}
 			if d, ok := t.(json.Delim); !ok || d != '[' {
-				return env, errors.New("payload: data: expected an array")
+				return env, fail(-1, "data: expected an array")
 			}
 			if err := streamArray(dec, fn); err != nil {
 				return env, err
@@ -328,7 +361,7 @@ func DecodePayload(r io.Reader, fn func(i int, raw json.RawMessage) error) (Enve
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return env, fmt.Errorf("payload: %s: %s", key, shortErr(err))
+			return env, fail(-1, key+": "+shortErr(err))
 		}
 		switch strings.ToLower(key) {
 		case "session":
@@ -342,55 +375,77 @@ func DecodePayload(r io.Reader, fn func(i int, raw json.RawMessage) error) (Enve
 		case "isupdating":
 			env.IsUpdating = scalarText(v)
 		}
-		if !sawData {
-			kept = append(kept, kv{key, v})
-		}
 	}
 	if _, err := dec.Token(); err != nil { // closing brace
-		return env, fmt.Errorf("payload: %s", shortErr(err))
+		return env, fail(-1, shortErr(err))
 	}
+	end := dec.InputOffset()
 	if err := trailing(dec); err != nil {
 		return env, err
 	}
 	if sawData {
 		return env, nil
 	}
-	// One record: rebuild its bytes from the members read.
+	// One record: its bytes as sent.
 	env = Envelope{Single: true}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range kept {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(m.k)
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(m.v)
-	}
-	b.WriteByte('}')
-	return env, fn(0, b.Bytes())
+	raw := rec.buf[start-rec.base : end-rec.base]
+	return env, fn(Item{Index: 0, Offset: start, Raw: raw})
 }
 
-func streamArray(dec *json.Decoder, fn func(int, json.RawMessage) error) error {
+// recorder keeps the bytes read through it while on.
+type recorder struct {
+	r    io.Reader
+	on   bool
+	buf  []byte
+	base int64 // offset of buf[0]
+}
+
+func (x *recorder) Read(p []byte) (int, error) {
+	n, err := x.r.Read(p)
+	if x.on {
+		x.buf = append(x.buf, p[:n]...)
+	}
+	return n, err
+}
+
+func (x *recorder) stop() { x.on, x.buf = false, nil }
+
+func streamArray(dec *json.Decoder, fn func(Item) error) error {
 	for i := 0; dec.More(); i++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("payload: item %d: %s", i, shortErr(err))
+			return &PayloadError{Item: i, Offset: itemStart(dec), Msg: shortErr(err)}
 		}
-		if err := fn(i, raw); err != nil {
+		end := dec.InputOffset()
+		if err := fn(Item{Index: i, Offset: end - int64(len(raw)), Raw: raw}); err != nil {
 			return err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("payload: %s", shortErr(err))
+		return &PayloadError{Item: -1, Offset: dec.InputOffset(), Msg: shortErr(err)}
 	}
 	return nil
 }
 
+// itemStart is the offset where an item that failed to decode starts: the
+// decoder stays past the comma before it; spaces it has buffered are skipped.
+func itemStart(dec *json.Decoder) int64 {
+	at := dec.InputOffset()
+	b, _ := io.ReadAll(io.LimitReader(dec.Buffered(), 64))
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			at++
+		default:
+			return at
+		}
+	}
+	return at
+}
+
 func trailing(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("payload: unexpected data after the JSON value")
+		return &PayloadError{Item: -1, Offset: dec.InputOffset(), Msg: "unexpected data after the JSON value"}
 	}
 	return nil
 }

@@ -6,7 +6,8 @@
 // tolerated forms of parseWireTime, flags in every spelling, unknown status
 // kept as null with a warning, a missing channel kept as null (counted as in
 // person by the indicators) with a warning, the derived fields, and no
-// personal data in anything stored.
+// personal data in anything stored: the warehouse holds only the
+// allow-listed members of a record (keep.go), in sightings and rejects alike.
 package dossiers
 
 import (
@@ -22,7 +23,7 @@ import (
 )
 
 // Storage limits: longer text is cut for the fact tables; the sighting's raw
-// record keeps it whole.
+// record keeps the allow-listed members whole.
 const (
 	MaxKeyLen    = 200  // MaHoSo longer than this is rejected (a cut key would merge dossiers)
 	maxCodeLen   = 100  // MaTTHC
@@ -128,6 +129,19 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	}
 	if len([]rune(m.id)) > MaxKeyLen {
 		return Result{}, &dvc.FieldError{MaHoSo: clip(m.id, 60), Field: "MaHoSo", Msg: fmt.Sprintf("longer than %d characters", MaxKeyLen)}
+	}
+	// Only the allow-listed members are kept (keep.go), and each of them
+	// must be storable text: a record that cannot be stored is rejected
+	// alone, naming the field.
+	kept, bad := KeepRecord(raw)
+	if bad != nil {
+		if bad.Field != "MaHoSo" {
+			bad.MaHoSo = m.id
+		}
+		return Result{}, bad
+	}
+	if kept == nil {
+		kept, _ = json.Marshal(map[string]string{"MaHoSo": m.id})
 	}
 	d := warehouse.Dossier{UnitCode: opt.Unit, MaHoSo: m.id, Source: opt.Source}
 
@@ -312,15 +326,10 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	}
 	d.SourceUpdatedAt = updated
 
-	stripped, err := StripPersonal(raw)
-	if err != nil {
-		// The record decoded, so raw is JSON; keep a re-encoding instead.
-		stripped, _ = json.Marshal(map[string]string{"MaHoSo": m.id})
-	}
 	return Result{
 		Dossier:       d,
 		Steps:         steps,
-		Sighting:      warehouse.DossierSighting{Source: opt.Source, SourceKey: opt.SourceKey, Raw: stripped},
+		Sighting:      warehouse.DossierSighting{Source: opt.Source, SourceKey: opt.SourceKey, Raw: kept},
 		ProcedureName: clip(rec.TenTTHC.String(), maxNameLen),
 		Warnings:      m.warn,
 	}, nil

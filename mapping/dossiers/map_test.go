@@ -393,25 +393,77 @@ func TestParseFlag(t *testing.T) {
 	}
 }
 
-func TestStripPersonal(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{`{"a":1}`, `{"a":1}`},
-		{`{"ChuHoSo":"X","a":1}`, `{"a":1}`},
-		{`{"a":1, "ChuHoSo" : {"x":[1,2]} , "b":"\"q\""}`, `{"a":1,"b":"\"q\""}`},
-		{`{"l":[{"NguoiXuLy":"N","ChucDanh":"C"},{"sodienthoai":"1"}]}`, `{"l":[{"ChucDanh":"C"},{}]}`},
-		{` [ {"Email":null} , true ] `, `[{},true]`},
+func TestKeepRecord(t *testing.T) {
+	cases := []struct{ name, in, want, bad string }{
+		{"only allowed members", `{"MaHoSo":"A","ChuHoSo":"X","TrichYeuHoSo":"y","SoDienThoai":"0912","x":{"MaHoSo":"n"}}`, `{"MaHoSo":"A"}`, ""},
+		{"case of names as encoding/json", `{"mahoso":"A","MATTHC":"1.1","Ma\u0054THC":"1.2"}`, `{"MaHoSo":"A","MaTTHC":"1.1","MaTTHC":"1.2"}`, ""},
+		{"object in place of a scalar dropped", `{"MaHoSo":"A","MaTTHC":{"ChuHoSo":"X"},"NgayTiepNhan":["x"]}`, `{"MaHoSo":"A"}`, ""},
+		{"list items filtered, numbers kept", `{"TaiLieuNop":[{"TenTepDinhKem":"CCCD.pdf","DuocSoHoa":"1"},"x",{"IsDeleted":true}]}`,
+			`{"TaiLieuNop":[{"DuocSoHoa":"1"},null,{"IsDeleted":true}]}`, ""},
+		{"result URL kept as presence", `{"DanhSachGiayToKetQua":[{"TenGiayTo":"KS","DuongDanTepTinKetQua":"https://x/An.pdf"},{"DuongDanTepTinKetQua":" null "},{"DuongDanTepTinKetQua":null}]}`,
+			`{"DanhSachGiayToKetQua":[{"DuongDanTepTinKetQua":"[url]"},{"DuongDanTepTinKetQua":""},{"DuongDanTepTinKetQua":null}]}`, ""},
+		{"steps without names", `{"QuaTrinhXuLy":[{"NguoiXuLy":"N","ChucDanh":"C","ThoiDiemXuLy":"20250101000000"}]}`,
+			`{"QuaTrinhXuLy":[{"ChucDanh":"C","ThoiDiemXuLy":"20250101000000"}]}`, ""},
+		{"supplements without their text", `{"DanhSachHoSoBoSung":[{"NoiDungBoSung":"CCCD của ông A","NguoiYeuCauBoSung":"B","NgayBoSung":"20250101"}],"DanhSachLePhi":[{"a":1}]}`,
+			`{"DanhSachHoSoBoSung":[{"NgayBoSung":"20250101"}]}`, ""},
+		{"NUL in a kept field", `{"MaHoSo":"A","TenTTHC":"a\u0000b"}`, `{"MaHoSo":"A","TenTTHC":"a\u0000b"}`, "TenTTHC"},
+		{"lone surrogate in a list item", `{"QuaTrinhXuLy":[{},{"NoiDungXuLy":"x\ud800"}]}`, `{"QuaTrinhXuLy":[{},{"NoiDungXuLy":"x\ud800"}]}`, "QuaTrinhXuLy[1].NoiDungXuLy"},
+		{"surrogate pair is text", `{"TenTTHC":"\ud83d\ude00"}`, `{"TenTTHC":"\ud83d\ude00"}`, ""},
+		{"bad text in a dropped field is harmless", `{"MaHoSo":"A","ChuHoSo":"\u0000\udc00"}`, `{"MaHoSo":"A"}`, ""},
+		{"bad UTF-8 in a kept field", "{\"MaTTHC\":\"1.\xff\"}", "{\"MaTTHC\":\"1.\xff\"}", "MaTTHC"},
+		{"not an object", `["MaHoSo"]`, ``, ""},
+		{"truncated", `{"MaHoSo":"A","ChuHoSo":"Nguy`, ``, ""},
 	}
 	for _, c := range cases {
-		got, err := StripPersonal([]byte(c.in))
-		if err != nil || string(got) != c.want {
-			t.Errorf("%s: got %s (%v) want %s", c.in, got, err, c.want)
-		}
-		if !json.Valid(got) {
-			t.Errorf("%s: invalid output %s", c.in, got)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got, bad := KeepRecord([]byte(c.in))
+			if string(got) != c.want {
+				t.Errorf("kept %s, want %s", got, c.want)
+			}
+			if got != nil && !json.Valid(got) {
+				t.Errorf("invalid output %s", got)
+			}
+			switch {
+			case c.bad == "" && bad != nil:
+				t.Errorf("unexpected problem %v", bad)
+			case c.bad != "" && (bad == nil || bad.Field != c.bad):
+				t.Errorf("problem %v, want one naming %s", bad, c.bad)
+			}
+		})
 	}
-	if _, err := StripPersonal([]byte(`{"a":`)); err == nil {
-		t.Error("truncated input must fail")
+}
+
+// TestKeptMapsTheSame maps every case file, then maps again what was kept
+// of each record: the dossier must be the same (the push receiver re-maps
+// stored records when steps arrive), and nothing personal may be kept.
+func TestKeptMapsTheSame(t *testing.T) {
+	files, _ := filepath.Glob("testdata/cases/*.json")
+	if len(files) == 0 {
+		t.Fatal("no case files")
+	}
+	for _, f := range files {
+		for i, o := range mapFile(t, f) {
+			if o.err != nil {
+				continue
+			}
+			again, err := Map(o.res.Sighting.Raw, Options{Unit: "000.25.31.H99", Source: "test", SourceKey: filepath.Base(f)})
+			if err != nil {
+				t.Errorf("%s#%d: kept record does not map: %v", f, i, err)
+				continue
+			}
+			a, b := Summarize(o.res), Summarize(again)
+			a.Warnings, b.Warnings = nil, nil
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			if string(ja) != string(jb) || len(o.res.Steps) != len(again.Steps) {
+				t.Errorf("%s#%d: kept record maps differently:\n%s\n%s", f, i, ja, jb)
+			}
+			for _, bad := range []string{"ChuHoSo", "SoGiayTo", "TrichYeu", "NguoiXuLy", "DienThoai", "Email", "DiaChi", "DinhDanh", "MaDoiTuong"} {
+				if bytes.Contains(bytes.ToLower(o.res.Sighting.Raw), bytes.ToLower([]byte(bad))) {
+					t.Errorf("%s#%d: kept record holds %s: %s", f, i, bad, o.res.Sighting.Raw)
+				}
+			}
+		}
 	}
 }
 

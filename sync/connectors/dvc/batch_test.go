@@ -99,6 +99,8 @@ func TestUpsertDossiersOddBytes(t *testing.T) {
 			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte("{\"v\":\"\xff\"}")}},
 		{Dossier: warehouse.Dossier{UnitCode: unit, MaHoSo: unit + "-Y", Source: "dvc-tinh"},
 			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"broken":`)}},
+		{Dossier: warehouse.Dossier{UnitCode: unit, MaHoSo: unit + "-Z", Source: "dvc-tinh"},
+			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"v":"\u0000","w":"\ud800"}`)}},
 	}
 	if err := run.UpsertDossiers(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -111,6 +113,7 @@ func TestUpsertDossiersOddBytes(t *testing.T) {
 		{`SELECT actor FROM dossier_steps`, "ab"},
 		{`SELECT raw->>'v' FROM dossier_sightings WHERE ma_ho_so = '` + unit + `-X'`, "\uFFFD"},
 		{`SELECT coalesce(raw::text, 'SQL NULL') FROM dossier_sightings WHERE ma_ho_so = '` + unit + `-Y'`, "SQL NULL"},
+		{`SELECT coalesce(raw::text, 'SQL NULL') FROM dossier_sightings WHERE ma_ho_so = '` + unit + `-Z'`, "SQL NULL"},
 	} {
 		var got string
 		if err := st.DB.Get(&got, c.q); err != nil {

@@ -421,7 +421,7 @@ func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time,
 		total = f.total
 		read += len(f.items)
 		w.Sink.Fetched(len(f.items))
-		if err := c.store(ctx, w, f.items); err != nil {
+		if err := c.store(ctx, w, f.items, fmt.Sprintf("pull %s %s, page %d", kind, span, f.page)); err != nil {
 			return false, "", err
 		}
 		if f.short != "" {
@@ -551,11 +551,14 @@ func (c *Connector) prepare(ctx context.Context, source string, records []json.R
 	return items, nil
 }
 
-// store writes a prepared page: dossiers, or rejects for those that failed.
-func (c *Connector) store(ctx context.Context, w *Writer, items []item) error {
+// store writes a prepared page: dossiers, or rejects for those that
+// failed; page says where the page is (the pull can be repeated: the
+// portal keeps the original).
+func (c *Connector) store(ctx context.Context, w *Writer, items []item, page string) error {
 	for i, it := range items {
 		if it.err != nil {
-			if err := w.Reject(ctx, rejectKey("", it.err, fmt.Sprintf("record#%d", i)), it.raw, it.err); err != nil {
+			loc := fmt.Sprintf("%s, record %d", page, i)
+			if err := w.Reject(ctx, NewReject(it.raw, loc, "", false, fmt.Errorf("%s: %w", loc, it.err))); err != nil {
 				return err
 			}
 			continue

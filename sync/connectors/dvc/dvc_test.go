@@ -379,12 +379,13 @@ func TestPushReceiver(t *testing.T) {
 	if n := count(t, st, `SELECT count(*) FROM dossier_steps WHERE actor LIKE '%Trần Văn Nam%'`); n != 0 {
 		t.Error("an officer's name was stored")
 	}
-	// Broken JSON: the body is kept in rejects, the answer says so.
+	// Broken JSON: rejects keep where it stops and its hash (not its
+	// bytes: the sender keeps them), the answer says so.
 	if _, a := push(t, srv.URL+"/dvc/DongBoHoSoMC", "s3cret", `[`+good+`,{"MaHoSo":`); a.Code != "-1" {
 		t.Fatalf("broken payload: %+v", a)
 	}
-	if n := count(t, st, `SELECT count(*) FROM rejects WHERE source_key LIKE 'push:DongBoHoSoMC:%'`); n != 1 {
-		t.Error("the broken payload is not kept")
+	if n := count(t, st, `SELECT count(*) FROM rejects WHERE source_key LIKE 'push:DongBoHoSoMC:sha256:%' AND raw IS NULL AND location LIKE '% at byte %'`); n != 1 {
+		t.Error("the broken payload is not in rejects by location and hash")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,24 +92,27 @@ func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("dvc push: start run", "err", err)
 		return
 	}
+	req := requestID(r, body)
 	var res pushResult
 	if op == "DongBoHoSoMC" {
-		res, err = h.records(ctx, run, body)
+		res, err = h.records(ctx, run, req, body)
 	} else {
-		res, err = h.steps(ctx, run, body)
+		res, err = h.steps(ctx, run, req, body)
 	}
 	if ferr := run.Finish(ctx, err); ferr != nil {
 		h.log.Error("dvc push: run failed", "op", op, "err", ferr)
 		answer(w, http.StatusInternalServerError, "-1", "not stored, send again: "+ferr.Error())
 		return
 	}
-	h.log.Info("dvc push", "op", op, "written", res.written, "rejected", res.rejected, "run", run.RunID())
+	h.log.Info("dvc push", "op", op, "request", req, "written", res.written, "rejected", res.rejected, "run", run.RunID())
 	if res.rejected > 0 || res.payloadErr != "" {
+		// An error answer: the sender keeps what was rejected and sends it
+		// again once fixed (chiso keeps only its allow-listed members).
 		msg := strings.Join(res.reasons, "; ")
 		if res.payloadErr != "" {
 			msg = strings.TrimPrefix(msg+"; "+res.payloadErr, "; ")
 		}
-		answer(w, http.StatusOK, "-1", fmt.Sprintf("%d record(s) stored, %d rejected: %s", res.written, res.rejected, msg))
+		answer(w, http.StatusOK, "-1", fmt.Sprintf("request %s: %d record(s) stored, %d rejected: %s", req, res.written, res.rejected, msg))
 		return
 	}
 	answer(w, http.StatusOK, "0", "Đồng bộ thành công")
@@ -120,22 +124,35 @@ type pushResult struct {
 	payloadErr        string
 }
 
-// payloadKey names a push body in rejects.
-func payloadKey(op string, body []byte) string {
+// requestID names a push request in rejects and logs: the sender's
+// X-Request-Id when it gives a plain one, else the start of the SHA-256 of
+// the body (the same body sent again has the same id).
+func requestID(r *http.Request, body []byte) string {
+	if id := strings.TrimSpace(r.Header.Get("X-Request-Id")); id != "" && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == "" {
+		return id
+	}
 	sum := sha256.Sum256(body)
-	return "push:" + op + ":" + hex.EncodeToString(sum[:8])
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+// payloadReject is the reject of a push body that cannot be read past some
+// point: where and why, the hash of the body, none of its bytes.
+func payloadReject(op, req string, body []byte, perr error) warehouse.Reject {
+	sum := sha256.Sum256(body)
+	loc := fmt.Sprintf("push %s request %s", op, req)
+	var pe *wire.PayloadError
+	if errors.As(perr, &pe) {
+		loc += fmt.Sprintf(" at byte %d", pe.Offset)
+	}
+	return NewPayloadReject("push:"+op+":", loc, hex.EncodeToString(sum[:]), perr)
 }
 
 // records stores DongBoHoSoMC records.
-func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, body []byte) (pushResult, error) {
+func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
 	var res pushResult
-	type rec struct {
-		i   int
-		raw []byte
-	}
-	var recs []rec
-	env, perr := wire.DecodePayload(bytes.NewReader(body), func(i int, raw json.RawMessage) error {
-		recs = append(recs, rec{i, raw})
+	var recs []wire.Item
+	env, perr := wire.DecodeItems(bytes.NewReader(body), func(it wire.Item) error {
+		recs = append(recs, it)
 		return nil
 	})
 	run.Fetched(len(recs))
@@ -146,7 +163,7 @@ func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, body []by
 	wr := NewWriter(run, h.unit, PushConnector, h.log)
 	for _, x := range recs {
 		var steps []wire.Step
-		r, err := wire.DecodeRecord(x.raw)
+		r, err := wire.DecodeRecord(x.Raw)
 		if err == nil && dossiers.NeedsSteps(r) {
 			// Steps pushed earlier with CapNhatTienDoHoSoMC.
 			_, stored, _, serr := run.DossierSource(ctx, h.unit, r.MaHoSo.String())
@@ -157,10 +174,11 @@ func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, body []by
 		}
 		var m dossiers.Result
 		if err == nil {
-			m, err = dossiers.MapRecord(r, x.raw, dossiers.Options{Unit: h.unit, Source: PushConnector, SourceKey: key, Steps: steps})
+			m, err = dossiers.MapRecord(r, x.Raw, dossiers.Options{Unit: h.unit, Source: PushConnector, SourceKey: key, Steps: steps})
 		}
 		if err != nil {
-			if rerr := wr.Reject(ctx, rejectKey(key+":", err, fmt.Sprintf("record#%d", x.i)), x.raw, fmt.Errorf("record %d: %w", x.i, err)); rerr != nil {
+			loc := fmt.Sprintf("push DongBoHoSoMC request %s, record %d at byte %d", req, x.Index, x.Offset)
+			if rerr := wr.Reject(ctx, NewReject(x.Raw, loc, "", false, fmt.Errorf("record %d: %w", x.Index, err))); rerr != nil {
 				return res, rerr
 			}
 			continue
@@ -175,7 +193,7 @@ func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, body []by
 	res.written, res.rejected, res.reasons = wr.Written, wr.Rejected, wr.Reasons
 	if perr != nil {
 		res.payloadErr = perr.Error()
-		if err := run.Reject(ctx, warehouse.Reject{SourceKey: payloadKey("DongBoHoSoMC", body), Reason: perr.Error(), Raw: body}); err != nil {
+		if err := run.Reject(ctx, payloadReject("DongBoHoSoMC", req, body, perr)); err != nil {
 			return res, err
 		}
 	}
@@ -184,20 +202,31 @@ func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, body []by
 
 // steps stores CapNhatTienDoHoSoMC steps and re-derives the dossiers they
 // belong to (status, finished_at) from their stored record and all steps.
-func (h *pushHandler) steps(ctx context.Context, run *warehouse.Run, body []byte) (pushResult, error) {
+func (h *pushHandler) steps(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	byMa := map[string][]wire.Step{}
 	var order []string
 	var rejects []warehouse.Reject
-	_, perr := wire.DecodePayload(bytes.NewReader(body), func(i int, raw json.RawMessage) error {
+	seen := map[string]bool{}
+	_, perr := wire.DecodeItems(bytes.NewReader(body), func(it wire.Item) error {
 		run.Fetched(1)
-		st, err := wire.DecodeStep(raw)
+		st, err := wire.DecodeStep(it.Raw)
 		if err == nil && st.MaHoSo.String() == "" {
 			err = &wire.FieldError{Field: "MaHoSo", Msg: "missing: a step needs its dossier code"}
 		}
+		if err == nil {
+			if _, bad := dossiers.KeepStep(it.Raw); bad != nil {
+				bad.MaHoSo = st.MaHoSo.String()
+				err = bad
+			}
+		}
 		if err != nil {
-			rejects = append(rejects, warehouse.Reject{SourceKey: rejectKey("push:steps:", err, fmt.Sprintf("item#%d", i)),
-				Reason: fmt.Sprintf("step %d: %v", i, err), Raw: append([]byte(nil), raw...)})
+			loc := fmt.Sprintf("push CapNhatTienDoHoSoMC request %s, step %d at byte %d", req, it.Index, it.Offset)
+			rj := NewReject(it.Raw, loc, "steps:", true, fmt.Errorf("step %d: %w", it.Index, err))
+			if !seen[rj.SourceKey] { // the same bad step twice in one push: one reject
+				seen[rj.SourceKey] = true
+				rejects = append(rejects, rj)
+			}
 			return nil
 		}
 		ma := st.MaHoSo.String()
@@ -249,7 +278,7 @@ func (h *pushHandler) steps(ctx context.Context, run *warehouse.Run, body []byte
 	}
 	if perr != nil {
 		res.payloadErr = perr.Error()
-		if err := run.Reject(ctx, warehouse.Reject{SourceKey: payloadKey("CapNhatTienDoHoSoMC", body), Reason: perr.Error(), Raw: body}); err != nil {
+		if err := run.Reject(ctx, payloadReject("CapNhatTienDoHoSoMC", req, body, perr)); err != nil {
 			return res, err
 		}
 	}

@@ -2,6 +2,8 @@ package dvc
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -39,6 +41,8 @@ type Writer struct {
 	Written, Rejected int
 	// Reasons keeps the first reject reasons (for push answers).
 	Reasons []string
+
+	rejected map[string]bool // reject keys written by this writer
 }
 
 // NewWriter returns a writer; it loads the known procedure codes lazily.
@@ -70,14 +74,72 @@ func (w *Writer) Add(ctx context.Context, res dossiers.Result) error {
 	return nil
 }
 
-// Reject keeps a record that could not be mapped, with its raw bytes.
-func (w *Writer) Reject(ctx context.Context, key string, raw []byte, err error) error {
+// Reject keeps a record that could not be mapped (see NewReject). A
+// record this writer rejected already (the same bytes read twice in one
+// run, e.g. a window read again) is not kept or counted again, so that a
+// run's reject count is its number of reject rows.
+func (w *Writer) Reject(ctx context.Context, rj warehouse.Reject) error {
+	if w.rejected[rj.SourceKey] {
+		return nil
+	}
+	if w.rejected == nil {
+		w.rejected = map[string]bool{}
+	}
+	w.rejected[rj.SourceKey] = true
 	w.Rejected++
 	if len(w.Reasons) < 5 {
-		w.Reasons = append(w.Reasons, err.Error())
+		w.Reasons = append(w.Reasons, rj.Reason)
 	}
-	w.Log.Warn("dvc: record rejected", "source_key", key, "reason", err.Error())
-	return w.Sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: err.Error(), Raw: raw})
+	w.Log.Warn("dvc: record rejected", "source_key", rj.SourceKey, "location", rj.Location, "reason", rj.Reason)
+	return w.Sink.Reject(ctx, rj)
+}
+
+// NewReject builds the reject of a dossier record (or, with step, of a
+// processing step) that could not be mapped. Nothing of the applicant is
+// in it: Raw is the record with only the allow-listed members
+// (dossiers.KeepRecord; nil when raw is not a JSON object), Hash is the
+// SHA-256 of the original bytes, Location says where the original is
+// (file and byte offset, window and page of a pull, push request), and the
+// reason names MaHoSo and the field. The key is the record's MaHoSo, when
+// readable, and the hash: re-reading the same record converges on one row,
+// two different records never share one (prefix tells sources apart, e.g.
+// a file's path).
+func NewReject(raw []byte, location, prefix string, step bool, err error) warehouse.Reject {
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	key := "sha256:" + hash
+	var field string
+	var fe *wire.FieldError
+	if errors.As(err, &fe) {
+		field = fe.Field
+		if fe.MaHoSo != "" {
+			key = "MaHoSo:" + clipKey(fe.MaHoSo) + ":" + key
+		}
+	}
+	var kept []byte
+	if step {
+		kept, _ = dossiers.KeepStep(raw)
+	} else {
+		kept, _ = dossiers.KeepRecord(raw)
+	}
+	return warehouse.Reject{SourceKey: prefix + key, Location: location, Field: field, Reason: err.Error(), Hash: hash, Raw: kept}
+}
+
+// NewPayloadReject builds the reject of a payload (a file, a push body)
+// that cannot be read past some point: its location, the hash of its bytes
+// and the reason only; nothing of its bytes is kept, since they may hold
+// any applicant's data.
+func NewPayloadReject(prefix, location, hash string, err error) warehouse.Reject {
+	return warehouse.Reject{SourceKey: prefix + "sha256:" + hash, Location: location, Reason: err.Error(), Hash: hash}
+}
+
+// clipKey bounds a MaHoSo in a reject key (an overlong one is itself the
+// reason of the reject).
+func clipKey(s string) string {
+	if r := []rune(s); len(r) > dossiers.MaxKeyLen {
+		return string(r[:dossiers.MaxKeyLen])
+	}
+	return s
 }
 
 // Write sends the queued dossiers to the open batch of the sink.
@@ -165,13 +227,4 @@ func ProcedureFromWire(p wire.Procedure) warehouse.Procedure {
 		out.MaxDays = &n
 	}
 	return out
-}
-
-// rejectKey names a rejected record: its MaHoSo when readable.
-func rejectKey(prefix string, err error, fallback string) string {
-	var fe *wire.FieldError
-	if errors.As(err, &fe) && fe.MaHoSo != "" {
-		return prefix + "MaHoSo:" + fe.MaHoSo
-	}
-	return prefix + fallback
 }

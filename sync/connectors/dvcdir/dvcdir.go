@@ -3,17 +3,17 @@
 // one record, dvc.md §2.3). Each file is one stream "file:<relpath>" with
 // the checkpoint "size:mtime:sha256": an unchanged file is skipped without
 // reading it, a touched but identical one only moves its checkpoint, a
-// changed one is read again (upserts converge). Records that do not map go
-// to rejects with their raw bytes, keyed "<relpath>#<index>".
+// changed one is read again (upserts converge). A record that does not map
+// is rejected alone: its allow-listed members only, the hash of its bytes
+// and its byte offset in the file, keyed "<relpath>#MaHoSo:<code>:sha256:<hash>"
+// (or "<relpath>#sha256:<hash>" without a readable MaHoSo). A file that is
+// not a readable payload keeps its location, hash and reason only.
 package dvcdir
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -35,8 +35,6 @@ const SampleConfig = `
     unit: "000.25.31.H99"          # unit_code of the dossiers; default org.self
 `
 
-// maxRejectBytes bounds the raw bytes kept for a file that is not JSON.
-const maxRejectBytes = 8 << 20
 
 // Connector is the dvc-dir connector.
 type Connector struct {
@@ -109,11 +107,14 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	if name == "" {
 		name = "dvc-dir"
 	}
+	// One writer for the run: a record read twice (two copies of a file)
+	// is rejected once.
+	w := dvcconn.NewWriter(sink, c.Unit, name, c.log)
 	_, err = c.source().Walk(ctx, seen, func(e filesource.Entry) error {
 		if e.QuickMatch() {
 			return nil
 		}
-		return c.syncEntry(ctx, sink, name, e)
+		return c.syncEntry(ctx, w, name, e)
 	}, func(p filesource.Problem) error {
 		if p.Known {
 			return nil
@@ -132,7 +133,8 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 }
 
 // syncEntry reads one new or changed file and moves its checkpoint.
-func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, name string, e filesource.Entry) error {
+func (c *Connector) syncEntry(ctx context.Context, w *dvcconn.Writer, name string, e filesource.Entry) error {
+	sink := w.Sink
 	sum, err := filesource.Hash(ctx, &e)
 	switch {
 	case errors.Is(err, filesource.ErrVanished):
@@ -150,7 +152,7 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, name str
 	case sum == e.PrevSHA():
 		// Touched, same content: only the checkpoint moves.
 	default:
-		if err := c.readFile(ctx, sink, name, e.Abs, e.Rel); err != nil {
+		if err := c.readFile(ctx, w, e.Abs, e.Rel, sum); err != nil {
 			return err
 		}
 	}
@@ -160,20 +162,23 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, name str
 	return sink.Flush(ctx)
 }
 
-// readFile maps and writes the records of one file.
-func (c *Connector) readFile(ctx context.Context, sink connector.Sink, name, path, rel string) error {
+// readFile maps and writes the records of one file (sum: the SHA-256 of
+// its bytes). A record that does not map is rejected alone, keyed by the
+// file and the record (see dvc.NewReject) and located by its byte offset;
+// the file is never changed.
+func (c *Connector) readFile(ctx context.Context, w *dvcconn.Writer, path, rel, sum string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("dvc-dir: %s: %w", path, err)
 	}
 	defer f.Close()
-	w := dvcconn.NewWriter(sink, c.Unit, name, c.log)
 	n := 0
-	_, perr := wire.DecodePayload(f, func(i int, raw json.RawMessage) error {
+	_, perr := wire.DecodeItems(f, func(it wire.Item) error {
 		n++
-		res, err := w.Map(raw, rel, nil)
+		res, err := w.Map(it.Raw, rel, nil)
 		if err != nil {
-			err = w.Reject(ctx, fmt.Sprintf("%s#%d", rel, i), raw, fmt.Errorf("%s: record %d: %w", rel, i, err))
+			loc := fmt.Sprintf("%s at byte %d (record %d)", rel, it.Offset, it.Index)
+			err = w.Reject(ctx, dvcconn.NewReject(it.Raw, loc, rel+"#", false, fmt.Errorf("%s: record %d: %w", rel, it.Index, err)))
 		} else {
 			err = w.Add(ctx, res)
 		}
@@ -182,7 +187,7 @@ func (c *Connector) readFile(ctx context.Context, sink connector.Sink, name, pat
 		}
 		return nil
 	})
-	sink.Fetched(n)
+	w.Sink.Fetched(n)
 	if err := w.Write(ctx); err != nil {
 		return err
 	}
@@ -194,9 +199,15 @@ func (c *Connector) readFile(ctx context.Context, sink connector.Sink, name, pat
 		if errors.As(perr, &se) {
 			return se.err
 		}
-		// The file is not a readable payload past some point: keep it whole.
-		raw, _ := readLimited(path, maxRejectBytes)
-		return sink.Reject(ctx, warehouse.Reject{SourceKey: rel, Reason: fmt.Sprintf("%s: %v (%d record(s) read before)", rel, perr, n), Raw: raw})
+		// The file is not a readable payload past some point: its location,
+		// hash and the reason are kept, none of its bytes (the records read
+		// before are stored; the file itself stays as it is).
+		loc := rel
+		var pe *wire.PayloadError
+		if errors.As(perr, &pe) {
+			loc = fmt.Sprintf("%s at byte %d", rel, pe.Offset)
+		}
+		return w.Reject(ctx, dvcconn.NewPayloadReject(rel+"#", loc, sum, fmt.Errorf("%s: %w (%d record(s) read before)", rel, perr, n)))
 	}
 	return nil
 }
@@ -206,14 +217,3 @@ func (c *Connector) readFile(ctx context.Context, sink connector.Sink, name, pat
 type sinkError struct{ err error }
 
 func (e sinkError) Error() string { return e.err.Error() }
-
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var b bytes.Buffer
-	_, err = io.Copy(&b, io.LimitReader(f, limit))
-	return b.Bytes(), err
-}

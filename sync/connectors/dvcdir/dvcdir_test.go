@@ -80,14 +80,17 @@ func TestFolder(t *testing.T) {
 		t.Errorf("%d dossiers, want 4", n)
 	}
 	var reason string
-	if err := st.DB.Get(&reason, `SELECT reason FROM rejects WHERE source_key = 'bare.json#1'`); err != nil {
+	if err := st.DB.Get(&reason, `SELECT reason FROM rejects WHERE source_key LIKE 'bare.json#MaHoSo:`+unit+`-A-2:sha256:%' AND field = 'NgayTiepNhan'`); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(reason, unit+"-A-2") || !strings.Contains(reason, "NgayTiepNhan") {
 		t.Errorf("reason %q", reason)
 	}
-	if n := count(t, st, `SELECT count(*) FROM rejects WHERE source_key = 'broken.json' AND length(raw) > 0`); n != 1 {
-		t.Error("the broken file is not kept in rejects")
+	// The broken file: where it stops and its hash, none of its bytes.
+	broken, _ := os.ReadFile(filepath.Join(dir, "broken.json"))
+	if n := count(t, st, `SELECT count(*) FROM rejects WHERE source_key = 'broken.json#sha256:' || raw_sha256 AND raw IS NULL
+		AND location = 'broken.json at byte 61' AND raw_sha256 = encode(sha256($1), 'hex')`, broken); n != 1 {
+		t.Error("the broken file is not in rejects by location and hash (or its bytes are kept)")
 	}
 	if n := count(t, st, `SELECT count(*) FROM dossier_sightings WHERE source_key = '2025/online_done_envelope.json' AND raw::text NOT LIKE '%Nguyễn Văn An%'`); n != 1 {
 		t.Error("sighting of the envelope file missing or with personal data")
