@@ -35,7 +35,6 @@ const SampleConfig = `
     unit: "000.25.31.H99"          # unit_code of the dossiers; default org.self
 `
 
-
 // Connector is the dvc-dir connector.
 type Connector struct {
 	Path string `yaml:"path"`
