@@ -111,3 +111,48 @@ func unitLine(text, unit, marker string) string {
 	}
 	return "?"
 }
+
+// check-config reads the procedure catalogue with the reader startup uses:
+// a malformed one fails here, at the catalogue's FILE:LINE, not at startup.
+func TestCheckConfigProcedureCatalogue(t *testing.T) {
+	cases := []struct {
+		name, file, body string
+		want             string // after "FILE:"; FILE is the catalogue, or chiso.yaml for "@"
+	}{
+		{"bad level on row 3", "procedures.example.csv", "ma_tthc,ten,muc_do,co_ket_qua,so_ngay\n1.001193,Đăng ký khai sinh,toan_trinh,1,1\n1.000894,Đăng ký kết hôn,muc_do_4,1,3\n",
+			`3: muc_do: "muc_do_4" is not toan_trinh, mot_phan or khong`},
+		{"days not a number", "procedures.example.csv", "ma_tthc,ten,muc_do,co_ket_qua,so_ngay\n1.001193,Đăng ký khai sinh,toan_trinh,1,một\n",
+			`2: so_ngay: "một" is not a number of working days`},
+		{"duplicate code", "procedures.example.csv", "ma_tthc,muc_do\n1.1,khong\n1.1,mot_phan\n", "3: ma_tthc: 1.1 already on row 2"},
+		{"header without muc_do", "procedures.example.csv", "ma_tthc,ten\n1.1,X\n", "1: muc_do: column missing from the header (want ma_tthc,ten,muc_do,co_ket_qua,so_ngay)"},
+		{"yaml catalogue", "procedures.yaml", "- {ma_tthc: '1.1', muc_do: khong}\n- {ma_tthc: '1.2', muc_do: khong, co_ket_qua: 2}\n", `2: co_ket_qua: "2" is not 1 or 0`},
+		{"missing file", "", "", "@29: procedures: open "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path, _ := copyExample(t, func(s string) string {
+				switch tc.file {
+				case "procedures.yaml":
+					return strings.Replace(s, "procedures: procedures.example.csv", "procedures: procedures.yaml", 1)
+				case "":
+					return strings.Replace(s, "procedures: procedures.example.csv", "procedures: nowhere.csv", 1)
+				}
+				return s
+			})
+			cat := filepath.Join(filepath.Dir(path), tc.file)
+			if tc.file != "" {
+				if err := os.WriteFile(cat, []byte(tc.body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := cat + ":" + tc.want
+			if strings.HasPrefix(tc.want, "@") {
+				want = path + ":" + tc.want[1:]
+			}
+			lines := checkConfigLines(t, path, 1)
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
+				t.Errorf("got\n%s\nwant one line starting %s", strings.Join(lines, "\n"), want)
+			}
+		})
+	}
+}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 
-	"chiso/mapping/procedures"
 	"chiso/sync/config"
 	"chiso/warehouse"
 )
@@ -28,12 +26,8 @@ func loadReferenceData(ctx context.Context, st *warehouse.Store, cfg *config.Con
 	if err := st.LoadReportPeriods(ctx, periods); err != nil {
 		return err
 	}
-	if cfg.Procedures != "" {
-		procs, err := procedures.ReadFile(cfg.Path(cfg.Procedures))
-		if err != nil {
-			return fmt.Errorf("config procedures: %w", err)
-		}
-		if err := st.LoadProcedures(ctx, procs); err != nil {
+	if cfg.Procedures != "" { // read and checked by config.Load
+		if err := st.LoadProcedures(ctx, cfg.Catalogue); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
+	"chiso/mapping/procedures"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
@@ -36,13 +37,15 @@ type Config struct {
 	ReportPeriods []ReportPeriod `yaml:"report_periods"`
 	Connectors    []yaml.Node    `yaml:"connectors"`
 
-	File      string             `yaml:"-"` // absolute path of the config file
-	BaseDir   string             `yaml:"-"`
-	Location  *time.Location     `yaml:"-"`
-	Directory *orgdir.Directory  `yaml:"-"`
-	TargetSet *Targets           `yaml:"-"`
-	Jobs      []*ConnectorConfig `yaml:"-"`
-	Warnings  []Problem          `yaml:"-"`
+	File      string            `yaml:"-"` // absolute path of the config file
+	BaseDir   string            `yaml:"-"`
+	Location  *time.Location    `yaml:"-"`
+	Directory *orgdir.Directory `yaml:"-"`
+	TargetSet *Targets          `yaml:"-"`
+	// Catalogue is the procedure catalogue file, read by Load.
+	Catalogue []warehouse.Procedure `yaml:"-"`
+	Jobs      []*ConnectorConfig    `yaml:"-"`
+	Warnings  []Problem             `yaml:"-"`
 }
 
 // Warehouse are the warehouse: keys.
@@ -243,9 +246,7 @@ func Load(path string) (*Config, error) {
 		cfg.TargetSet = t
 	}
 	if cfg.Procedures != "" {
-		if _, err := os.Stat(cfg.Path(cfg.Procedures)); err != nil {
-			l.errf(lineOfKey(top, "procedures"), "procedures", "%v", err)
-		}
+		l.loadCatalogue(cfg, lineOfKey(top, "procedures"))
 	}
 
 	l.loadConnectors(cfg, top)
@@ -270,6 +271,28 @@ func (c *Config) Path(p string) string {
 		return p
 	}
 	return filepath.Join(c.BaseDir, p)
+}
+
+// loadCatalogue reads the procedure catalogue with the reader startup
+// uses (procedures.ReadFile); a problem in it is reported at its own
+// FILE:LINE, one that stops the file being read at the procedures key.
+func (l *loader) loadCatalogue(cfg *Config, line int) {
+	path := cfg.Path(cfg.Procedures)
+	procs, err := procedures.ReadFile(path)
+	if err == nil {
+		cfg.Catalogue = procs
+		return
+	}
+	var e *procedures.Error
+	if errors.As(err, &e) && e.Line > 0 {
+		l.problems = append(l.problems, Problem{File: e.Path, Line: e.Line, Key: e.Field, Msg: e.Msg})
+		return
+	}
+	msg := err.Error()
+	if e != nil {
+		msg = e.Msg
+	}
+	l.errf(line, "procedures", "%s", msg)
 }
 
 func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
