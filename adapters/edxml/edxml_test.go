@@ -94,21 +94,27 @@ func TestGoldenInvalid(t *testing.T) {
 	}
 }
 
-// realSamples is where the producers' own packages live: shared/ beside the
-// repository clone.
-const realSamples = "../../../shared/specs/real-samples/edxml"
-
-// TestRealSamples reads every real producer package: all parse except the
-// two that are not well-formed and the annotated template.
+// TestRealSamples reads every real producer package (real-samples/edxml and
+// edxml-more): all parse except the two that are not well-formed and the
+// annotated template of the first set, and in the second the one with
+// bytes before its XML declaration, the one with an undeclared prefix and
+// the one without a date of issue.
 func TestRealSamples(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(realSamples, "*.edxml"))
-	if len(files) == 0 {
-		t.Skip("real samples not found at " + realSamples)
+	dir := edxml.RealSamplesDir()
+	if dir == "" {
+		t.Skip("real samples not found (shared/specs/real-samples beside the clone)")
 	}
+	first, _ := filepath.Glob(filepath.Join(dir, "edxml", "*.edxml"))
+	more, _ := filepath.Glob(filepath.Join(dir, "edxml-more", "*.edxml"))
+	files := append(first, more...)
 	rejected := map[string]string{
 		"all4u__edoc.edxml":              "not well-formed XML",
 		"tltvbqn__edoc.edxml":            `undeclared namespace prefix "xlink"`,
 		"tungsfer-ssadapter__form.edxml": "MessageHeader/From/OrganId: OrganId",
+		// edxml-more
+		"pvn__jdk18_edoc_new.edxml":          `not well-formed XML: text "1212" at byte offset 0, before the root element`,
+		"pvn__jdk18_edoc.edxml":              `undeclared namespace prefix "xlink"`,
+		"pvn__test_edxml_with_content.edxml": "missing PromulgationInfo",
 	}
 	// Decoded attachment sizes, checked independently (Python base64).
 	sizes := map[string][]int64{
@@ -119,9 +125,15 @@ func TestRealSamples(t *testing.T) {
 		"pvn__9e272474-0603-48a2-b525-9cd1af689612.edxml":   {18839},
 		"pvn__knobstick.edxml":                              {282044, 46430},
 		"quangchu__edoc_update.edxml":                       {270823},
+		// edxml-more
+		"pvn__1760429739290_bien-ban.txt.edxml":           {24718},
+		"pvn__874e0f18-90dc-45fb-989a-65401470ba84.edxml": {10689},
+		"pvn__upload_1da394ba.edxml":                      {207, 207, 207},
+		"pvn__upload_b6e1f29d.edxml":                      {202, 202},
+		"quangchu__edoc_new_3ff46ec.edxml":                {270823},
 	}
-	if len(files) != 25 {
-		t.Errorf("found %d real samples, want 25", len(files))
+	if len(first) != 25 || len(more) != 8 {
+		t.Errorf("found %d + %d real samples, want 25 + 8", len(first), len(more))
 	}
 	for _, f := range files {
 		base := filepath.Base(f)

@@ -29,10 +29,19 @@ const nsXML = "http://www.w3.org/XML/1998/namespace"
 // maxFieldText caps what is kept of one attachment field (name, type…).
 const maxFieldText = 4096
 
+// maxNameBytes caps an element name (kept on the stack, deep as it may be).
+const maxNameBytes = 1024
+
 var errTooLarge = errors.New("package too large")
 
 // errInterrupted is the read error once the parse's context has ended.
 var errInterrupted = errors.New("parse interrupted")
+
+// errNUL is the read error at a NUL byte, which XML allows nowhere.
+var errNUL = errors.New("NUL byte")
+
+// errTokenTooLarge is the read error of a token longer than MaxTokenBytes.
+var errTokenTooLarge = errors.New("token too large")
 
 // ErrTimeBudget is the cause of a parse stopped because the file used up
 // its share of the run's time (see FileContext).
@@ -98,10 +107,14 @@ type countingReader struct {
 	src        io.Reader
 	buf        []byte
 	r, w       int
-	err        error // sticky error of src
-	n, limit   int64 // bytes consumed, limit
+	err        error // sticky error of src (or errNUL, errInterrupted)
+	n, limit   int64 // bytes consumed (the BOM included), limit
+	stop       int64 // where ReadByte stops: limit, or the end of the token allowed to the decoder
+	nulAt      int64 // offset of the NUL byte behind errNUL
 	prev, last byte
 }
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // readBufSize is the read buffer: also the longest token the fast path
 // reads (longer ones go through encoding/xml).
@@ -117,6 +130,14 @@ func (c *countingReader) fill() {
 	}
 	for i := 0; i < 100 && c.w < len(c.buf) && c.err == nil; i++ {
 		n, err := c.src.Read(c.buf[c.w:])
+		// XML allows a NUL byte nowhere: the input ends there, so that
+		// neither path buffers what follows.
+		if k := bytes.IndexByte(c.buf[c.w:c.w+n], 0); k >= 0 {
+			c.nulAt = c.n + int64(c.w+k-c.r)
+			c.w += k
+			c.err = errNUL
+			return
+		}
 		c.w += n
 		if err != nil {
 			c.err = err
@@ -132,7 +153,7 @@ func (c *countingReader) fill() {
 
 // ReadByte serves the XML decoder.
 func (c *countingReader) ReadByte() (byte, error) {
-	if c.r < c.w && c.n < c.limit {
+	if c.r < c.w && c.n < c.stop {
 		b := c.buf[c.r]
 		c.r++
 		c.n++
@@ -152,8 +173,11 @@ func (c *countingReader) slowByte() (byte, error) {
 			return 0, c.err
 		}
 	}
-	if c.n >= c.limit {
-		return 0, errTooLarge
+	if c.n >= c.stop {
+		if c.n >= c.limit {
+			return 0, errTooLarge
+		}
+		return 0, errTokenTooLarge
 	}
 	b := c.buf[c.r]
 	c.r++
@@ -183,9 +207,15 @@ type frame struct {
 	prefix, local, uri string
 	qname              string // prefix:local as written
 	nsMark             int    // len(p.bindings) before this element's declarations
+	textMark           int    // len(p.text) before this element's text (header tree)
 }
 
-type binding struct{ prefix, uri string }
+// binding is a namespace declaration in scope; prev is the index in
+// p.bindings of the declaration of the same prefix it hides (-1 if none).
+type binding struct {
+	prefix, uri string
+	prev        int
+}
 
 // attachState collects one attachment while it streams by.
 type attachState struct {
@@ -219,13 +249,20 @@ type parser struct {
 
 	stack    []frame
 	bindings []binding
+	inScope  map[string]int // prefix → index in bindings of its innermost declaration
 	rootDone bool
+	tokOff   int64 // byte offset where the current token starts
+	declAt   int64 // where an XML declaration may stand: 0, or after the BOM
+	seen     map[qname]struct{}
 
 	envelopes int
 	header    *node
 	body      *node
 	treeCur   *node // element being built, nil outside header/body
 	treeDepth int   // stack depth of the tree root
+	text      []byte
+	treeElems int   // elements of header and body
+	treeBytes int64 // text and attribute values kept in header and body
 
 	attachDepth int // stack depth of AttachmentEncoded/edXMLAttachments, 0 outside
 	att         *attachState
@@ -239,7 +276,8 @@ type parser struct {
 // parserPool keeps parsers (read buffer, name table, node arena, base64
 // buffers) between parses.
 var parserPool = sync.Pool{New: func() any {
-	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}, qnames: map[string]qname{}}
+	return &parser{cr: &countingReader{buf: make([]byte, readBufSize)}, names: map[string]string{}, qnames: map[string]qname{},
+		inScope: map[string]int{}, seen: map[qname]struct{}{}}
 }}
 
 // maxPooledText is the largest scratch buffer kept for the next parse.
@@ -248,13 +286,15 @@ const maxPooledText = 1 << 20
 func newParser(ctx context.Context, r io.Reader, name string, opts Options) *parser {
 	p := parserPool.Get().(*parser)
 	cr := p.cr
-	*cr = countingReader{ctx: ctx, src: r, buf: cr.buf, limit: opts.maxSize()}
+	*cr = countingReader{ctx: ctx, src: r, buf: cr.buf, limit: opts.maxSize(), stop: opts.maxSize()}
 	// A UTF-8 byte order mark is not XML: skip it.
 	for cr.w < 3 && cr.err == nil {
 		cr.fill()
 	}
-	if bytes.HasPrefix(cr.buf[:cr.w], []byte{0xEF, 0xBB, 0xBF}) {
-		cr.r = 3
+	p.declAt = 0
+	if bytes.HasPrefix(cr.buf[:cr.w], utf8BOM) {
+		cr.r, cr.n = 3, 3
+		p.declAt = 3
 	}
 	p.name, p.opts = name, opts
 	return p
@@ -267,7 +307,16 @@ func (p *parser) release() {
 	p.decOwes, p.pendingEnd, p.lines, p.scanNL = false, false, 0, 0
 	p.tok.text, p.tok.attrs = nil, p.tok.attrs[:0]
 	p.stack, p.bindings, p.rootDone = p.stack[:0], p.bindings[:0], false
+	if len(p.inScope) > maxInterned {
+		p.inScope = map[string]int{} // do not keep a flood's table
+	} else {
+		clear(p.inScope)
+	}
 	p.envelopes, p.header, p.body, p.treeCur, p.treeDepth = 0, nil, nil, nil, 0
+	p.text, p.treeElems, p.treeBytes = p.text[:0], 0, 0
+	if cap(p.text) > maxPooledText {
+		p.text = nil
+	}
 	p.attachDepth, p.att, p.attachments, p.earlyForm, p.attachErr = 0, nil, nil, false, nil
 	p.b64.reset()
 	if cap(p.scratch) > maxPooledText {
@@ -276,10 +325,19 @@ func (p *parser) release() {
 	parserPool.Put(p)
 }
 
+// path is the element path for errors; a very deep one is shortened in
+// the middle.
 func (p *parser) path() string {
 	var b strings.Builder
+	n := len(p.stack)
 	for i, f := range p.stack {
-		if i > 0 {
+		switch {
+		case n > 16 && i == 8:
+			fmt.Fprintf(&b, "/…(%d more)…", n-12)
+			continue
+		case n > 16 && i > 8 && i < n-4:
+			continue
+		case i > 0:
 			b.WriteByte('/')
 		}
 		b.WriteString(f.local)
@@ -287,23 +345,54 @@ func (p *parser) path() string {
 	return b.String()
 }
 
+// pathWith is the path of a child of the current element.
+func (p *parser) pathWith(local string) string {
+	if len(p.stack) == 0 {
+		return local
+	}
+	return p.path() + "/" + local
+}
+
 func (p *parser) errf(path, format string, args ...any) *Error {
 	return &Error{File: p.name, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
+// lookup resolves a prefix in constant time, whatever the declarations in
+// scope.
 func (p *parser) lookup(prefix string) (string, bool) {
 	if prefix == "xml" {
 		return nsXML, true
 	}
-	for i := len(p.bindings) - 1; i >= 0; i-- {
-		if p.bindings[i].prefix == prefix {
-			return p.bindings[i].uri, true
-		}
+	if i, ok := p.inScope[prefix]; ok {
+		return p.bindings[i].uri, true
 	}
 	if prefix == "" {
 		return "", true
 	}
 	return "", false
+}
+
+// declare brings a namespace declaration into scope.
+func (p *parser) declare(prefix, uri string) {
+	prev, ok := p.inScope[prefix]
+	if !ok {
+		prev = -1
+	}
+	p.inScope[prefix] = len(p.bindings)
+	p.bindings = append(p.bindings, binding{prefix, uri, prev})
+}
+
+// undeclare ends the scope of the declarations from mark on.
+func (p *parser) undeclare(mark int) {
+	for i := len(p.bindings) - 1; i >= mark; i-- {
+		b := p.bindings[i]
+		if b.prev < 0 {
+			delete(p.inScope, b.prefix)
+		} else {
+			p.inScope[b.prefix] = b.prev
+		}
+	}
+	p.bindings = p.bindings[:mark]
 }
 
 // ctxCheckEvery is how many tokens go by between two looks at the context
@@ -312,6 +401,9 @@ const ctxCheckEvery = 4096
 
 // run tokenizes the whole input.
 func (p *parser) run() error {
+	if err := p.checkEncoding(); err != nil {
+		return err
+	}
 	t := &p.tok
 	for n := 1; ; n++ {
 		if n%ctxCheckEvery == 0 && p.cr.ctx.Err() != nil {
@@ -334,9 +426,22 @@ func (p *parser) run() error {
 				return err
 			}
 		case tokText:
-			p.charData(t.text)
+			if err := p.charData(t.text); err != nil {
+				return err
+			}
 		case tokDirective:
 			return p.errf(p.path(), "DOCTYPE or entity declarations are not accepted (<!%s>)", firstWord(t.text))
+		case tokDecl:
+			if p.tokOff != p.declAt {
+				return p.errf(p.path(), "not well-formed XML: the XML declaration <?xml …?> is at byte offset %d; it may only stand at the very start of the file", p.tokOff)
+			}
+		}
+		if p.att != nil && isPayload(p.att.field) && (t.kind == tokOther || t.kind == tokText) && !p.decOwes {
+			// A comment or processing instruction inside a payload: the
+			// payload's text streams on.
+			if err := p.streamPayload(); err != nil {
+				return err
+			}
 		}
 	}
 	if len(p.stack) > 0 {
@@ -344,6 +449,20 @@ func (p *parser) run() error {
 	}
 	if !p.rootDone {
 		return p.errf("", "no XML root element (empty or not XML)")
+	}
+	return nil
+}
+
+// checkEncoding refuses UTF-16 up front (encoding/xml reads UTF-8 only, and
+// its NUL bytes would hide the reason).
+func (p *parser) checkEncoding() error {
+	c := p.cr
+	for c.w-c.r < 2 && c.err == nil {
+		c.fill()
+	}
+	b := c.buf[c.r:c.w]
+	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return p.errf("", "the file is encoded in UTF-16 (byte order mark % X): edXML packages are read in UTF-8 only", b[:2])
 	}
 	return nil
 }
@@ -371,11 +490,15 @@ func (p *parser) interrupted() error {
 }
 
 func (p *parser) syntaxError(err error) error {
-	if errors.Is(err, errInterrupted) {
+	switch {
+	case errors.Is(err, errInterrupted):
 		return p.interrupted()
-	}
-	if errors.Is(err, errTooLarge) {
+	case errors.Is(err, errTooLarge):
 		return &Error{File: p.name, Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: err}
+	case errors.Is(err, errNUL):
+		return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("not well-formed XML: a NUL byte at byte offset %d (line %d); XML allows it nowhere", p.cr.nulAt, p.line()), Err: err}
+	case errors.Is(err, errTokenTooLarge):
+		return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("a single tag, text, comment or CDATA section from byte offset %d is longer than %d bytes (MaxTokenBytes): far beyond any real package", p.tokOff, MaxTokenBytes), Err: err}
 	}
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "XML syntax error on ")
@@ -389,27 +512,36 @@ func (p *parser) syntaxError(err error) error {
 			return &Error{File: p.name, Path: p.path(), Msg: "truncated XML: unexpected end of file", Err: err}
 		}
 		if strings.Contains(se.Msg, "invalid UTF-8") {
-			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("invalid UTF-8 (line %d)", se.Line), Err: err}
+			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("invalid UTF-8 (line %d, in the text or tag from byte offset %d)", se.Line, p.tokOff), Err: err}
 		}
 	}
-	return &Error{File: p.name, Path: p.path(), Msg: "not well-formed XML: " + msg, Err: err}
+	return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("not well-formed XML: %s (before byte offset %d)", strings.ToValidUTF8(msg, "\uFFFD"), p.cr.n), Err: err}
 }
 
 func (p *parser) start(t *token) error {
 	if p.rootDone {
-		return p.errf(t.local, "not well-formed XML: a second root element <%s>", qnameOf(t.prefix, t.local))
+		return p.errf(t.local, "not well-formed XML: a second root element <%s> at byte offset %d", qnameOf(t.prefix, t.local), p.tokOff)
+	}
+	if len(t.qname) > maxNameBytes {
+		return p.errf(p.path(), "an element name of %d bytes at byte offset %d, longer than %d: far beyond any real package", len(t.qname), p.tokOff, maxNameBytes)
+	}
+	if len(p.stack) >= MaxDepth {
+		return p.errf(p.path(), "elements nested deeper than %d levels (MaxDepth) at byte offset %d: far beyond any real package", MaxDepth, p.tokOff)
+	}
+	if err := p.checkAttrs(t); err != nil {
+		return err
 	}
 	mark := len(p.bindings)
 	for _, a := range t.attrs {
 		switch {
 		case a.prefix == "xmlns":
-			p.bindings = append(p.bindings, binding{a.local, p.internBytes(a.value)})
+			p.declare(a.local, p.internBytes(a.value))
 		case a.prefix == "" && a.local == "xmlns":
-			p.bindings = append(p.bindings, binding{"", p.internBytes(a.value)})
+			p.declare("", p.internBytes(a.value))
 		}
 	}
 	uri, ok := p.lookup(t.prefix)
-	fr := frame{prefix: t.prefix, local: t.local, uri: uri, qname: t.qname, nsMark: mark}
+	fr := frame{prefix: t.prefix, local: t.local, uri: uri, qname: t.qname, nsMark: mark, textMark: len(p.text)}
 	p.stack = append(p.stack, fr)
 	if !ok {
 		return p.errf(p.path(), "undeclared namespace prefix %q", t.prefix)
@@ -432,7 +564,9 @@ func (p *parser) start(t *token) error {
 		if parentURI := p.stack[depth-2].uri; parentURI != uri {
 			el.CreateAttr("xmlns", uri)
 		}
-		copyAttrs(el, t.attrs)
+		if err := p.keep(el, t.attrs); err != nil {
+			return err
+		}
 		p.treeCur.AddChild(el)
 		p.treeCur = el
 		return nil
@@ -456,7 +590,9 @@ func (p *parser) start(t *token) error {
 			}
 			el := etree.NewElement(fr.local)
 			el.CreateAttr("xmlns", uri)
-			copyAttrs(el, t.attrs)
+			if err := p.keep(el, t.attrs); err != nil {
+				return err
+			}
 			if fr.local == "edXMLHeader" {
 				p.header = el
 			} else {
@@ -471,6 +607,39 @@ func (p *parser) start(t *token) error {
 	return nil
 }
 
+// checkAttrs bounds the attributes of a start tag and refuses one written
+// twice (not well-formed XML; encoding/xml does not check it).
+func (p *parser) checkAttrs(t *token) error {
+	if len(t.attrs) > MaxAttrs {
+		return p.errf(p.pathWith(t.local), "<%s> at byte offset %d has %d attributes, more than %d (MaxAttrs): far beyond any real package", t.qname, p.tokOff, len(t.attrs), MaxAttrs)
+	}
+	dup := ""
+	if len(t.attrs) <= 16 {
+		for i := 1; i < len(t.attrs) && dup == ""; i++ {
+			for _, b := range t.attrs[:i] {
+				if a := t.attrs[i]; a.prefix == b.prefix && a.local == b.local {
+					dup = qnameOf(a.prefix, a.local)
+					break
+				}
+			}
+		}
+	} else {
+		clear(p.seen)
+		for _, a := range t.attrs {
+			k := qname{prefix: a.prefix, local: a.local}
+			if _, twice := p.seen[k]; twice {
+				dup = qnameOf(a.prefix, a.local)
+				break
+			}
+			p.seen[k] = struct{}{}
+		}
+	}
+	if dup != "" {
+		return p.errf(p.pathWith(t.local), "not well-formed XML: attribute %s written twice on <%s> at byte offset %d", dup, t.qname, p.tokOff)
+	}
+	return nil
+}
+
 // qnameOf is prefix:local, or local.
 func qnameOf(prefix, local string) string {
 	if prefix == "" {
@@ -479,15 +648,29 @@ func qnameOf(prefix, local string) string {
 	return prefix + ":" + local
 }
 
-// copyAttrs keeps the non-namespace attributes by local name (prefixes are
-// not meaningful to the header reader).
-func copyAttrs(el *node, attrs []rawAttr) {
+// keep counts a header or body element and keeps its non-namespace
+// attributes (appended: checkAttrs has refused duplicates, and etree's
+// CreateAttr would look each one up).
+func (p *parser) keep(el *node, attrs []rawAttr) error {
+	p.treeElems++
+	if p.treeElems > MaxHeaderElements {
+		return p.errf(p.path(), "edXMLHeader and edXMLBody hold more than %d elements (MaxHeaderElements) at byte offset %d: far beyond any real package", MaxHeaderElements, p.tokOff)
+	}
 	for _, a := range attrs {
 		if a.prefix == "xmlns" || (a.prefix == "" && a.local == "xmlns") {
 			continue
 		}
-		el.CreateAttr(a.local, string(a.value))
+		p.treeBytes += int64(len(a.local) + len(a.value))
+		el.Attr = append(el.Attr, etree.Attr{Space: a.prefix, Key: a.local, Value: string(a.value)})
 	}
+	return p.checkTreeBytes()
+}
+
+func (p *parser) checkTreeBytes() error {
+	if p.treeBytes > MaxHeaderBytes {
+		return p.errf(p.path(), "edXMLHeader and edXMLBody hold more than %d bytes of text and attributes (MaxHeaderBytes) at byte offset %d: far beyond any real package", MaxHeaderBytes, p.tokOff)
+	}
+	return nil
 }
 
 func (p *parser) checkRoot(fr frame) error {
@@ -504,14 +687,18 @@ func (p *parser) checkRoot(fr frame) error {
 
 func (p *parser) end(t *token) error {
 	if len(p.stack) == 0 {
-		return p.errf("", "not well-formed XML: unexpected </%s>", qnameOf(t.prefix, t.local))
+		return p.errf("", "not well-formed XML: unexpected </%s> at byte offset %d", qnameOf(t.prefix, t.local), p.tokOff)
 	}
 	top := p.stack[len(p.stack)-1]
 	if top.prefix != t.prefix || top.local != t.local {
-		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d)", qnameOf(top.prefix, top.local), qnameOf(t.prefix, t.local), p.line())
+		return p.errf(p.path(), "not well-formed XML: <%s> closed by </%s> (line %d, byte offset %d)", qnameOf(top.prefix, top.local), qnameOf(t.prefix, t.local), p.line(), p.tokOff)
 	}
 	depth := len(p.stack)
 	if p.treeCur != nil {
+		if text := p.text[top.textMark:]; len(text) > 0 {
+			p.treeCur.SetText(string(text))
+			p.text = p.text[:top.textMark]
+		}
 		if depth == p.treeDepth {
 			p.treeCur = nil
 		} else {
@@ -519,9 +706,11 @@ func (p *parser) end(t *token) error {
 		}
 	}
 	if p.attachDepth > 0 {
-		p.attachEnd(top, depth)
+		if err := p.attachEnd(top, depth); err != nil {
+			return err
+		}
 	}
-	p.bindings = p.bindings[:top.nsMark]
+	p.undeclare(top.nsMark)
 	p.stack = p.stack[:depth-1]
 	if depth == 1 {
 		p.rootDone = true
@@ -535,25 +724,64 @@ func (p *parser) line() int {
 	return p.lines + p.decLine()
 }
 
-func (p *parser) charData(t []byte) {
+// charData takes a text token. Text outside the root element is not
+// well-formed XML unless it is white space: a file with bytes before its
+// XML declaration (a real corrupted sample begins "1212<?xml") is
+// rejected. In the header tree, the pieces of an element's text (split by
+// comments, CDATA sections or child elements) are gathered in p.text and
+// set once when the element ends, so the cost is linear in the text.
+func (p *parser) charData(t []byte) error {
+	if len(p.stack) == 0 {
+		if isXMLSpace(t) {
+			return nil
+		}
+		where := "before the root element"
+		if p.rootDone {
+			where = "after the root element"
+		}
+		return p.errf("", "not well-formed XML: text %q at byte offset %d, %s (only white space, comments and processing instructions may stand outside it)", clip(t, 24), p.tokOff, where)
+	}
 	if isBlank(t) {
-		return
+		return nil
 	}
 	switch {
 	case p.treeCur != nil:
-		p.treeCur.SetText(p.treeCur.Text() + string(t))
+		top := p.stack[len(p.stack)-1]
+		if len(p.text)-top.textMark+len(t) > MaxTokenBytes {
+			return p.errf(p.path(), "the text of this element is longer than %d bytes (MaxTokenBytes) at byte offset %d: far beyond any real package", MaxTokenBytes, p.tokOff)
+		}
+		p.text = append(p.text, t...)
+		p.treeBytes += int64(len(t))
+		return p.checkTreeBytes()
 	case p.att != nil && p.att.field != "":
 		if isPayload(p.att.field) {
-			// Payload delivered as tokens (CDATA): still counted, not kept.
-			for _, c := range t {
-				p.b64.write(c)
-			}
-			return
+			// Payload delivered as tokens (after a comment): still counted, not kept.
+			p.b64.writeChunk(t)
+			return nil
 		}
-		if p.att.text.Len() < maxFieldText {
-			p.att.text.Write(t)
+		if n := maxFieldText - p.att.text.Len(); n > 0 {
+			p.att.text.Write(t[:min(n, len(t))])
 		}
 	}
+	return nil
+}
+
+// clip is at most n bytes of t, for quoting.
+func clip(t []byte, n int) string {
+	if len(t) > n {
+		return string(t[:n]) + "…"
+	}
+	return string(t)
+}
+
+// isXMLSpace reports whether t is only XML white space (space, tab, CR, LF).
+func isXMLSpace(t []byte) bool {
+	for _, c := range t {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 var newline = []byte{'\n'}
@@ -585,6 +813,9 @@ func (p *parser) attachStart(fr frame, depth int, selfClose bool) error {
 	}
 	switch {
 	case rel == 1 && fr.local == "Attachment":
+		if len(p.attachments) >= MaxAttachments {
+			return p.errf(p.path(), "more than %d attachments (MaxAttachments) at byte offset %d: far beyond any real package", MaxAttachments, p.tokOff)
+		}
 		p.att = &attachState{early: p.earlyForm, path: p.path()}
 	case rel == 2 && p.att != nil:
 		p.att.field = fr.local
@@ -600,7 +831,7 @@ func (p *parser) attachStart(fr frame, depth int, selfClose bool) error {
 	return nil
 }
 
-func (p *parser) attachEnd(top frame, depth int) {
+func (p *parser) attachEnd(top frame, depth int) error {
 	rel := depth - p.attachDepth
 	switch {
 	case rel == 0:
@@ -618,7 +849,7 @@ func (p *parser) attachEnd(top frame, depth int) {
 		p.attachments = append(p.attachments, a.att)
 	case rel == 2 && p.att != nil && p.att.field != "":
 		a := p.att
-		v := strings.TrimSpace(a.text.String())
+		v := strings.TrimSpace(strings.ToValidUTF8(a.text.String(), "")) // cut at maxFieldText: no half character
 		switch a.field {
 		case "ContentId":
 			a.att.ContentID = strings.TrimPrefix(v, "cid:")
@@ -639,42 +870,92 @@ func (p *parser) attachEnd(top frame, depth int) {
 		}
 		a.field = ""
 	}
+	return nil
 }
 
+var cdataOpen, cdataClose = []byte("<![CDATA["), []byte("]]>")
+
 // streamPayload reads the text of a payload element straight from the byte
-// source, validating and measuring the base64 without keeping it, and stops
-// before the '<' that ends it so that the decoder resumes there.
+// source, validating and measuring the base64 without keeping it, CDATA
+// sections included, and stops before the first other '<' (the end tag,
+// or a comment) so that the tokenizer resumes there. Memory stays that of
+// the read buffer whatever the payload's size.
 func (p *parser) streamPayload() error {
 	c := p.cr
+	inCDATA := false
 	for {
-		if c.r == c.w {
-			if c.err != nil {
-				if c.err == io.EOF {
-					return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
-				}
-				if c.err == errInterrupted {
-					return p.interrupted()
-				}
-				return &Error{File: p.name, Path: p.path(), Msg: "read error: " + c.err.Error(), Err: c.err}
-			}
-			c.fill()
+		if c.w-c.r < len(cdataOpen) && c.err == nil {
+			c.fill() // enough to recognise "<![CDATA[" and "]]>"
 			continue
 		}
-		chunk := c.buf[c.r:c.w]
-		end := bytes.IndexByte(chunk, '<')
-		if end >= 0 {
-			chunk = chunk[:end]
+		if c.r == c.w {
+			return p.payloadReadError()
 		}
-		if c.n+int64(len(chunk)) > c.limit {
+		chunk := c.buf[c.r:c.w]
+		var end, skip int // bytes of payload text, then markup to pass over
+		switch {
+		case inCDATA:
+			end = bytes.Index(chunk, cdataClose)
+			if end < 0 {
+				// Keep a possible "]]" start of the terminator for the next fill.
+				end = max(0, len(chunk)-len(cdataClose)+1)
+				if c.err != nil {
+					return p.payloadReadError()
+				}
+			} else {
+				skip, inCDATA = len(cdataClose), false
+			}
+			if bytes.IndexByte(chunk[:end], '&') >= 0 && p.b64.err == nil {
+				p.b64.err = fmt.Errorf("character '&' is not base64")
+			}
+		default:
+			end = bytes.IndexByte(chunk, '<')
+			if end < 0 {
+				end = len(chunk)
+			} else if rest := chunk[end:]; bytes.HasPrefix(rest, cdataOpen) {
+				skip, inCDATA = len(cdataOpen), true
+			} else if len(rest) < len(cdataOpen) && bytes.HasPrefix(cdataOpen, rest) && c.err == nil {
+				// Too little buffered to tell a CDATA section from an end tag.
+				p.consumePayload(chunk[:end])
+				c.fill()
+				continue
+			}
+		}
+		if c.n+int64(end+skip) > c.limit {
 			return &Error{File: p.name, Path: p.path(), Msg: fmt.Sprintf("larger than the limit of %d bytes (max_file_size)", p.opts.maxSize()), Err: errTooLarge}
 		}
-		p.b64.writeChunk(chunk)
-		p.lines += bytes.Count(chunk, newline)
-		c.r += len(chunk)
-		c.n += int64(len(chunk))
-		if end >= 0 {
-			return nil // the decoder resumes at '<'
+		p.consumePayload(chunk[:end])
+		c.r += skip
+		c.n += int64(skip)
+		if !inCDATA && skip == 0 && end < len(chunk) {
+			return nil // the tokenizer resumes at '<'
 		}
+		if c.r == c.w && c.err == nil {
+			c.fill()
+		}
+	}
+}
+
+// consumePayload feeds text of a payload to the base64 counter and moves
+// the reader past it.
+func (p *parser) consumePayload(b []byte) {
+	p.b64.writeChunk(b)
+	p.lines += bytes.Count(b, newline)
+	p.cr.r += len(b)
+	p.cr.n += int64(len(b))
+}
+
+// payloadReadError is the error of a payload whose input ended.
+func (p *parser) payloadReadError() error {
+	switch err := p.cr.err; {
+	case err == nil || err == io.EOF:
+		return p.errf(p.path(), "truncated XML: the file ends inside an attachment payload")
+	case err == errInterrupted:
+		return p.interrupted()
+	case err == errNUL:
+		return p.syntaxError(err)
+	default:
+		return &Error{File: p.name, Path: p.path(), Msg: "read error: " + err.Error(), Err: err}
 	}
 }
 

@@ -28,7 +28,8 @@ const (
 	tokEnd
 	tokText
 	tokDirective
-	tokOther // processing instruction, comment
+	tokDecl  // the XML declaration <?xml …?>
+	tokOther // other processing instruction, comment
 )
 
 // rawAttr is an attribute of a start tag; value is only valid until the
@@ -91,6 +92,10 @@ var nameByte = func() (t [256]byte) {
 
 // next reads the next token into t. It returns io.EOF at the end of input.
 func (p *parser) next(t *token) error {
+	p.tokOff = p.cr.n
+	if p.decOwes {
+		p.tokOff-- // the decoder has read this token's first byte
+	}
 	if p.pendingEnd {
 		// The end half of a self-closing element read by the fast path.
 		p.pendingEnd = false
@@ -154,7 +159,11 @@ func (p *parser) slow(t *token) error {
 		p.dec.Strict = true
 	}
 	p.decOwes = false
+	// The decoder holds a whole token in memory: bound it.
+	c := p.cr
+	c.stop = min(c.limit, c.n+MaxTokenBytes)
 	tok, err := p.dec.RawToken()
+	c.stop = c.limit
 	if err != nil {
 		return err
 	}
@@ -179,6 +188,11 @@ func (p *parser) slow(t *token) error {
 		p.decOwes = true
 	case xml.Directive:
 		t.kind, t.text = tokDirective, x
+	case xml.ProcInst:
+		t.kind = tokOther
+		if x.Target == "xml" {
+			t.kind = tokDecl
+		}
 	default:
 		t.kind = tokOther
 	}
@@ -377,6 +391,9 @@ func (p *parser) scanProcInst(s []byte, t *token) int {
 		}
 	}
 	t.kind, t.attrs, t.selfClose = tokOther, t.attrs[:0], false
+	if string(target) == "xml" {
+		t.kind = tokDecl
+	}
 	return k + 1
 }
 
