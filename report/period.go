@@ -34,7 +34,10 @@ type NamedPeriod struct {
 	FromPrevYear bool
 }
 
-// DefaultNamedPeriods are the report periods of indicators.md.
+// DefaultNamedPeriods are the report periods of indicators.md: the one
+// definition of their ids, spans and Vietnamese labels. The config's
+// defaults are read from it, and a test checks that the seed rows of
+// migration 00050 (kpi_report_periods) agree with it.
 var DefaultNamedPeriods = []NamedPeriod{
 	{ID: "bc6t", Label: "Báo cáo 6 tháng", From: "01-01", To: "05-31"},
 	{ID: "bcnam", Label: "Báo cáo năm", From: "01-01", To: "11-30"},

@@ -21,6 +21,7 @@ import (
 	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/mapping/procedures"
+	"chiso/report"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
@@ -126,12 +127,27 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// DefaultReportPeriods are the named periods of indicators.md.
-var DefaultReportPeriods = []ReportPeriod{
-	{ID: "bc6t", Label: "Báo cáo 6 tháng", From: "01-01", To: "05-31"},
-	{ID: "bcnam", Label: "Báo cáo năm", From: "01-01", To: "11-30"},
-	{ID: "nd09-6t", Label: "Báo cáo 6 tháng (kỳ Nghị định 09/2019)", From: "12-15", To: "06-14", FromPreviousYear: true},
-	{ID: "nd09-nam", Label: "Báo cáo năm (kỳ Nghị định 09/2019)", From: "12-15", To: "12-14", FromPreviousYear: true},
+// DefaultReportPeriods are the named periods of indicators.md, read from
+// their one definition, report.DefaultNamedPeriods (ids, spans, labels).
+var DefaultReportPeriods = fromNamed(report.DefaultNamedPeriods)
+
+// defaultLabels gives a period with a default id and no label its default label.
+func defaultLabels(periods []ReportPeriod) {
+	for i, p := range periods {
+		for _, d := range report.DefaultNamedPeriods {
+			if p.Label == "" && p.ID == d.ID {
+				periods[i].Label = d.Label
+			}
+		}
+	}
+}
+
+func fromNamed(named []report.NamedPeriod) []ReportPeriod {
+	out := make([]ReportPeriod, len(named))
+	for i, n := range named {
+		out[i] = ReportPeriod{ID: n.ID, Label: n.Label, From: n.From, To: n.To, FromPreviousYear: n.FromPrevYear}
+	}
+	return out
 }
 
 var (
@@ -207,6 +223,7 @@ func Load(path string) (*Config, error) {
 	if len(cfg.ReportPeriods) == 0 {
 		cfg.ReportPeriods = DefaultReportPeriods
 	}
+	defaultLabels(cfg.ReportPeriods)
 	cfg.Warehouse.DataDir = cfg.Path(cfg.Warehouse.DataDir)
 
 	loc, err := time.LoadLocation(cfg.Timezone)
@@ -367,6 +384,9 @@ func (l *loader) checkPeriods(cfg *Config, top *yaml.Node) {
 			l.errf(line, key+".id", "duplicate report period %q", p.ID)
 		}
 		seen[p.ID] = true
+		if strings.TrimSpace(p.Label) == "" {
+			l.errf(line, key+".label", "required for %q: the title of its reports", p.ID)
+		}
 		for _, f := range []struct{ k, v string }{{"from", p.From}, {"to", p.To}} {
 			if !monthDay.MatchString(f.v) {
 				l.errf(line, key+"."+f.k, "%q: want MM-DD", f.v)
