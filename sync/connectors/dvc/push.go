@@ -144,7 +144,8 @@ func payloadReject(op, req string, body []byte, perr error) warehouse.Reject {
 	if errors.As(perr, &pe) {
 		loc += fmt.Sprintf(" at byte %d", pe.Offset)
 	}
-	return NewPayloadReject("push:"+op+":", loc, hex.EncodeToString(sum[:]), perr)
+	hash := hex.EncodeToString(sum[:])
+	return NewPayloadReject("push:"+op+":sha256:"+hash, loc, hash, perr)
 }
 
 // records stores DongBoHoSoMC records.

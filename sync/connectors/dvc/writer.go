@@ -128,9 +128,10 @@ func NewReject(raw []byte, location, prefix string, step bool, err error) wareho
 // NewPayloadReject builds the reject of a payload (a file, a push body)
 // that cannot be read past some point: its location, the hash of its bytes
 // and the reason only; nothing of its bytes is kept, since they may hold
-// any applicant's data.
-func NewPayloadReject(prefix, location, hash string, err error) warehouse.Reject {
-	return warehouse.Reject{SourceKey: prefix + "sha256:" + hash, Location: location, Reason: err.Error(), Hash: hash}
+// any applicant's data. key is the file's path, or for a push body
+// (which has no name) one made from the hash.
+func NewPayloadReject(key, location, hash string, err error) warehouse.Reject {
+	return warehouse.Reject{SourceKey: key, Location: location, Reason: err.Error(), Hash: hash}
 }
 
 // clipKey bounds a MaHoSo in a reject key (an overlong one is itself the

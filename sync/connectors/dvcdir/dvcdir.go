@@ -7,7 +7,8 @@
 // is rejected alone: its allow-listed members only, the hash of its bytes
 // and its byte offset in the file, keyed "<relpath>#MaHoSo:<code>:sha256:<hash>"
 // (or "<relpath>#sha256:<hash>" without a readable MaHoSo). A file that is
-// not a readable payload keeps its location, hash and reason only.
+// not a readable payload keeps its location, hash and reason only, keyed
+// by its path.
 package dvcdir
 
 import (
@@ -206,7 +207,7 @@ func (c *Connector) readFile(ctx context.Context, w *dvcconn.Writer, path, rel, 
 		if errors.As(perr, &pe) {
 			loc = fmt.Sprintf("%s at byte %d", rel, pe.Offset)
 		}
-		return w.Reject(ctx, dvcconn.NewPayloadReject(rel+"#", loc, sum, fmt.Errorf("%s: %w (%d record(s) read before)", rel, perr, n)))
+		return w.Reject(ctx, dvcconn.NewPayloadReject(rel, loc, sum, fmt.Errorf("%s: %w (%d record(s) read before)", rel, perr, n)))
 	}
 	return nil
 }
