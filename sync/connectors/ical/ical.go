@@ -39,6 +39,8 @@ const SampleConfig = `
     window: {past: 400d, future: 60d} # read at least from 1 Jan of the baseline year; past only reads more
     tls: {ca_file: "", insecure_skip_verify: false}
     retry: {max: 3, backoff: 1s}
+    max_series_occurrences: 1000      # a series with more (from its DTSTART) is rejected
+    max_feed_occurrences: 20000       # a feed with more is refused
 `
 
 // Window is the window: key.
@@ -57,6 +59,11 @@ type Connector struct {
 	Window   Window       `yaml:"window"`
 	TLS      httpx.TLS    `yaml:"tls"`
 	Retry    httpx.Retry  `yaml:"retry"`
+	// MaxSeries and MaxFeed bound the expansion (wire.ParseOptions):
+	// occurrences of one recurring event from its DTSTART, and of the whole
+	// feed, up to the window end.
+	MaxSeries int `yaml:"max_series_occurrences"`
+	MaxFeed   int `yaml:"max_feed_occurrences"`
 
 	env    connector.Env
 	client *wire.Client
@@ -69,7 +76,12 @@ func init() {
 
 // New returns a connector with the defaults set.
 func New() *Connector {
-	return &Connector{Window: Window{Past: connector.Span(400 * 24 * time.Hour), Future: connector.Span(60 * 24 * time.Hour)}, now: time.Now}
+	return &Connector{
+		Window:    Window{Past: connector.Span(400 * 24 * time.Hour), Future: connector.Span(60 * 24 * time.Hour)},
+		MaxSeries: wire.DefaultMaxPerSeries,
+		MaxFeed:   wire.DefaultMaxPerFeed,
+		now:       time.Now,
+	}
 }
 
 // Validate checks the keys without touching the network.
@@ -109,6 +121,12 @@ func (c *Connector) Validate(env connector.Env) error {
 	}
 	if c.Window.Past <= 0 && c.Window.Future <= 0 {
 		errs = append(errs, connector.Errf("window", "past and future cannot both be 0"))
+	}
+	if c.MaxSeries <= 0 {
+		errs = append(errs, connector.Errf("max_series_occurrences", "%d: must be at least 1", c.MaxSeries))
+	}
+	if c.MaxFeed < c.MaxSeries {
+		errs = append(errs, connector.Errf("max_feed_occurrences", "%d is less than max_series_occurrences %d", c.MaxFeed, c.MaxSeries))
 	}
 	c.env = env
 	return errors.Join(errs...)
@@ -192,7 +210,7 @@ func (c *Connector) Check(ctx context.Context) error {
 		return err
 	}
 	read, _ := c.ranges(true)
-	_, err = wire.ParseICS(body, wire.ParseOptions{From: read.from, To: read.to, Floating: c.loc()})
+	_, err = wire.ParseICSContext(ctx, body, c.parseOptions(read))
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.label(), err)
 	}
@@ -259,7 +277,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		return nil
 	}
 
-	feed, err := wire.ParseICS(body, wire.ParseOptions{From: read.from, To: read.to, Floating: c.loc()})
+	feed, err := wire.ParseICSContext(ctx, body, c.parseOptions(read))
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.label(), err)
 	}
@@ -267,14 +285,14 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 
 	opt := mapping.Options{Source: c.env.Name, Unit: c.Unit, Self: c.env.Self, Org: c.env.Org, Location: c.loc()}
 	var spare []string
+	for _, w := range feed.Warnings {
+		log.Warn("feed read with a warning", "problem", w)
+	}
 	for _, p := range feed.Problems {
-		key := c.label() + "#" + p.UID
-		if p.UID == "" {
-			key = fmt.Sprintf("%s#line%d", c.label(), p.Line)
-		} else {
+		if p.UID != "" {
 			spare = append(spare, p.UID)
 		}
-		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: fmt.Sprintf("%s: %s", c.label(), p.Error()), Raw: p.Raw}); err != nil {
+		if err := sink.Reject(ctx, c.reject(p)); err != nil {
 			return err
 		}
 	}
@@ -311,6 +329,35 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	log.Info("calendar synced", "occurrences", len(feed.Occurrences), "rejected", len(feed.Problems),
 		"deleted", deleted, "restored", restored, "from", day(read.from), "to", read.to.AddDate(0, 0, -1).Format("2006-01-02"))
 	return nil
+}
+
+// parseOptions are the reading options of a sync over read.
+func (c *Connector) parseOptions(read span) wire.ParseOptions {
+	return wire.ParseOptions{From: read.from, To: read.to, Floating: c.loc(), MaxPerSeries: c.MaxSeries, MaxPerFeed: c.MaxFeed}
+}
+
+// reject is the reject of a VEVENT that could not be read. Its key is the
+// event's own (UID, and RECURRENCE-ID for an override), so that re-reading
+// converges on one row and a bad master and a bad override never collide;
+// without a UID, the line and the hash of its bytes.
+func (c *Connector) reject(p wire.Problem) warehouse.Reject {
+	sum := sha256.Sum256(p.Raw)
+	hash := hex.EncodeToString(sum[:])
+	key := c.label() + "#" + p.UID
+	switch {
+	case p.UID == "":
+		key = fmt.Sprintf("%s#line%d#%s", c.label(), p.Begin, hash[:12])
+	case p.RecurrenceID != "":
+		key += "#" + p.RecurrenceID
+	}
+	return warehouse.Reject{
+		SourceKey: key,
+		Location:  fmt.Sprintf("%s line %d", c.label(), p.Line),
+		Field:     p.Field,
+		Reason:    fmt.Sprintf("%s: %s", c.label(), p.Error()),
+		Hash:      hash,
+		Raw:       p.Raw,
+	}
 }
 
 // day formats a range bound for the log ("history" when unbounded).
