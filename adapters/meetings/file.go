@@ -13,11 +13,14 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"chiso/adapters/workbook"
 )
 
 // Columns of the meetings file (registers-meetings.md §2), in template order.
@@ -73,6 +76,12 @@ func (e RowError) SourceKey() string { return fmt.Sprintf("%s#%d", e.File, e.Row
 // that cannot be read at all, or lacks a required column, is an error; a bad
 // row is a RowError and the other rows load.
 func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, error) {
+	return ReadFileAs(path, path, sheet, loc)
+}
+
+// ReadFileAs is ReadFile with the file named name in rows, keys and errors
+// (the connector passes the path relative to its folder).
+func ReadFileAs(path, name, sheet string, loc *time.Location) ([]FileRow, []RowError, error) {
 	if loc == nil {
 		loc = Vietnam
 	}
@@ -88,14 +97,14 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 	case ".xlsx", ".xlsm":
 		records, rowNos, err = readXLSX(path, sheet)
 	default:
-		return nil, nil, fmt.Errorf("meetings file %s: unsupported extension (want .csv or .xlsx)", path)
+		return nil, nil, fmt.Errorf("meetings file %s: unsupported extension (want .csv or .xlsx)", name)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("meetings file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("meetings file %s: %w", name, err)
 	}
 	hdr, cols := findHeader(records)
 	if hdr < 0 {
-		return nil, nil, fmt.Errorf("meetings file %s: no header row with the columns %s found in the first 20 rows", path, strings.Join(requiredColumns, ", "))
+		return nil, nil, fmt.Errorf("meetings file %s: no header row with the columns %s found in the first 20 rows", name, strings.Join(requiredColumns, ", "))
 	}
 	var out []FileRow
 	var bad []RowError
@@ -109,7 +118,7 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 		if raws != nil {
 			raw = raws[i]
 		}
-		r, rerr := parseRow(path, rowNos[i], rec, cols, loc)
+		r, rerr := parseRow(name, rowNos[i], rec, cols, loc)
 		r.Raw = raw
 		if rerr == nil {
 			if prev, dup := seen[r.Ma]; dup {
@@ -119,7 +128,7 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 			}
 		}
 		if rerr != nil {
-			rerr.File, rerr.Row, rerr.Raw = path, rowNos[i], raw
+			rerr.File, rerr.Row, rerr.Raw = name, rowNos[i], raw
 			if j, ok := cols["ma"]; ok && j < len(rec) {
 				rerr.Ma = strings.TrimSpace(rec[j])
 			}
@@ -185,7 +194,7 @@ func readCSV(path string) ([][]string, []int, [][]byte, error) {
 }
 
 func readXLSX(path, sheet string) ([][]string, []int, error) {
-	f, err := excelize.OpenFile(path)
+	f, err := workbook.Open(path, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,6 +288,18 @@ func parseRow(file string, row int, rec []string, cols map[string]int, loc *time
 	}
 	fail := func(col, format string, args ...any) (FileRow, *RowError) {
 		return FileRow{}, &RowError{Column: col, Msg: fmt.Sprintf(format, args...)}
+	}
+	// Text that cannot be stored (bad UTF-8, NUL) in a column that is read:
+	// the row is rejected naming the column, never a database error.
+	for _, name := range Columns {
+		if j, ok := cols[name]; ok && j < len(rec) {
+			switch {
+			case !utf8.ValidString(rec[j]):
+				return fail(name, "invalid UTF-8 (save the file as UTF-8)")
+			case strings.IndexByte(rec[j], 0) >= 0:
+				return fail(name, "NUL byte in the text")
+			}
+		}
 	}
 	r := FileRow{
 		File: file, Row: row,

@@ -201,6 +201,15 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("register: %s: row %d: column %q (%s): %s", where, e.Line, e.Column, e.Field, e.Reason)
 }
 
+// Location is where the bad row is: "file: sheet S: row N, column C".
+func (e *RowError) Location() string {
+	where := e.File
+	if e.Sheet != "" {
+		where += ": sheet " + e.Sheet
+	}
+	return fmt.Sprintf("%s: row %d, column %s", where, e.Line, e.Column)
+}
+
 // SourceKey names the bad row like Row.SourceKey.
 func (e *RowError) SourceKey(base string) string { return sourceKey(e.File, base, e.Sheet, e.Line) }
 

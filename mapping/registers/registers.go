@@ -99,8 +99,15 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 var organID = regexp.MustCompile(`^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$`)
 
 // Map turns one register row into the document it records and its sighting.
+//
+// A secret row (the secret register, or "Độ mật" set) keeps counts and keys
+// only: no subject, and no recipient text (a recipient that the org
+// directory does not resolve is dropped, with a warning that names none);
+// an unresolved issuer is kept as its folded key, which is part of the
+// document's key anyway.
 func Map(row register.Row, cfg Config) (Result, error) {
 	var res Result
+	secret := row.Secret || cfg.SecretRegister
 	if row.IssuedOn == nil {
 		return res, &FieldError{register.FieldIssuedOn, "empty: the document date is needed for its key"}
 	}
@@ -127,12 +134,20 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	case "out":
 		d.IssuerCode = d.UnitCode
 		d.EventOn = row.IssuedOn
+		dropped := 0
 		for _, name := range row.Recipients {
 			r := cfg.resolveName(name)
+			if !r.ok && secret {
+				dropped++
+				continue
+			}
 			if !r.ok {
 				res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, r.key})
 			}
 			d.Counterparts = appendUnique(d.Counterparts, r.code)
+		}
+		if dropped > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d recipient(s) not in the org directory: not recorded for a secret document", dropped))
 		}
 	case "in":
 		if row.Issuer == "" {
@@ -140,11 +155,15 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		}
 		r := cfg.resolveName(row.Issuer)
 		if !r.ok {
-			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, row.Issuer, r.key})
+			written := row.Issuer
+			if secret {
+				written = r.key
+			}
+			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, written, r.key})
 			// The key uses the folded name, so spellings that differ only in
 			// case or diacritics still merge.
 			d.IssuerCode = r.key
-			d.Counterparts = []string{row.Issuer}
+			d.Counterparts = []string{written}
 		} else {
 			d.IssuerCode = r.code
 			d.Counterparts = []string{r.code}
@@ -179,7 +198,7 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	}
 	d.DocType, d.Family = cl.DocType, cl.Family
 	res.Warnings = append(res.Warnings, cl.Warnings...)
-	if !d.IsSecret {
+	if !secret {
 		d.Subject = row.TypeSubject
 	}
 	d.DocKey = documents.DocKey(d.IssuerCode, strconv.Itoa(row.IssuedOn.Year()), d.Series, d.CodeNumber, d.CodeNotation)

@@ -12,13 +12,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	wire "chiso/adapters/meetings"
 	mapping "chiso/mapping/meetings"
 	"chiso/sync/connector"
+	"chiso/sync/connectors/filesource"
 	"chiso/warehouse"
 )
 
@@ -84,40 +84,39 @@ func supported(name string) bool {
 	return false
 }
 
-// files lists the meetings files, sorted.
-func (c *Connector) files() ([]string, error) {
-	st, err := os.Stat(c.Path)
+// source is the file, or the files directly in the folder (not its
+// sub-folders); hidden and lock files skipped.
+func (c *Connector) source() *filesource.Source {
+	return &filesource.Source{Root: c.Path, Flat: true, SkipHidden: true, Accept: supported}
+}
+
+// files lists the meetings files in order, and the entries of the folder
+// that are not read (links out of it, link loops, dangling links).
+func (c *Connector) files(ctx context.Context, prev map[string]string) ([]filesource.Entry, []filesource.Problem, error) {
+	var files []filesource.Entry
+	var problems []filesource.Problem
+	_, err := c.source().Walk(ctx, prev, func(e filesource.Entry) error { files = append(files, e); return nil },
+		func(p filesource.Problem) error { problems = append(problems, p); return nil })
 	if err != nil {
-		return nil, fmt.Errorf("meetings-file: %w", err)
+		return nil, nil, fmt.Errorf("meetings-file: %w", err)
 	}
-	if !st.IsDir() {
-		return []string{c.Path}, nil
-	}
-	entries, err := os.ReadDir(c.Path)
-	if err != nil {
-		return nil, fmt.Errorf("meetings-file: %w", err)
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() && supported(e.Name()) {
-			out = append(out, filepath.Join(c.Path, e.Name()))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return files, problems, nil
 }
 
 // Check reads the files and reports the first one that cannot be read.
 func (c *Connector) Check(ctx context.Context) error {
-	files, err := c.files()
+	files, problems, err := c.files(ctx, nil)
 	if err != nil {
 		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("meetings-file: %s", problems[0].Reason)
 	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, _, err := wire.ReadFile(f, c.Sheet, c.loc()); err != nil {
+		if _, _, err := wire.ReadFileAs(f.Abs, f.Rel, c.Sheet, c.loc()); err != nil {
 			return err
 		}
 	}
@@ -133,29 +132,51 @@ func (c *Connector) loc() *time.Location {
 
 const stream = "files"
 
-// fingerprint hashes the names and contents of the files.
-func fingerprint(files []string) (string, error) {
+// rawLimit is how much of a file that is not a readable meetings file is
+// kept in rejects.
+const rawLimit = 64 << 10
+
+// fingerprint hashes the names and contents of the files. A file that
+// cannot be read fails the run (and is tried again next run): its meetings
+// must not be marked deleted.
+// It returns the digest and the content hash of each file.
+func fingerprint(ctx context.Context, files []filesource.Entry) (string, []string, error) {
 	h := sha256.New()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	sums := make([]string, len(files))
+	for i := range files {
+		sum, err := filesource.Hash(ctx, &files[i])
 		if err != nil {
-			return "", fmt.Errorf("meetings-file: %w", err)
+			return "", nil, fmt.Errorf("meetings-file: %w", err)
 		}
-		s := sha256.Sum256(b)
-		fmt.Fprintf(h, "%s\x00%x\n", filepath.Base(f), s)
+		sums[i] = sum
+		fmt.Fprintf(h, "%s\x00%s\n", files[i].Rel, sum)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), sums, nil
 }
 
 // Sync reloads every file when any changed: the files are the whole list,
 // so a meeting no longer in them is marked deleted with this run.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	log := slog.With("connector", c.env.Name, "path", c.Path)
-	files, err := c.files()
+	prev, err := sink.Checkpoints(ctx, filesource.StreamPrefix)
+	if err != nil {
+		return fmt.Errorf("meetings-file: checkpoints: %w", err)
+	}
+	files, problems, err := c.files(ctx, prev)
 	if err != nil {
 		return err
 	}
-	digest, err := fingerprint(files)
+	for _, p := range problems {
+		if p.Known {
+			continue
+		}
+		log.Warn("meetings-file: entry not read", "file", p.Rel, "problem", p.Kind)
+		sink.Fetched(1)
+		if err := filesource.ReportProblem(ctx, sink, p); err != nil {
+			return err
+		}
+	}
+	digest, sums, err := fingerprint(ctx, files)
 	if err != nil {
 		return err
 	}
@@ -163,30 +184,50 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		return fmt.Errorf("meetings-file: checkpoint: %w", err)
 	} else if ok && prev == digest {
 		log.Debug("meetings files unchanged")
-		return nil
+		return sink.Flush(ctx)
 	}
 	opt := mapping.Options{Source: c.env.Name, Unit: c.Unit, Self: c.env.Self, Org: c.env.Org, Location: c.loc()}
 	seen := map[string]string{} // ma -> file#row
 	var spare []string
-	loaded, rejected := 0, 0
-	reject := func(key, reason string, raw []byte) error {
+	loaded, rejected, unreadable := 0, 0, 0
+	// A bad row is keyed by its place in the file (relative path and row):
+	// re-reading the same file converges, two rows never share a reject.
+	reject := func(key, field, reason string, raw []byte) error {
 		rejected++
-		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: reason, Raw: raw})
+		loc := key
+		if field != "" {
+			loc += ", column " + field
+		}
+		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Location: loc, Field: field, Reason: reason, Raw: raw})
 	}
-	for _, f := range files {
+	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, bad, err := wire.ReadFile(f, c.Sheet, c.loc())
+		rows, bad, err := wire.ReadFileAs(f.Abs, f.Rel, c.Sheet, c.loc())
 		if err != nil {
-			return err // a whole file unreadable: fail rather than mark its meetings deleted
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// The file is not a readable meetings file (no header, a broken
+			// workbook, a zip bomb): rejected, and read again once the files
+			// change. Its meetings are unknown, so none is marked deleted.
+			log.Warn("meetings file rejected; no meeting is marked deleted this run", "file", f.Rel, "err", err)
+			sink.Fetched(1)
+			raw, note := filesource.Head(f, rawLimit)
+			rejected++
+			if err := sink.Reject(ctx, warehouse.Reject{SourceKey: f.Rel, Location: f.Rel, Reason: err.Error() + note, Hash: sums[i], Raw: raw}); err != nil {
+				return err
+			}
+			unreadable++
+			continue
 		}
 		sink.Fetched(len(rows) + len(bad))
 		for _, b := range bad {
 			if b.Ma != "" {
 				spare = append(spare, b.Ma)
 			}
-			if err := reject(b.SourceKey(), b.Error(), b.Raw); err != nil {
+			if err := reject(b.SourceKey(), b.Column, b.Error(), b.Raw); err != nil {
 				return err
 			}
 		}
@@ -194,13 +235,13 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			m, err := mapping.FromRow(r, opt)
 			if err != nil {
 				spare = append(spare, r.Ma)
-				if err := reject(r.SourceKey(), fmt.Sprintf("%s: row %d: %v", r.File, r.Row, err), r.Raw); err != nil {
+				if err := reject(r.SourceKey(), "", fmt.Sprintf("%s: row %d: %v", r.File, r.Row, err), r.Raw); err != nil {
 					return err
 				}
 				continue
 			}
 			if first, dup := seen[r.Ma]; dup {
-				if err := reject(r.SourceKey(), fmt.Sprintf("%s: row %d: column ma: %q is already used at %s", r.File, r.Row, r.Ma, first), r.Raw); err != nil {
+				if err := reject(r.SourceKey(), "ma", fmt.Sprintf("%s: row %d: column ma: %q is already used at %s", r.File, r.Row, r.Ma, first), r.Raw); err != nil {
 					return err
 				}
 				continue
@@ -211,6 +252,16 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			}
 			loaded++
 		}
+	}
+	if unreadable > 0 {
+		if err := sink.SetCheckpoint(ctx, stream, digest); err != nil {
+			return err
+		}
+		if err := sink.Flush(ctx); err != nil {
+			return err
+		}
+		log.Info("meetings file synced", "files", len(files), "meetings", loaded, "rejected", rejected, "files_rejected", unreadable)
+		return nil
 	}
 	rec, ok := sink.(interface {
 		ReconcileMeetings(ctx context.Context, source string, from, to time.Time, spare []string) (int64, int64, error)

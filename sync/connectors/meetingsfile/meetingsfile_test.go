@@ -186,18 +186,32 @@ func TestSyncSimulatorCSV(t *testing.T) {
 	}
 }
 
-func TestSyncUnreadableFileFails(t *testing.T) {
+// A file that is no longer a readable meetings file (here: no header) is
+// rejected naming it, instead of failing the connector on every run; its
+// meetings are unknown, so none is marked deleted.
+func TestSyncUnreadableFileRejected(t *testing.T) {
 	st := warehousetest.New(t)
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "x.csv"), []byte("a;b\n1;2\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "x.csv"), []byte("ma,tieu_de,loai,bat_dau,ket_thuc\nH1,Họp,giao-ban,2026-03-04 08:00,2026-03-04 10:00\n"), 0o644)
 	c := New()
 	c.Path = "x.csv"
 	if err := c.Validate(testEnv(dir)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := syncOnce(t, st, c)
-	if err == nil || !strings.Contains(err.Error(), "x.csv: no header row") {
+	if _, err := syncOnce(t, st, c); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "x.csv"), []byte("a;b\n1;2\n"), 0o644)
+	if _, err := syncOnce(t, st, c); err != nil {
 		t.Fatalf("error %v", err)
+	}
+	var reason string
+	if err := st.DB.Get(&reason, `SELECT reason FROM rejects WHERE source_key = 'x.csv'`); err != nil || !strings.Contains(reason, "x.csv: no header row") {
+		t.Errorf("reject %q, %v", reason, err)
+	}
+	var deleted int
+	if err := st.DB.Get(&deleted, `SELECT count(*) FROM meetings WHERE deleted_run IS NOT NULL`); err != nil || deleted != 0 {
+		t.Errorf("%d meetings marked deleted, %v", deleted, err)
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,9 +26,11 @@ import (
 	"time"
 
 	wire "chiso/adapters/register"
+	"chiso/adapters/workbook"
 	"chiso/mapping/registers"
 	"chiso/mapping/textnorm"
 	"chiso/sync/connector"
+	"chiso/sync/connectors/filesource"
 	"chiso/warehouse"
 )
 
@@ -45,7 +47,9 @@ const SampleConfig = `
     unit: "000.25.31.H99"         # our unit keeping the register; default org.self
     sheet: ""                     # worksheet of .xlsx files; default the first
     year: 0                       # completes dates written without a year ("20/11")
-    secret_register: false        # true for the secret register: counts only, own number series
+    secret_register: false        # true for the secret register: counts and keys only (no subject, signer,
+                                  #   recipient, nor any cell of a bad row), own number series
+    max_unzipped_size: 256MiB     # an .xlsx that unpacks to more (a zip bomb) is rejected unread
     columns:                      # optional: titles of some fields, replacing the defaults
       code: ["Số, ký hiệu văn bản"]
 `
@@ -63,8 +67,10 @@ type Connector struct {
 	Sheet          string              `yaml:"sheet"`
 	Year           int                 `yaml:"year"`
 	SecretRegister bool                `yaml:"secret_register"`
+	MaxUnzipped    string              `yaml:"max_unzipped_size"`
 
-	env connector.Env
+	env         connector.Env
+	maxUnzipped int64
 }
 
 // New returns a connector with its defaults.
@@ -108,6 +114,10 @@ func (c *Connector) Validate(env connector.Env) error {
 			}
 		}
 	}
+	var err error
+	if c.maxUnzipped, err = filesource.ParseSize(c.MaxUnzipped, workbook.DefaultMaxUnzipped); err != nil {
+		errs = append(errs, connector.Errf("max_unzipped_size", "%v", err))
+	}
 	if c.Year != 0 && (c.Year < 1990 || c.Year > 2100) {
 		errs = append(errs, connector.Errf("year", "%d: want a year like 2026", c.Year))
 	}
@@ -131,54 +141,41 @@ func (c *Connector) unit() string {
 	return strings.ToUpper(c.env.Self)
 }
 
-func (c *Connector) options() wire.Options {
-	return wire.Options{Columns: c.Columns, Sheet: c.Sheet, Year: c.Year, Key: textnorm.Key}
+// options are the read options of one file, named by its path relative to
+// the connector's folder (rows, keys and errors use that name).
+func (c *Connector) options(rel string) wire.Options {
+	return wire.Options{Columns: c.Columns, Sheet: c.Sheet, Year: c.Year, Key: textnorm.Key,
+		Name: rel, Secret: c.SecretRegister, MaxUnzipped: c.maxUnzipped}
 }
 
-// files lists the register files under the path (sorted), and the base that
-// source keys are relative to.
-func (c *Connector) files() (base string, files []string, err error) {
-	root := c.resolve(c.env)
-	st, err := os.Stat(root)
-	if err != nil {
-		return "", nil, fmt.Errorf("register-file: %w", err)
-	}
-	if !st.IsDir() {
-		return filepath.Dir(root), []string{root}, nil
-	}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && wire.Supported(d.Name()) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("register-file: %s: %w", root, err)
-	}
-	sort.Strings(files)
-	return root, files, nil
+// source is the register file or folder: .xlsx and .csv files, hidden and
+// lock files skipped.
+func (c *Connector) source() *filesource.Source {
+	return &filesource.Source{Root: c.resolve(c.env), SkipHidden: true, Accept: wire.Supported}
 }
 
 var errStop = errors.New("stop")
 
 // Check opens every register file and finds its header; it writes nothing.
 func (c *Connector) Check(ctx context.Context) error {
-	base, files, err := c.files()
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("register-file: %s: no .xlsx or .csv file", base)
-	}
 	var errs []error
-	for _, f := range files {
-		_, err := wire.Read(ctx, f, c.options(), func(wire.Row, *wire.RowError) error { return errStop })
+	n := 0
+	_, err := c.source().Walk(ctx, nil, func(e filesource.Entry) error {
+		n++
+		_, err := wire.Read(ctx, e.Abs, c.options(e.Rel), func(wire.Row, *wire.RowError) error { return errStop })
 		if err != nil && !errors.Is(err, errStop) {
 			errs = append(errs, err)
 		}
+		return nil
+	}, func(p filesource.Problem) error {
+		errs = append(errs, fmt.Errorf("register-file: %s", p.Reason))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("register-file: %w", err)
+	}
+	if n == 0 && len(errs) == 0 {
+		return fmt.Errorf("register-file: %s: no .xlsx or .csv file", c.resolve(c.env))
 	}
 	return errors.Join(errs...)
 }
@@ -192,17 +189,16 @@ type tracker interface {
 	SetUnresolvedNames(ctx context.Context, file string, names []warehouse.UnresolvedName) error
 }
 
-// Sync reads the new and changed register files.
+// Sync reads the new and changed register files. A file that cannot be
+// opened is rejected (no bytes) and tried again next run; one that cannot
+// be read as a register (no header, broken workbook, a zip bomb) is
+// rejected and checkpointed, so it is read again only once it changes.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	tr, ok := sink.(tracker)
 	if !ok {
 		return fmt.Errorf("register-file: the sink %T cannot track register rows", sink)
 	}
 	log := slog.Default().With("connector", c.env.Name, "type", Type)
-	base, files, err := c.files()
-	if err != nil {
-		return err
-	}
 	// A change of settings or of the org directory changes how rows map:
 	// every file is then read again.
 	fp := c.fingerprint()
@@ -211,67 +207,109 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		return err
 	}
 	force := prevFP != fp || c.env.Window != nil
-	seen, err := sink.Checkpoints(ctx, "file:")
+	seen, err := sink.Checkpoints(ctx, filesource.StreamPrefix)
 	if err != nil {
 		return err
 	}
-	var failed []error
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
+	prev := maps.Clone(seen)
+	_, err = c.source().Walk(ctx, prev, func(e filesource.Entry) error {
+		delete(seen, e.Stream())
+		return c.syncEntry(ctx, sink, tr, log, e, force)
+	}, func(p filesource.Problem) error {
+		delete(seen, p.Stream())
+		if p.Known {
+			return nil
+		}
+		log.Warn("register entry not read", "file", p.Rel, "problem", p.Kind)
+		sink.Fetched(1)
+		if err := filesource.ReportProblem(ctx, sink, p); err != nil {
 			return err
 		}
-		rel := relName(base, f)
-		stream := "file:" + rel
-		delete(seen, stream)
-		cp, err := fileCheckpoint(f)
-		if err != nil {
-			failed = append(failed, err)
-			continue
+		return sink.Flush(ctx)
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		if prev, ok, err := sink.Checkpoint(ctx, stream); err != nil {
-			return err
-		} else if ok && !force && sameContent(prev, cp) {
-			log.Debug("register unchanged", "file", rel)
-			continue
-		}
-		if err := c.syncFile(ctx, sink, tr, log, base, f, rel); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
-				failed = append(failed, err)
-				continue
-			}
-			// The file cannot be read as a register (no header, broken
-			// workbook, missing sheet): keep it in rejects with its first
-			// bytes and go on; a new version of the file is read again.
-			log.Warn("register file rejected", "file", rel, "err", err)
-			if rerr := sink.Reject(ctx, warehouse.Reject{SourceKey: rel, Reason: err.Error(), Raw: head(f)}); rerr != nil {
-				return rerr
-			}
-		}
-		if c.env.Window == nil {
-			if err := sink.SetCheckpoint(ctx, stream, cp); err != nil {
-				return err
-			}
-		}
-		if err := sink.Flush(ctx); err != nil {
-			return err
-		}
+		return fmt.Errorf("register-file: %w", err)
 	}
 	for stream := range seen {
-		log.Warn("register file no longer present; its documents are kept", "file", strings.TrimPrefix(stream, "file:"))
+		log.Warn("register file no longer present; its documents are kept", "file", strings.TrimPrefix(stream, filesource.StreamPrefix))
 	}
 	if c.env.Window == nil {
 		if err := sink.SetCheckpoint(ctx, "config", fp); err != nil {
 			return err
 		}
 	}
-	if err := sink.Flush(ctx); err != nil {
-		return err
-	}
-	return errors.Join(failed...)
+	return sink.Flush(ctx)
 }
+
+// syncEntry reads one register file when it is new or changed (or force),
+// and moves its checkpoint (not in a backfill window).
+func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, e filesource.Entry, force bool) error {
+	if !force && e.QuickMatch() {
+		log.Debug("register unchanged", "file", e.Rel)
+		return nil
+	}
+	sum, err := filesource.Hash(ctx, &e)
+	switch {
+	case errors.Is(err, filesource.ErrVanished):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		// Tried again next run: the checkpoint has no content hash.
+		log.Warn("register file cannot be read", "file", e.Rel, "err", err)
+		sink.Fetched(1)
+		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: "register-file: " + err.Error()}); err != nil {
+			return err
+		}
+		sum = filesource.Unreadable
+	case !force && sum == e.PrevSHA():
+		// Touched, same bytes: not read again.
+	default:
+		if err := c.syncFile(ctx, sink, tr, log, e); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			var se sinkError
+			if errors.As(err, &se) {
+				return se.err
+			}
+			// The file cannot be read as a register (no header, broken
+			// workbook, missing sheet, a zip bomb): keep it in rejects and
+			// go on; a new version of the file is read again. A secret
+			// register keeps no bytes.
+			log.Warn("register file rejected", "file", e.Rel, "err", err)
+			rj := warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error(), Hash: sum}
+			if !c.SecretRegister {
+				raw, note := filesource.Head(e, rawLimit)
+				rj.Raw, rj.Reason = raw, rj.Reason+note
+			}
+			if rerr := sink.Reject(ctx, rj); rerr != nil {
+				return rerr
+			}
+		}
+	}
+	if c.env.Window == nil {
+		if err := sink.SetCheckpoint(ctx, e.Stream(), e.Checkpoint(sum)); err != nil {
+			return err
+		}
+	}
+	return sink.Flush(ctx)
+}
+
+// rawLimit is how much of a file that is not a readable register is kept
+// in rejects (not for a secret register).
+const rawLimit = 64 << 10
+
+// sinkError marks a warehouse error (abort the run) apart from a reading
+// error (reject the file and go on).
+type sinkError struct{ err error }
+
+func (e sinkError) Error() string { return e.err.Error() }
+
+func (e sinkError) Unwrap() error { return e.err }
 
 // trackBatch is how many rows go to the warehouse's row tracking at once.
 const trackBatch = 500
@@ -282,15 +320,22 @@ type fileStats struct {
 }
 
 // syncFile reads one register file into the open batch.
-func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, base, path, rel string) error {
+//
+// Errors of the sink come back as sinkError; any other error means the file
+// cannot be read as a register.
+func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, e filesource.Entry) error {
+	rel := e.Rel
 	cfg := registers.Config{Unit: c.unit(), Direction: c.Direction, SecretRegister: c.SecretRegister,
-		Org: c.env.Org, Source: Type + ":" + c.env.Name, Base: base, Names: registers.NewNameCache()}
+		Org: c.env.Org, Source: Type + ":" + c.env.Name, Names: registers.NewNameCache()}
 	var st fileStats
 	keys := map[string]int{} // doc key → first row, to spot a document registered twice
 	names := map[string]*warehouse.UnresolvedName{}
-	reject := func(key, reason string, raw []byte) error {
+	reject := func(bad *wire.RowError) error {
 		st.rejected++
-		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: reason, Raw: raw})
+		if err := sink.Reject(ctx, rowReject(bad, c.SecretRegister)); err != nil {
+			return sinkError{err}
+		}
+		return nil
 	}
 	var pending []warehouse.RegisterRow
 	track := func() error {
@@ -300,14 +345,16 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		st.changed += n.Changed
 		st.unchanged += n.Unchanged
 		st.returned += n.Returned
-		return err
+		if err != nil {
+			return sinkError{err}
+		}
+		return nil
 	}
-	h, err := wire.Read(ctx, path, c.options(), func(row wire.Row, bad *wire.RowError) error {
+	h, err := wire.Read(ctx, e.Abs, c.options(rel), func(row wire.Row, bad *wire.RowError) error {
 		sink.Fetched(1)
 		st.rows++
 		if bad != nil {
-			bad.File = rel
-			return reject(bad.SourceKey(""), bad.Error(), bad.Raw)
+			return reject(bad)
 		}
 		res, err := registers.Map(row, cfg)
 		if err != nil {
@@ -319,9 +366,10 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 			if row.Header != nil && row.Header.Title(fe.Field) != "" {
 				title = row.Header.Title(fe.Field)
 			}
-			re := &wire.RowError{File: rel, Sheet: row.Sheet, Line: row.Line, Column: title, Field: fe.Field, Reason: fe.Reason}
-			return reject(re.SourceKey(""), re.Error(), row.Raw)
+			return reject(&wire.RowError{File: rel, Sheet: row.Sheet, Line: row.Line, Column: title, Field: fe.Field,
+				Reason: fe.Reason, Raw: row.Raw, Secret: row.Secret})
 		}
+		secret := c.SecretRegister || row.Secret
 		d := res.Document
 		if w := c.env.Window; w != nil && d.EventOn != nil && (d.EventOn.Before(w.From) || d.EventOn.After(w.To.Add(24*time.Hour-time.Nanosecond))) {
 			return nil
@@ -336,10 +384,15 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		}
 		if len(res.Warnings) > 0 {
 			st.warnings++
-			log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", res.Warnings)
+			if secret {
+				// A warning may quote the subject: only counted.
+				log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", len(res.Warnings))
+			} else {
+				log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", res.Warnings)
+			}
 		}
 		if err := sink.UpsertDocument(ctx, d, res.Sighting); err != nil {
-			return err
+			return sinkError{err}
 		}
 		if first, dup := keys[d.DocKey]; dup {
 			// The same document registered twice: both rows are sightings;
@@ -368,7 +421,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 	}
 	removed, err := tr.CloseRegisterFile(ctx, rel)
 	if err != nil {
-		return err
+		return sinkError{err}
 	}
 	for i, r := range removed {
 		if i == 20 {
@@ -383,7 +436,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Role+list[i].NameKey < list[j].Role+list[j].NameKey })
 	if err := tr.SetUnresolvedNames(ctx, rel, list); err != nil {
-		return err
+		return sinkError{err}
 	}
 	if len(list) > 0 {
 		log.Warn("register uses agency names the org directory does not know; add them as names or aliases", "file", rel, "names", len(list))
@@ -392,6 +445,23 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		"changed", st.changed, "unchanged", st.unchanged, "returned", st.returned, "removed", len(removed),
 		"rejected", st.rejected, "duplicates", st.duplicates, "warnings", st.warnings)
 	return nil
+}
+
+// rowReject is the reject of a bad row: keyed by its place in the file
+// (re-reading the same file converges on one reject per row, two rows never
+// share one), with its location, the field at fault and the hash of the
+// row's cells. A row of the secret register, or one marked secret, keeps no
+// bytes (its reason quotes no cell: wire.Options.Secret).
+func rowReject(bad *wire.RowError, secretRegister bool) warehouse.Reject {
+	rj := warehouse.Reject{SourceKey: bad.SourceKey(""), Location: bad.Location(), Field: bad.Field, Reason: bad.Error(), Raw: bad.Raw}
+	if len(bad.Raw) > 0 {
+		sum := sha256.Sum256(bad.Raw)
+		rj.Hash = hex.EncodeToString(sum[:])
+	}
+	if secretRegister || bad.Secret {
+		rj.Raw = nil
+	}
+	return rj
 }
 
 // rowHash identifies a row's content, to tell changed rows from unchanged.
@@ -429,48 +499,4 @@ func (c *Connector) fingerprint() string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// fileCheckpoint is "size:mtime:sha256" of a file, hashed in a stream.
-func fileCheckpoint(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("register-file: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("register-file: %w", err)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("register-file: %s: %w", path, err)
-	}
-	return fmt.Sprintf("%d:%d:%s", st.Size(), st.ModTime().Unix(), hex.EncodeToString(h.Sum(nil))), nil
-}
-
-// sameContent compares the size and hash of two checkpoints (a touched file
-// with the same bytes is not read again).
-func sameContent(a, b string) bool {
-	pa, pb := strings.Split(a, ":"), strings.Split(b, ":")
-	return len(pa) == 3 && len(pb) == 3 && pa[0] == pb[0] && pa[2] == pb[2]
-}
-
-func relName(base, path string) string {
-	if rel, err := filepath.Rel(base, path); err == nil {
-		return filepath.ToSlash(rel)
-	}
-	return filepath.ToSlash(path)
-}
-
-// head returns the first 64 KiB of a file, for the reject of a file that
-// cannot be read as a register.
-func head(path string) []byte {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-	return b
 }

@@ -1,0 +1,86 @@
+package register
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"chiso/adapters/workbook/workbooktest"
+	"chiso/warehouse/warehousetest"
+)
+
+// TestUncleanCellsRejected (issue 12): a NUL byte or bad UTF-8 in a cell of
+// an ordinary register (.csv, and .xlsx where "_x0000_" is how a workbook
+// spells NUL) is a reject naming the file, row and column; the other rows
+// load and the run ends partial with its rejects (never failed on a
+// database error).
+func TestUncleanCellsRejected(t *testing.T) {
+	base := t.TempDir()
+	write(t, filepath.Join(base, "a.csv"), "Số, ký hiệu văn bản;Ngày tháng văn bản;Trích yếu;Người ký\n"+
+		"1/BC-UBND;03/01/2026;Báo cáo có NUL\x00 ở giữa;Nguyễn Văn A\n"+
+		"2/BC-UBND;04/01/2026;Báo cáo tốt;Trần Thị \xff\xfeB\n"+
+		"3/BC-UBND;05/01/2026;Dòng tốt;Lê C\n")
+	wb := excelize.NewFile()
+	for cell, v := range map[string]string{"A1": "Số, ký hiệu văn bản", "B1": "Ngày tháng văn bản", "C1": "Trích yếu",
+		"A2": "4/BC-UBND", "B2": "06/01/2026", "C2": "Có NUL_x0000_ trong ô",
+		"A3": "5/BC-UBND", "B3": "07/01/2026", "C3": "Dòng tốt"} {
+		if err := wb.SetCellStr("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.SaveAs(filepath.Join(base, "b.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	st := warehousetest.New(t)
+	run := runSync(t, st, newConn(t, "so-di", base, &Connector{Path: ".", Direction: "out"}))
+	var status string
+	if err := st.DB.Get(&status, `SELECT status FROM sync_runs WHERE id = $1`, run.RunID()); err != nil || status != "partial" {
+		t.Fatalf("run %s, %v", status, err)
+	}
+	var got []string
+	if err := st.DB.Select(&got, `SELECT source_key || ' | ' || location || ' | ' || field FROM rejects ORDER BY source_key`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"a.csv#2 | a.csv: row 2, column Trích yếu | type_and_subject",
+		"a.csv#3 | a.csv: row 3, column Người ký | signer",
+		"b.xlsx#Sheet1!2 | b.xlsx: sheet Sheet1: row 2, column Trích yếu | type_and_subject",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("rejects %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("reject %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+	if d := docs(t, st, "out"); len(d) != 2 || d["3/BC-UBND"].Subject == nil || d["5/BC-UBND"].Subject == nil {
+		t.Errorf("documents %+v, want rows 3 and 5", d)
+	}
+}
+
+// TestZipBombRejected (issue 19): an .xlsx register that unpacks to 2 GiB
+// is refused before anything is extracted, rejected with its location and
+// hash, and checkpointed: the next run does not read it again.
+func TestZipBombRejected(t *testing.T) {
+	base := t.TempDir()
+	workbooktest.Bomb(t, filepath.Join(base, "bomb.xlsx"), 2<<30, []string{"Số, ký hiệu văn bản", "Ngày tháng văn bản"})
+	st := warehousetest.New(t)
+	c := newConn(t, "so-di", base, &Connector{Path: ".", Direction: "out"})
+	for run, want := range []int{1, 0} {
+		r := runSync(t, st, c)
+		var rejected int
+		if err := st.DB.Get(&rejected, `SELECT rejected FROM sync_runs WHERE id = $1`, r.RunID()); err != nil || rejected != want {
+			t.Errorf("run %d: %d rejects, %v; want %d", run+1, rejected, err, want)
+		}
+	}
+	var reason, location, hash string
+	if err := st.DB.QueryRow(`SELECT reason, location, raw_sha256 FROM rejects WHERE source_key = 'bomb.xlsx'`).Scan(&reason, &location, &hash); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reason, "bomb.xlsx: open workbook: workbook unpacks to more than the limit (268435456 bytes)") || location != "bomb.xlsx" || len(hash) != 64 {
+		t.Errorf("reject %q at %q hash %q", reason, location, hash)
+	}
+}
