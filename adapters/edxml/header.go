@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // envelopePath is the path of the elements built as a tree.
@@ -80,6 +81,72 @@ func text(e *node, locals ...string) string {
 		return ""
 	}
 	return strings.TrimSpace(c.Text())
+}
+
+// freeText returns the trimmed text of the first child named local, cut
+// to MaxTextChars characters with a warning.
+func freeText(pkg *Package, e *node, locals ...string) string {
+	c := kid(e, locals...)
+	if c == nil {
+		return ""
+	}
+	return cutText(pkg, elPath(c), c.Text())
+}
+
+// cutText trims a free-text value and cuts it to MaxTextChars characters,
+// with a warning naming the field.
+func cutText(pkg *Package, path, s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= MaxTextChars {
+		return s // no more bytes than the limit, so no more characters
+	}
+	n := 0
+	for i := range s {
+		if n == MaxTextChars {
+			total := n + utf8.RuneCountInString(s[i:])
+			pkg.warnf(path, "%d characters, more than %d (MaxTextChars): kept cut to the first %d", total, MaxTextChars, MaxTextChars)
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// identText returns the trimmed text of the first child named local, an
+// identifying field: longer than MaxIdentChars characters is an error.
+func (p *parser) identText(e *node, locals ...string) (string, error) {
+	c := kid(e, locals...)
+	if c == nil {
+		return "", nil
+	}
+	return p.ident(elPath(c), c.Text())
+}
+
+// ident trims an identifying value and checks its length.
+func (p *parser) ident(path, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > MaxIdentChars {
+		if n := utf8.RuneCountInString(s); n > MaxIdentChars {
+			return "", p.errf(path, "%d characters, more than %d (MaxIdentChars): far beyond any real identifier", n, MaxIdentChars)
+		}
+	}
+	return s, nil
+}
+
+// ref reads a ResponseFor element (of a document or a status).
+func (p *parser) ref(rf *node) (Ref, error) {
+	var r Ref
+	var err error
+	for _, f := range []struct {
+		local string
+		dst   *string
+	}{{"OrganId", &r.OrganID}, {"Code", &r.Code}, {"PromulgationDate", &r.PromulgationDate}, {"DocumentId", &r.DocumentID}} {
+		if *f.dst, err = p.identText(rf, f.local); err != nil {
+			return Ref{}, err
+		}
+	}
+	r.OrganID = strings.ToUpper(r.OrganID)
+	return r, nil
 }
 
 // one returns the single child named local, an error if there are several.
@@ -211,7 +278,7 @@ func (p *parser) from(pkg *Package, parents ...*node) error {
 		return err
 	}
 	pkg.From = code
-	pkg.FromName = text(from, "OrganName")
+	pkg.FromName = freeText(pkg, from, "OrganName")
 	return nil
 }
 
@@ -245,11 +312,15 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if cn == nil {
 		return p.errf(childPath(code, "CodeNumber"), "missing CodeNumber")
 	}
-	pkg.CodeNumber = strings.TrimSpace(cn.Text())
+	if pkg.CodeNumber, err = p.ident(elPath(cn), cn.Text()); err != nil {
+		return err
+	}
 	if pkg.CodeNumber == "" {
 		return p.errf(elPath(cn), "empty CodeNumber")
 	}
-	pkg.CodeNotation = text(code, "CodeNotation")
+	if pkg.CodeNotation, err = p.identText(code, "CodeNotation"); err != nil {
+		return err
+	}
 
 	pi, err := p.one(mh, "PromulgationInfo")
 	if err != nil {
@@ -267,7 +338,7 @@ func (p *parser) document(pkg *Package, mh *node) error {
 		return p.errf(elPath(pd), "%v: the document cannot be placed in a period", err)
 	}
 	pkg.PromulgationDate = d
-	pkg.Place = text(pi, "Place")
+	pkg.Place = freeText(pkg, pi, "Place")
 
 	if dt := kid(mh, "DocumentType"); dt != nil {
 		if pkg.TypeNumber, err = p.optInt(dt, "Type"); err != nil {
@@ -276,14 +347,14 @@ func (p *parser) document(pkg *Package, mh *node) error {
 		if _, err = p.optInt(dt, "TypeDetail"); err != nil {
 			return err
 		}
-		pkg.TypeName = text(dt, "TypeName")
+		pkg.TypeName = freeText(pkg, dt, "TypeName")
 	}
 
 	subj := kid(mh, "Subject")
 	if subj == nil {
 		return p.errf(childPath(mh, "Subject"), "missing Subject (trích yếu)")
 	}
-	pkg.Subject = strings.TrimSpace(subj.Text())
+	pkg.Subject = cutText(pkg, elPath(subj), subj.Text())
 	if pkg.Subject == "" {
 		return p.errf(elPath(subj), "empty Subject (trích yếu)")
 	}
@@ -318,11 +389,9 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	}
 
 	for _, rf := range kids(mh, "ResponseFor") {
-		r := Ref{
-			OrganID:          strings.ToUpper(text(rf, "OrganId")),
-			Code:             text(rf, "Code"),
-			PromulgationDate: text(rf, "PromulgationDate"),
-			DocumentID:       text(rf, "DocumentId"),
+		r, err := p.ref(rf)
+		if err != nil {
+			return err
 		}
 		if r != (Ref{}) {
 			pkg.ResponseFor = append(pkg.ResponseFor, r)
@@ -336,7 +405,9 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if docID == nil || strings.TrimSpace(docID.Text()) == "" {
 		pkg.warnf(childPath(mh, "DocumentId"), "no DocumentId")
 	} else {
-		pkg.DocumentID = strings.TrimSpace(docID.Text())
+		if pkg.DocumentID, err = p.ident(elPath(docID), docID.Text()); err != nil {
+			return err
+		}
 		p.checkDocumentID(pkg, elPath(docID), pkg.DocumentID, pkg.From, "From/OrganId")
 		if _, date, _, ok := SplitDocumentID(pkg.DocumentID); ok {
 			if d, err := ParseDate(date); err == nil && !d.Equal(pkg.PromulgationDate) {
@@ -379,9 +450,12 @@ func (p *parser) trace(pkg *Package, mh *node) error {
 			pkg.warnf(childPath(th, "OrganId"), "TraceHeader without OrganId")
 		default:
 			v := strings.TrimSpace(id.Text())
-			if v == "" || strings.EqualFold(v, "null") {
+			switch {
+			case v == "" || strings.EqualFold(v, "null"):
 				pkg.warnf(elPath(id), "TraceHeader OrganId is %q", v)
-			} else {
+			case len(v) > MaxIdentChars:
+				pkg.warnf(elPath(id), "TraceHeader OrganId of %d bytes, more than %d (MaxIdentChars): ignored", len(v), MaxIdentChars)
+			default:
 				t.OrganID = strings.ToUpper(v)
 			}
 		}
@@ -420,7 +494,7 @@ func (p *parser) trace(pkg *Package, mh *node) error {
 		}
 		pkg.BusinessType = n
 	}
-	pkg.BusinessReason = text(b, "BussinessDocReason", "BusinessDocReason")
+	pkg.BusinessReason = freeText(pkg, b, "BussinessDocReason", "BusinessDocReason")
 	var err error
 	if pkg.Paper, err = p.optInt(b, "Paper"); err != nil {
 		return err
@@ -428,15 +502,15 @@ func (p *parser) trace(pkg *Package, mh *node) error {
 	if pkg.BusinessType == 0 {
 		return nil
 	}
-	if id := text(b, "DocumentId"); id != "" {
+	if id, err := p.identText(b, "DocumentId"); err != nil || id != "" {
 		pkg.BusinessTarget = id
-		return nil
+		return err
 	}
 	if pkg.BusinessType == 3 {
 		for _, ri := range kids(kid(b, "ReplacementInfoList"), "ReplacementInfo") {
-			if id := text(ri, "DocumentId"); id != "" {
+			if id, err := p.identText(ri, "DocumentId"); err != nil || id != "" {
 				pkg.BusinessTarget = id
-				return nil
+				return err
 			}
 		}
 	}
@@ -474,7 +548,7 @@ func (p *parser) status(pkg *Package, mh, st, codeEl *node) error {
 		pkg.warnf(elPath(codeEl), "unknown status code %q: kept", code)
 	}
 	if d := field("Description"); d != nil {
-		s.Description = strings.TrimSpace(d.Text())
+		s.Description = cutText(pkg, elPath(d), d.Text())
 	}
 	if code == "02" && s.Description == "" {
 		return p.errf(childPath(parent, "Description"), "status 02 (refused) without a reason in Description")
@@ -483,13 +557,11 @@ func (p *parser) status(pkg *Package, mh, st, codeEl *node) error {
 	if rf == nil {
 		return p.errf(childPath(parent, "ResponseFor"), "status without ResponseFor: no way to identify the original document")
 	}
-	s.ResponseFor = Ref{
-		OrganID:          strings.ToUpper(text(rf, "OrganId")),
-		Code:             text(rf, "Code"),
-		PromulgationDate: text(rf, "PromulgationDate"),
-		DocumentID:       text(rf, "DocumentId"),
+	r, err := p.ref(rf)
+	if err != nil {
+		return err
 	}
-	r := s.ResponseFor
+	s.ResponseFor = r
 	if r.DocumentID == "" && (r.Code == "" || r.PromulgationDate == "") {
 		return p.errf(elPath(rf), "no way to identify the original document: neither DocumentId nor Code with PromulgationDate")
 	}

@@ -78,6 +78,10 @@ func splice(before string, part io.Reader, after string) io.Reader {
 
 const subjectOpen = "<edXML:Subject>"
 
+// subjectUnit is the text hostile subjects repeat (16 characters, 22
+// bytes); the sample's own subject follows it.
+var subjectUnit = []byte("Báo cáo kết quả ")
+
 var hostileCases = []hostileCase{
 	{"Attributes200k", 200_000, 20_000, func(n int64) io.Reader {
 		// <edXML:Subject a0="1" a1="1" … a199999="1">
@@ -121,8 +125,24 @@ var hostileCases = []hostileCase{
 	{"Subject200MB", 200 << 20, 20 << 20, func(n int64) io.Reader {
 		// A subject of n bytes of Vietnamese text (no markup).
 		b, a := sampleAround(subjectOpen, true)
-		unit := []byte("Báo cáo kết quả ") // 20 bytes
+		return splice(b+subjectOpen, &repeatReader{n: n / int64(len(subjectUnit)), unit: subjectUnit}, a)
+	}},
+	{"Subject3MB", 3 << 20, 3 << 20, func(n int64) io.Reader {
+		// A subject of 3 MB in one piece: under the hard limit.
+		b, a := sampleAround(subjectOpen, true)
+		return splice(b+subjectOpen, &repeatReader{n: n / int64(len(subjectUnit)), unit: subjectUnit}, a)
+	}},
+	{"SubjectSplit8MB", 8 << 20, 8 << 20, func(n int64) io.Reader {
+		// 8 MB of subject in pieces of 16 KB split by comments: each
+		// piece is small, the field is not.
+		b, a := sampleAround(subjectOpen, true)
+		unit := append([]byte(strings.Repeat("Báo cáo ", 1638)), "<!---->"...)
 		return splice(b+subjectOpen, &repeatReader{n: n / int64(len(unit)), unit: unit}, a)
+	}},
+	{"HeaderElements200k", 200_000, 200_000, func(n int64) io.Reader {
+		// n empty elements side by side in MessageHeader.
+		b, a := sampleAround(subjectOpen, false)
+		return splice(b, &repeatReader{n: n, unit: []byte("<edXML:Place/>")}, a)
 	}},
 	{"NULs200MB", 200 << 20, 20 << 20, func(n int64) io.Reader {
 		// n NUL bytes in the subject.

@@ -280,8 +280,12 @@ var parserPool = sync.Pool{New: func() any {
 		inScope: map[string]int{}, seen: map[qname]struct{}{}}
 }}
 
-// maxPooledText is the largest scratch buffer kept for the next parse.
-const maxPooledText = 1 << 20
+// maxPooledText is the largest scratch buffer kept for the next parse,
+// maxPooledSlice the most elements of a slice kept.
+const (
+	maxPooledText  = 1 << 20
+	maxPooledSlice = 1024
+)
 
 func newParser(ctx context.Context, r io.Reader, name string, opts Options) *parser {
 	p := parserPool.Get().(*parser)
@@ -307,6 +311,12 @@ func (p *parser) release() {
 	p.decOwes, p.pendingEnd, p.lines, p.scanNL = false, false, 0, 0
 	p.tok.text, p.tok.attrs = nil, p.tok.attrs[:0]
 	p.stack, p.bindings, p.rootDone = p.stack[:0], p.bindings[:0], false
+	if cap(p.bindings) > maxPooledSlice {
+		p.bindings = nil // do not keep a namespace flood
+	}
+	if cap(p.tok.attrs) > maxPooledSlice {
+		p.tok.attrs = nil // nor an attribute flood
+	}
 	if len(p.inScope) > maxInterned {
 		p.inScope = map[string]int{} // do not keep a flood's table
 	} else {

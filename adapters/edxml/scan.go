@@ -163,9 +163,13 @@ func (p *parser) slow(t *token) error {
 	c := p.cr
 	c.stop = min(c.limit, c.n+MaxTokenBytes)
 	tok, err := p.dec.RawToken()
+	cut := c.stop < c.limit && c.n >= c.stop
 	c.stop = c.limit
 	if err != nil {
 		return err
+	}
+	if _, text := tok.(xml.CharData); text && cut {
+		return errTokenTooLarge // the decoder hands over the text it read before the limit
 	}
 	t.attrs = t.attrs[:0]
 	t.selfClose = false

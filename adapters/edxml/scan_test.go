@@ -84,6 +84,11 @@ func mutations(raw []byte, r *rand.Rand) [][]byte {
 		bytes.Replace(raw, []byte("<edXML:edXMLHeader>"), []byte("<edXML:edXMLHeader><a:b:c/>"), 1),
 		append(append([]byte{}, raw...), "\n<!-- trailer -->\n"...),
 		append(append([]byte{}, raw...), "trailing text"...),
+		append([]byte("1212"), raw...),
+		append([]byte("\n"), raw...),
+		bytes.Replace(raw, []byte("<edXML:Subject>"), []byte(`<edXML:Subject a="1" b="2" a="3">`), 1),
+		bytes.Replace(raw, []byte("ContentTransferEncoded>"), []byte("ContentTransferEncoded><![CDATA[]]><!-- c -->"), 1),
+		bytes.Replace(raw, []byte("ContentTransferEncoded>"), []byte("ContentTransferEncoded><![CDATA[QUFB]]>"), 1),
 	}
 	for i := 0; i < 12 && len(raw) > 0; i++ {
 		out = append(out, raw[:r.IntN(len(raw))])

@@ -8,10 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,7 +142,11 @@ func TestSizeLimit(t *testing.T) {
 
 // generatedPackage is a valid package whose attachment is generated on the
 // fly: payload decoded bytes, base64 in 76-column lines.
-type generatedPackage struct{ payload int64 }
+type generatedPackage struct {
+	payload int64
+	// cdata writes the payload as one CDATA section.
+	cdata bool
+}
 
 func (g *generatedPackage) reader() io.Reader {
 	raw, err := os.ReadFile(filepath.Join("testdata", "valid", "sample_edoc_new.edxml"))
@@ -155,7 +156,11 @@ func (g *generatedPackage) reader() io.Reader {
 	s := string(raw)
 	const marker = "JVBERi0xLjQK"
 	i := strings.Index(s, marker)
-	return io.MultiReader(strings.NewReader(s[:i]), &base64Gen{left: g.payload}, strings.NewReader(s[i+len(marker):]))
+	open, end := "", ""
+	if g.cdata {
+		open, end = "<![CDATA[", "]]>"
+	}
+	return io.MultiReader(strings.NewReader(s[:i]+open), &base64Gen{left: g.payload}, strings.NewReader(end+s[i+len(marker):]))
 }
 
 // base64Gen produces the base64 of left bytes of 'A' ("QUFB" per 3 bytes),
@@ -203,39 +208,19 @@ func (b *base64Gen) Read(p []byte) (int, error) {
 // from a generating reader: the heap must stay far below the payload size.
 func TestLargeAttachmentBoundedMemory(t *testing.T) {
 	const payload = 50 << 20
-	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
+	stop := heapPeak()
 	pkg, err := edxml.Parse(context.Background(), (&generatedPackage{payload: payload}).reader(), "big.edxml", edxml.Options{})
-	close(stop)
-	wg.Wait()
+	peak := stop()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(pkg.Attachments) != 1 || pkg.Attachments[0].Size != payload {
 		t.Fatalf("attachments = %+v, want one of %d bytes", pkg.Attachments, payload)
 	}
-	if p := peak.Load(); p > 50<<20 {
-		t.Errorf("peak HeapInuse %d MB while parsing a %d MB attachment", p>>20, payload>>20)
+	if peak > 50<<20 {
+		t.Errorf("peak HeapInuse %.0f MB while parsing a %d MB attachment", mb(peak), payload>>20)
 	} else {
-		t.Logf("peak HeapInuse %.1f MB for a %d MB attachment", float64(p)/(1<<20), payload>>20)
+		t.Logf("peak HeapInuse %.1f MB for a %d MB attachment", mb(peak), payload>>20)
 	}
 }
 
