@@ -1,6 +1,7 @@
 package register
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +83,36 @@ func TestZipBombRejected(t *testing.T) {
 	}
 	if !strings.Contains(reason, "bomb.xlsx: open workbook: workbook unpacks to more than the limit (268435456 bytes)") || location != "bomb.xlsx" || len(hash) != 64 {
 		t.Errorf("reject %q at %q hash %q", reason, location, hash)
+	}
+}
+
+// TestLinkOutsideFolderNotRead (issue 19): a register folder holding a link
+// to a file outside it reads nothing of that file (neither its rows nor its
+// bytes in rejects); the link is one counted reject, reported once.
+func TestLinkOutsideFolderNotRead(t *testing.T) {
+	top := t.TempDir()
+	base := filepath.Join(top, "registers")
+	write(t, filepath.Join(top, "private", "other.csv"), "Số, ký hiệu văn bản;Ngày tháng văn bản;Trích yếu\n9/BC-UBND;03/01/2026;OUTSIDE-ROOT-SUBJECT\n")
+	write(t, filepath.Join(base, "di.csv"), "Số, ký hiệu văn bản;Ngày tháng văn bản;Trích yếu\n1/BC-UBND;03/01/2026;Báo cáo\n")
+	if err := os.Symlink(filepath.Join(top, "private", "other.csv"), filepath.Join(base, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	st := warehousetest.New(t)
+	c := newConn(t, "so-di", base, &Connector{Path: ".", Direction: "out"})
+	for run, want := range []int{1, 0} {
+		r := runSync(t, st, c)
+		var rejected int
+		if err := st.DB.Get(&rejected, `SELECT rejected FROM sync_runs WHERE id = $1`, r.RunID()); err != nil || rejected != want {
+			t.Errorf("run %d: %d rejects, %v; want %d", run+1, rejected, err, want)
+		}
+	}
+	warehousetest.AssertAbsent(t, "warehouse dump", warehousetest.DumpData(t, st), "OUTSIDE-ROOT-SUBJECT", "9/BC-UBND")
+	var reason string
+	if err := st.DB.Get(&reason, `SELECT reason FROM rejects WHERE source_key = 'link.csv' AND raw IS NULL`); err != nil ||
+		reason != "link.csv: symbolic link to a file outside the connector's path: not read" {
+		t.Errorf("reject %q, %v", reason, err)
+	}
+	if d := docs(t, st, "out"); len(d) != 1 {
+		t.Errorf("documents %+v, want di.csv's one", d)
 	}
 }
