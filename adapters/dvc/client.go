@@ -85,21 +85,22 @@ func NewClient(cfg Config) *Client {
 	}
 	rc := httpx.NewClient(cfg.TLS, cfg.Timeout, cfg.Retry)
 	rc.SetHeader("Content-Type", "application/json")
-	rc.SetLogger(restyLog{log})
+	rc.SetLogger(restyLog{l: log, url: cfg.Endpoint})
 	return &Client{cfg: cfg, rc: rc, log: log}
 }
 
-// restyLog routes resty's own messages (retries) to slog at debug level.
-type restyLog struct{ l *slog.Logger }
+// restyLog routes resty's own messages (retries) to slog at debug level,
+// with the endpoint's credentials redacted (resty prints request URLs).
+type restyLog struct {
+	l   *slog.Logger
+	url string
+}
 
-func (r restyLog) Errorf(format string, v ...any) {
-	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
-}
-func (r restyLog) Warnf(format string, v ...any) {
-	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
-}
-func (r restyLog) Debugf(format string, v ...any) {
-	r.l.Debug("dvc: http: " + fmt.Sprintf(format, v...))
+func (r restyLog) Errorf(format string, v ...any) { r.debug(format, v...) }
+func (r restyLog) Warnf(format string, v ...any)  { r.debug(format, v...) }
+func (r restyLog) Debugf(format string, v ...any) { r.debug(format, v...) }
+func (r restyLog) debug(format string, v ...any) {
+	r.l.Debug("dvc: http: " + httpx.RedactIn(fmt.Sprintf(format, v...), r.url))
 }
 
 // response is the answer envelope {"error_code","message","tongSo","result","session"}.
@@ -351,7 +352,7 @@ func (c *Client) post(ctx context.Context, path string, body any) (response, err
 			if ctx.Err() != nil {
 				return response{}, ctx.Err()
 			}
-			return response{}, fmt.Errorf("dvc: POST %s: %w", path, err)
+			return response{}, httpx.RedactErr(fmt.Errorf("dvc: POST %s: %w", path, err), c.cfg.Endpoint)
 		}
 		if resp.StatusCode() >= 500 {
 			return response{}, fmt.Errorf("dvc: POST %s: HTTP %d after %d retries", path, resp.StatusCode(), c.cfg.Retry.Max)

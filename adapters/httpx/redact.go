@@ -89,10 +89,15 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// RedactErr returns err with its text scrubbed as RedactIn does.
+// RedactErr returns err with its text scrubbed as RedactIn does; err
+// itself when there is nothing to scrub.
 func RedactErr(err error, raw string, extra ...string) error {
 	if err == nil {
 		return nil
 	}
-	return &redactedError{msg: RedactIn(err.Error(), raw, extra...), err: err}
+	msg := RedactIn(err.Error(), raw, extra...)
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
 }

@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,5 +35,20 @@ func TestRedactIn(t *testing.T) {
 	}
 	if !strings.Contains(got, "https://vp:[redacted]@lich.example.vn/a.ics") {
 		t.Errorf("the redacted URL is missing: %q", got)
+	}
+}
+
+// RedactErr keeps an error with nothing to scrub as it is (callers may
+// compare it), and hides the credential of one that has some while
+// errors.Is still reaches the cause.
+func TestRedactErrKeepsCleanErrors(t *testing.T) {
+	clean := errors.New("vxp: getEdoc: HTTP 503")
+	if got := RedactErr(clean, "https://axis.example/vxp?token=abc123"); got != clean {
+		t.Errorf("clean error wrapped: %v", got)
+	}
+	dirty := fmt.Errorf("GET https://u:pw-secret@axis.example/vxp: %w", context.DeadlineExceeded)
+	got := RedactErr(dirty, "https://u:pw-secret@axis.example/vxp")
+	if strings.Contains(got.Error(), "pw-secret") || !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("RedactErr = %v", got)
 	}
 }

@@ -94,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	rc := httpx.NewClient(cfg.TLS, cfg.AttemptTimeout, cfg.Retry)
-	rc.SetLogger(restyLogger{cfg.Logger})
+	rc.SetLogger(restyLogger{l: cfg.Logger, url: cfg.Endpoint})
 	maxRetries := cfg.Retry.WithDefaults().Max
 	rc.AddRetryHook(func(resp *resty.Response, _ error) {
 		// resty does not close the body of a raw (getEdoc) answer it
@@ -105,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 		}
 	})
 	rc.OnError(func(req *resty.Request, err error) {
-		cfg.Logger.Debug("vxp: request failed", "url", req.URL, "attempt", req.Attempt, "err", err)
+		cfg.Logger.Debug("vxp: request failed", "url", httpx.RedactIn(req.URL, cfg.Endpoint), "attempt", req.Attempt, "err", httpx.RedactErr(err, cfg.Endpoint))
 	})
 	return &Client{cfg: cfg, rc: rc, log: cfg.Logger}, nil
 }
@@ -225,7 +225,7 @@ func (c *Client) request(ctx context.Context, op string, params []Param, body []
 		if resp != nil && raw && resp.RawBody() != nil {
 			resp.RawBody().Close()
 		}
-		return nil, fmt.Errorf("vxp: %s %s: %w", op, c.cfg.Endpoint, err)
+		return nil, httpx.RedactErr(fmt.Errorf("vxp: %s %s: %w", op, httpx.RedactURL(c.cfg.Endpoint), err), c.cfg.Endpoint)
 	}
 	if resp.StatusCode() >= 300 {
 		text := ""
@@ -476,12 +476,16 @@ func IsAuth(err error) bool {
 	return errors.As(err, &a)
 }
 
-type restyLogger struct{ l *slog.Logger }
-
-func (r restyLogger) Errorf(format string, v ...any) {
-	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+// restyLogger routes resty's messages to slog at debug level, with the
+// endpoint's credentials redacted (resty prints request URLs).
+type restyLogger struct {
+	l   *slog.Logger
+	url string
 }
-func (r restyLogger) Warnf(format string, v ...any) { r.l.Debug("resty: " + fmt.Sprintf(format, v...)) }
-func (r restyLogger) Debugf(format string, v ...any) {
-	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+
+func (r restyLogger) Errorf(format string, v ...any) { r.debug(format, v...) }
+func (r restyLogger) Warnf(format string, v ...any)  { r.debug(format, v...) }
+func (r restyLogger) Debugf(format string, v ...any) { r.debug(format, v...) }
+func (r restyLogger) debug(format string, v ...any) {
+	r.l.Debug("resty: " + httpx.RedactIn(fmt.Sprintf(format, v...), r.url))
 }

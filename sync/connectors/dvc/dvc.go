@@ -93,7 +93,7 @@ func (c *Connector) Validate(env connector.Env) error {
 	if c.Endpoint == "" {
 		errs = append(errs, connector.Errf("endpoint", "required: the base URL of the portal API"))
 	} else if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, connector.Errf("endpoint", "%q is not an http(s) URL", c.Endpoint))
+		errs = append(errs, connector.Errf("endpoint", "%q is not an http(s) URL", httpx.RedactURL(c.Endpoint)))
 	}
 	if !c.Username.IsSet() {
 		errs = append(errs, connector.Errf("username", "required"))
@@ -159,7 +159,8 @@ func (c *Connector) SetEnv(env connector.Env) { c.env = env }
 func (c *Connector) SetLogger(l *slog.Logger) { c.log = l }
 
 // Check authenticates and reads one page of the last day; it writes nothing.
-func (c *Connector) Check(ctx context.Context) error {
+func (c *Connector) Check(ctx context.Context) (err error) {
+	defer func() { err = httpx.RedactErr(err, c.Endpoint) }() // errors reach the terminal and logs
 	if c.client == nil {
 		return errors.New("dvc: not validated")
 	}
@@ -167,7 +168,7 @@ func (c *Connector) Check(ctx context.Context) error {
 		return err
 	}
 	now := c.now()
-	_, err := c.client.List(ctx, wire.ListQuery{From: now.Add(-24 * time.Hour), To: now, Page: 1, Size: 1})
+	_, err = c.client.List(ctx, wire.ListQuery{From: now.Add(-24 * time.Hour), To: now, Page: 1, Size: 1})
 	return err
 }
 
@@ -177,7 +178,8 @@ const stream = "updated"
 // chunk by chunk; the checkpoint moves to a chunk's end when the chunk's
 // dossiers commit. With a backfill window, it pulls the dossiers received
 // in the window and leaves the checkpoint alone.
-func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
+func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
+	defer func() { err = httpx.RedactErr(err, c.Endpoint) }() // errors reach sync_runs.error and chiso status
 	if c.client == nil {
 		return errors.New("dvc: not validated")
 	}

@@ -111,7 +111,7 @@ func New() *Connector {
 func (c *Connector) Validate(env connector.Env) error {
 	var errs []error
 	if u, err := url.Parse(strings.TrimSpace(c.Endpoint)); c.Endpoint == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, connector.Errf("endpoint", "%q: want the axis base URL, http(s)://host/path", c.Endpoint))
+		errs = append(errs, connector.Errf("endpoint", "%q: want the axis base URL, http(s)://host/path", httpx.RedactURL(c.Endpoint)))
 	}
 	if strings.TrimSpace(c.SystemID) == "" {
 		errs = append(errs, connector.Errf("system_id", "required: the systemid registered on the axis"))
@@ -203,7 +203,8 @@ func (c *Connector) client() (*wire.Client, error) {
 
 // Check authenticates against the axis and reads its agency directory;
 // it writes nothing and acknowledges nothing.
-func (c *Connector) Check(ctx context.Context) error {
+func (c *Connector) Check(ctx context.Context) (err error) {
+	defer func() { err = httpx.RedactErr(err, c.Endpoint) }() // errors reach the terminal and logs
 	cl, err := c.client()
 	if err != nil {
 		return err
@@ -236,6 +237,7 @@ const ackedSuffix = "+acked"
 // Sync lists the pending packages of each message type, fetches the ones
 // not stored yet, and writes their facts in batches.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
+	defer func() { err = httpx.RedactErr(err, c.Endpoint) }() // errors reach sync_runs.error and chiso status
 	cl, err := c.client()
 	if err != nil {
 		return err
