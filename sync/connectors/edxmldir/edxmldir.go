@@ -75,6 +75,12 @@ func defaultWorkers() int { return max(2, runtime.GOMAXPROCS(0)) }
 // copyBufPool holds the buffers that hash what the parser left unread.
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
+// fileContext gives a file its share of the run's time (a variable so that
+// a test can make one file's share run out).
+var fileContext = func(ctx context.Context, rel string) (context.Context, context.CancelFunc) {
+	return edxml.FileContext(ctx)
+}
+
 // rawLimit is how much of a bad file is kept in rejects.
 var rawLimit int64 = 1 << 20
 
@@ -407,7 +413,7 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	} else {
 		// A file that cannot be parsed in its share of the run's time is
 		// rejected (and checkpointed) rather than retried by every run.
-		pctx, cancel := edxml.FileContext(ctx)
+		pctx, cancel := fileContext(ctx, j.Rel)
 		pkg, perr = edxml.Parse(pctx, io.TeeReader(f, h), j.Rel, edxml.Options{MaxSize: c.src.MaxSize})
 		cancel()
 	}
