@@ -6,6 +6,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chiso/adapters/vntime"
 	"chiso/sync/config"
 )
 
@@ -85,7 +86,7 @@ func TestAlignedEveryNext(t *testing.T) {
 }
 
 func TestConnectorScheduleAndPrevTick(t *testing.T) {
-	vn := time.FixedZone("ICT", 7*3600)
+	vn := vntime.Location
 	now := time.Date(2026, 3, 4, 10, 17, 30, 0, vn)
 	tests := []struct {
 		spec     string
@@ -128,7 +129,7 @@ func TestConnectorScheduleAndPrevTick(t *testing.T) {
 }
 
 func TestChunks(t *testing.T) {
-	vn := time.FixedZone("ICT", 7*3600)
+	vn := vntime.Location
 	d := func(s string) time.Time {
 		v, err := time.ParseInLocation(time.DateOnly, s, vn)
 		if err != nil {
