@@ -37,6 +37,38 @@ type Options struct {
 	// no run starts.
 	Warehouse      Supervised
 	SuperviseEvery time.Duration
+	// Timeouts of the HTTP server; zero fields take DefaultHTTPTimeouts.
+	HTTPTimeouts HTTPTimeouts
+}
+
+// HTTPTimeouts bound how long the HTTP server keeps a connection: a client
+// that sends its headers or body too slowly, or keeps an idle keep-alive
+// connection open, is disconnected.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // the request headers
+	Read       time.Duration // the whole request, body included (a push of http.push_max_body_mb)
+	Write      time.Duration // from the end of the headers to the end of the answer (a push is answered after it is stored)
+	Idle       time.Duration // an idle keep-alive connection
+}
+
+// DefaultHTTPTimeouts are the timeouts of chiso run's HTTP server.
+var DefaultHTTPTimeouts = HTTPTimeouts{ReadHeader: 10 * time.Second, Read: 5 * time.Minute, Write: 15 * time.Minute, Idle: 90 * time.Second}
+
+func (t HTTPTimeouts) withDefaults() HTTPTimeouts {
+	d := DefaultHTTPTimeouts
+	if t.ReadHeader > 0 {
+		d.ReadHeader = t.ReadHeader
+	}
+	if t.Read > 0 {
+		d.Read = t.Read
+	}
+	if t.Write > 0 {
+		d.Write = t.Write
+	}
+	if t.Idle > 0 {
+		d.Idle = t.Idle
+	}
+	return d
 }
 
 // Daemon runs every connector on its schedule and serves the HTTP
@@ -98,6 +130,11 @@ func NewDaemon(opts Options) (*Daemon, error) {
 // dossier push receiver at /dvc/). Call it before Start.
 func (d *Daemon) Handle(pattern string, h http.Handler) { d.mux.Handle(pattern, h) }
 
+// Runner returns the daemon's runner: handlers that write (the dossier
+// push receiver) run their batches through it, so that they are locked,
+// recorded and observed like scheduled syncs.
+func (d *Daemon) Runner() *Runner { return d.runner }
+
 // Metrics returns the daemon's metrics.
 func (d *Daemon) Metrics() *Metrics { return d.metrics }
 
@@ -137,7 +174,9 @@ func (d *Daemon) Start(ctx context.Context) error {
 		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 	}
 	d.ln = ln
-	d.srv = &http.Server{Handler: d.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+	to := d.opts.HTTPTimeouts.withDefaults()
+	d.srv = &http.Server{Handler: d.mux, ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read, WriteTimeout: to.Write, IdleTimeout: to.Idle,
+		ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
 	tlsOn := cfg.HTTP.TLS.CertFile != ""
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(cfg.Path(cfg.HTTP.TLS.CertFile), cfg.Path(cfg.HTTP.TLS.KeyFile))
@@ -347,6 +386,9 @@ func restartOnly(a, b *config.Config) []string {
 	}
 	if a.HTTP.PushToken.Reveal() != b.HTTP.PushToken.Reveal() {
 		out = append(out, "http.push_token")
+	}
+	if a.HTTP.PushMaxBodyMB != b.HTTP.PushMaxBodyMB || a.HTTP.PushMaxInFlightMB != b.HTTP.PushMaxInFlightMB {
+		out = append(out, "http.push_max_body_mb/push_max_inflight_mb")
 	}
 	if a.Timezone != b.Timezone {
 		out = append(out, "timezone")

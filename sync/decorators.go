@@ -157,3 +157,49 @@ func WithOncePerTick(store *warehouse.Store, connector string, tick time.Time) D
 		}
 	}
 }
+
+// WithTurn waits up to wait for slot (see WithNoOverlap) instead of
+// skipping at once: for batches whose sender waits for the answer. It
+// returns ErrBusy when the wait ends first.
+func WithTurn(slot chan struct{}, wait time.Duration) Decorator {
+	return func(next RunFunc) RunFunc {
+		return func(ctx context.Context) error {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			select {
+			case slot <- struct{}{}:
+				defer func() { <-slot }()
+				return next(ctx)
+			case <-t.C:
+				return ErrBusy
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// WithAdvisoryLockWait is WithAdvisoryLock that tries again for up to wait
+// while another process holds the lock, then returns ErrBusy.
+func WithAdvisoryLockWait(store *warehouse.Store, connector string, wait time.Duration, log *slog.Logger) Decorator {
+	return func(next RunFunc) RunFunc {
+		locked := WithAdvisoryLock(store, connector, log)(next)
+		return func(ctx context.Context) error {
+			deadline := time.Now().Add(wait)
+			for {
+				err := locked(ctx)
+				if !errors.Is(err, ErrLocked) {
+					return err
+				}
+				if time.Now().After(deadline) {
+					return ErrBusy
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}
+	}
+}

@@ -89,6 +89,67 @@ func (r *Runner) RunConnector(ctx context.Context, store *warehouse.Store, job *
 // Metrics and the log line are recorded by the one defer below, on every
 // return path; a skipped run is counted, never recorded as failed.
 func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.ConnectorConfig, opts RunOptions) (res Result, err error) {
+	return r.run(ctx, store, job, opts,
+		WithNoOverlap(r.slot(job.Name)),
+		WithAdvisoryLock(store, job.Name, r.Logger),
+		WithOncePerTick(store, job.Name, opts.Tick),
+		// Outside the run record: a batch's transaction lives in the
+		// context it began in, so the timeout must outlive Finish.
+		WithTimeout(job.Timeout),
+	)
+}
+
+// BatchFunc writes one batch that a receiver was sent (a dossier push)
+// through its run, as a connector's Sync writes through its sink.
+type BatchFunc func(ctx context.Context, run *warehouse.Run) error
+
+// ErrBusy: a batch could not get its turn in time (another batch or run of
+// the same connector, here or in another process, kept it); nothing was
+// written, and the sender should send it again later.
+var ErrBusy = fmt.Errorf("%w: another run of this connector is going; send again later", ErrSkipped)
+
+// BatchOptions bound one batch run.
+type BatchOptions struct {
+	// Wait is how long the batch waits for its turn (this process's slot,
+	// then the advisory lock) before ErrBusy; default 30s.
+	Wait time.Duration
+	// Timeout bounds the batch's work once it runs; 0: no bound.
+	Timeout time.Duration
+}
+
+// RunBatch runs fn as one run of the connector name, through the same
+// machinery as a scheduled sync: the per-connector slot and advisory lock
+// (waited for up to opts.Wait instead of skipping, since the sender is
+// waiting for the answer), the timeout, the run record in sync_runs (so it
+// shows in chiso status), panic recovery, metrics and the log line.
+func (r *Runner) RunBatch(ctx context.Context, store *warehouse.Store, name string, opts BatchOptions, fn BatchFunc) (Result, error) {
+	if opts.Wait <= 0 {
+		opts.Wait = 30 * time.Second
+	}
+	job := &config.ConnectorConfig{Name: name, Type: "push", Timeout: opts.Timeout, Conn: batchConn{fn}}
+	return r.run(ctx, store, job, RunOptions{},
+		WithTurn(r.slot(name), opts.Wait),
+		WithAdvisoryLockWait(store, name, opts.Wait, r.Logger),
+		WithTimeout(opts.Timeout),
+	)
+}
+
+// batchConn lets a BatchFunc run where a connector's Sync does.
+type batchConn struct{ fn BatchFunc }
+
+func (batchConn) Validate(connector.Env) error { return nil }
+func (batchConn) Check(context.Context) error  { return nil }
+func (b batchConn) Sync(ctx context.Context, sink connector.Sink) error {
+	run, ok := sink.(*warehouse.Run)
+	if !ok {
+		return fmt.Errorf("sync: a batch needs a warehouse run, got %T", sink)
+	}
+	return b.fn(ctx, run)
+}
+
+// run is one run of job inside gates (outermost first), recorded and
+// observed the same way whatever started it.
+func (r *Runner) run(ctx context.Context, store *warehouse.Store, job *config.ConnectorConfig, opts RunOptions, gates ...Decorator) (res Result, err error) {
 	start := time.Now()
 	var run *warehouse.Run
 	r.Metrics.running.WithLabelValues(job.Name).Inc()
@@ -160,14 +221,7 @@ func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.Co
 		}
 		return WithRecover(r.Logger, job.Name)(sync)(ctx)
 	}
-	err = Chain(record,
-		WithNoOverlap(r.slot(job.Name)),
-		WithAdvisoryLock(store, job.Name, r.Logger),
-		WithOncePerTick(store, job.Name, opts.Tick),
-		// Outside the run record: a batch's transaction lives in the
-		// context it began in, so the timeout must outlive Finish.
-		WithTimeout(job.Timeout),
-	)(ctx)
+	err = Chain(record, gates...)(ctx)
 	if err != nil && !errors.Is(err, ErrSkipped) {
 		err = fmt.Errorf("connector %s: %w", job.Name, err)
 	}

@@ -49,7 +49,12 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if cfg.HTTP.PushToken.IsSet() {
 		// The dossier push receiver (dvc.md §2.2); its token is read at startup.
-		d.Handle("/dvc/", dvcconn.NewPushHandler(w.Store, cfg.HTTP.PushToken, cfg.Org.Self, log))
+		// Each batch runs through the daemon's runner: locked, recorded in
+		// sync_runs (chiso status) and counted like a scheduled sync.
+		push := dvcconn.NewPushHandler(w.Store, cfg.HTTP.PushToken, cfg.Org.Self, log)
+		push.SetRunner(d.Runner())
+		push.SetLimits(dvcconn.PushLimits{MaxBody: int64(cfg.HTTP.PushMaxBodyMB) << 20, MaxInFlight: int64(cfg.HTTP.PushMaxInFlightMB) << 20})
+		d.Handle("/dvc/", push)
 	}
 
 	hup := make(chan os.Signal, 1)

@@ -11,6 +11,7 @@ import (
 	chisosync "chiso/sync"
 	"chiso/sync/config"
 	"chiso/sync/connector"
+	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/warehouse"
 )
 
@@ -65,34 +66,15 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tTYPE\tSCHEDULE\tLAST RUN\tLAST SUCCESS\tNEXT RUN\tROWS\tREJECTS\tLAST ERROR")
 	for _, j := range cfg.Jobs {
-		s := byName[j.Name]
-		last, success, lastErr, rows := "never", "never", "", int64(0)
-		if s.Last != nil {
-			last = fmt.Sprintf("%s %s", s.Last.StartedAt.In(cfg.Location).Format("2006-01-02 15:04"), s.Last.Status)
-			rows = s.Last.Upserted
-		}
-		stale := false
-		if s.LastSuccess != nil {
-			success = s.LastSuccess.StartedAt.In(cfg.Location).Format("2006-01-02 15:04")
-			stale = now.Sub(s.LastSuccess.StartedAt) > 3*j.Period
-		} else {
-			stale = s.Last != nil
-		}
-		if stale {
-			success += " STALE"
-		}
-		if s.LastError != nil && s.LastError.Error != nil {
-			lastErr = oneLine(*s.LastError.Error, 80)
-		}
-		if s.Last != nil && s.Last.Status == "partial" && s.Last.Error != nil {
-			// The last run could not read all of its source: say why.
-			lastErr = "not read whole: " + oneLine(*s.Last.Error, 120)
-		}
 		next := "-"
 		if t, err := chisosync.NextRun(j.Name, j.Schedule, now.In(cfg.Location)); err == nil {
 			next = t.Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", j.Name, j.Type, j.Schedule, last, success, next, rows, s.Rejects, lastErr)
+		printConnectorRow(tw, j.Name, j.Type, j.Schedule, next, j.Period, byName[j.Name], cfg.Location, now)
+	}
+	// The dossier push receiver runs on request: each batch is a run.
+	if s, ok := byName[dvcconn.PushConnector]; ok || cfg.HTTP.PushToken.IsSet() {
+		printConnectorRow(tw, dvcconn.PushConnector, "push", "on request", "-", 0, s, cfg.Location, now)
 	}
 	tw.Flush()
 	if len(cfg.Jobs) == 0 {
@@ -152,6 +134,34 @@ func coverageGaps(name, v string, baseline, today time.Time) []string {
 		out = append(out, fmt.Sprintf("  %s\t%s not read; run: %s", name, gap, connector.BackfillCommand(name, gap)))
 	}
 	return out
+}
+
+// printConnectorRow prints one row of the connectors table; period 0: no
+// schedule (never stale).
+func printConnectorRow(tw io.Writer, name, typ, schedule, next string, period time.Duration, s warehouse.ConnectorSummary, loc *time.Location, now time.Time) {
+	last, success, lastErr, rows := "never", "never", "", int64(0)
+	if s.Last != nil {
+		last = fmt.Sprintf("%s %s", s.Last.StartedAt.In(loc).Format("2006-01-02 15:04"), s.Last.Status)
+		rows = s.Last.Upserted
+	}
+	stale := false
+	if s.LastSuccess != nil {
+		success = s.LastSuccess.StartedAt.In(loc).Format("2006-01-02 15:04")
+		stale = period > 0 && now.Sub(s.LastSuccess.StartedAt) > 3*period
+	} else {
+		stale = s.Last != nil
+	}
+	if stale {
+		success += " STALE"
+	}
+	if s.LastError != nil && s.LastError.Error != nil {
+		lastErr = oneLine(*s.LastError.Error, 80)
+	}
+	if s.Last != nil && s.Last.Status == "partial" && s.Last.Error != nil {
+		// The last run could not read all of its source: say why.
+		lastErr = "not read whole: " + oneLine(*s.Last.Error, 120)
+	}
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, typ, schedule, last, success, next, rows, s.Rejects, lastErr)
 }
 
 func oneLine(s string, n int) string {

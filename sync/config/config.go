@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -64,6 +65,11 @@ type HTTP struct {
 	// AdminToken guards GET /metrics and POST /-/reload (Authorization:
 	// Bearer TOKEN); required when listen is not loopback.
 	AdminToken secret.Value `yaml:"admin_token"`
+	// PushMaxBodyMB bounds one push request's body (MiB; default 64).
+	PushMaxBodyMB int `yaml:"push_max_body_mb"`
+	// PushMaxInFlightMB bounds the push bodies held at once (MiB; default
+	// 4 × push_max_body_mb); beyond it pushes are answered 503 Retry-After.
+	PushMaxInFlightMB int `yaml:"push_max_inflight_mb"`
 }
 
 // ServerTLS is the certificate of chiso's own HTTP server.
@@ -341,6 +347,11 @@ func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
 	}
 	if cfg.HTTP.PushToken.Literal() {
 		l.warnf(line, "http.push_token", "the token is written in the config file; prefer ${ENV} or file:/path")
+	}
+	if cfg.HTTP.PushMaxBodyMB < 0 || cfg.HTTP.PushMaxInFlightMB < 0 {
+		l.errf(line, "http.push_max_body_mb", "push_max_body_mb and push_max_inflight_mb must not be negative (0: default)")
+	} else if body := cmp.Or(cfg.HTTP.PushMaxBodyMB, 64); cfg.HTTP.PushMaxInFlightMB > 0 && cfg.HTTP.PushMaxInFlightMB < body {
+		l.errf(line, "http.push_max_inflight_mb", "%d is below push_max_body_mb (%d): a push of the largest size could never be held", cfg.HTTP.PushMaxInFlightMB, body)
 	}
 	l.checkDSN(cfg, top)
 }

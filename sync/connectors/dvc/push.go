@@ -9,15 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	wire "chiso/adapters/dvc"
 	"chiso/mapping/dossiers"
+	chisosync "chiso/sync"
 	"chiso/sync/secret"
 	"chiso/warehouse"
 )
@@ -25,30 +26,120 @@ import (
 // PushConnector is the connector name of push runs in sync_runs.
 const PushConnector = "dvc-push"
 
-// maxPushBody bounds one push request.
-const maxPushBody = 64 << 20
+// PushLimits bound what the push receiver holds at once.
+type PushLimits struct {
+	// MaxBody is the largest body one request may send (413 above it);
+	// default 64 MiB.
+	MaxBody int64
+	// MaxInFlight bounds the bytes of the bodies held at once, read or
+	// being stored: a request that would pass it is answered 503 with
+	// Retry-After before its body is read. Default 4 × MaxBody; never
+	// below MaxBody.
+	MaxInFlight int64
+	// Wait is how long a batch waits for its turn (the batch before it, a
+	// process holding the push lock) before 503 with Retry-After; default 30s.
+	Wait time.Duration
+	// Timeout bounds the storing of one batch; default 10 min.
+	Timeout time.Duration
+	// RetryAfter is the delay the 503 answers ask for; default 10s.
+	RetryAfter time.Duration
+}
 
-type pushHandler struct {
-	store *warehouse.Store
-	token secret.Value
-	unit  string
-	log   *slog.Logger
-	mu    sync.Mutex // one push at a time: pushes of one dossier must not race
+// DefaultMaxPushBody is PushLimits.MaxBody by default.
+const DefaultMaxPushBody = 64 << 20
+
+func (l PushLimits) withDefaults() PushLimits {
+	if l.MaxBody <= 0 {
+		l.MaxBody = DefaultMaxPushBody
+	}
+	if l.MaxInFlight <= 0 {
+		l.MaxInFlight = 4 * l.MaxBody
+	}
+	l.MaxInFlight = max(l.MaxInFlight, l.MaxBody)
+	if l.Wait <= 0 {
+		l.Wait = 30 * time.Second
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = 10 * time.Minute
+	}
+	if l.RetryAfter <= 0 {
+		l.RetryAfter = 10 * time.Second
+	}
+	return l
+}
+
+// PushHandler is the dossier push receiver; see NewPushHandler.
+type PushHandler struct {
+	store  *warehouse.Store
+	token  secret.Value
+	unit   string
+	log    *slog.Logger
+	runner *chisosync.Runner
+	limits PushLimits
+
+	mu       sync.Mutex
+	inFlight int64 // bytes of bodies reserved
+	// onReserve, when set (tests), is called with the bytes in flight
+	// after each reservation.
+	onReserve func(inFlight int64)
 }
 
 // NewPushHandler returns the dossier push receiver (dvc.md §2.2): POST
 // …/DongBoHoSoMC (dossier records) and POST …/CapNhatTienDoHoSoMC
 // (processing steps), each a national envelope or a bare array, with
-// `Authorization: Bearer <token>`. Each request is one warehouse run
-// (connector "dvc-push"); every record is committed or kept in rejects
-// before the answer {"error_code":"0","message":"Đồng bộ thành công"} or
-// {"error_code":"-1","message":"<record, field, why>"}. Pushing the same
-// payload again changes no fact. Mount it at /dvc/.
-func NewPushHandler(store *warehouse.Store, token secret.Value, unit string, logger *slog.Logger) http.Handler {
+// `Authorization: Bearer <token>`. Each request is one run of connector
+// "dvc-push" through a sync.Runner (SetRunner: the daemon's, so that a
+// push takes the connector's slot and advisory lock, is recorded in
+// sync_runs and chiso status, recovers from a panic and is counted in the
+// metrics like a scheduled sync); every record is committed or kept in
+// rejects before the answer {"error_code":"0","message":"Đồng bộ thành
+// công"} or {"error_code":"-1","message":"<record, field, why>"}. Pushing
+// the same payload again changes no fact. Bodies are bounded (SetLimits):
+// one by MaxBody, all in flight by MaxInFlight, beyond which the receiver
+// answers 503 with Retry-After. Mount it at /dvc/.
+func NewPushHandler(store *warehouse.Store, token secret.Value, unit string, logger *slog.Logger) *PushHandler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &pushHandler{store: store, token: token, unit: unit, log: logger}
+	return &PushHandler{store: store, token: token, unit: unit, log: logger,
+		runner: chisosync.NewRunner(nil, logger), limits: PushLimits{}.withDefaults()}
+}
+
+// SetRunner makes the batches run through r (the daemon's runner). Call it
+// before serving.
+func (h *PushHandler) SetRunner(r *chisosync.Runner) { h.runner = r }
+
+// SetLimits sets the body and wait bounds (zero fields: defaults). Call it
+// before serving.
+func (h *PushHandler) SetLimits(l PushLimits) { h.limits = l.withDefaults() }
+
+// InFlight is the bytes of push bodies held now.
+func (h *PushHandler) InFlight() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.inFlight
+}
+
+// reserve claims n bytes of the in-flight budget; false when it is full.
+func (h *PushHandler) reserve(n int64) bool {
+	h.mu.Lock()
+	if h.inFlight+n > h.limits.MaxInFlight {
+		h.mu.Unlock()
+		return false
+	}
+	h.inFlight += n
+	now, hook := h.inFlight, h.onReserve
+	h.mu.Unlock()
+	if hook != nil {
+		hook(now)
+	}
+	return true
+}
+
+func (h *PushHandler) release(n int64) {
+	h.mu.Lock()
+	h.inFlight -= n
+	h.mu.Unlock()
 }
 
 type pushAnswer struct {
@@ -63,7 +154,15 @@ func answer(w http.ResponseWriter, status int, code, msg string) {
 	_, _ = w.Write(b)
 }
 
-func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// busy answers 503 with Retry-After: the sender keeps the batch and sends
+// it again.
+func (h *PushHandler) busy(w http.ResponseWriter, why string) {
+	secs := int((h.limits.RetryAfter + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	answer(w, http.StatusServiceUnavailable, "-1", fmt.Sprintf("busy, nothing stored: %s; send again in %d s", why, secs))
+}
+
+func (h *PushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 	if op != "DongBoHoSoMC" && op != "CapNhatTienDoHoSoMC" {
 		answer(w, http.StatusNotFound, "-1", "unknown operation "+strconv.Quote(op)+": use DongBoHoSoMC or CapNhatTienDoHoSoMC")
@@ -78,33 +177,31 @@ func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusUnauthorized, "-1", "missing or wrong bearer token")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPushBody))
-	if err != nil {
-		answer(w, http.StatusRequestEntityTooLarge, "-1", "body unreadable or larger than 64 MiB: "+err.Error())
+	body, release, ok := h.readBody(w, r)
+	if !ok {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ctx := r.Context()
-	run, err := h.store.StartRun(ctx, PushConnector)
-	if err != nil {
-		answer(w, http.StatusServiceUnavailable, "-1", "warehouse unavailable")
-		h.log.Error("dvc push: start run", "err", err)
-		return
-	}
+	defer release()
 	req := requestID(r, body)
 	var res pushResult
-	if op == "DongBoHoSoMC" {
-		res, err = h.records(ctx, run, req, body)
-	} else {
-		res, err = h.steps(ctx, run, req, body)
-	}
-	if ferr := run.Finish(ctx, err); ferr != nil {
-		h.log.Error("dvc push: run failed", "op", op, "err", ferr)
-		answer(w, http.StatusInternalServerError, "-1", "not stored, send again: "+ferr.Error())
+	out, err := h.runner.RunBatch(r.Context(), h.store, PushConnector, chisosync.BatchOptions{Wait: h.limits.Wait, Timeout: h.limits.Timeout},
+		func(ctx context.Context, run *warehouse.Run) (err error) {
+			if op == "DongBoHoSoMC" {
+				res, err = h.records(ctx, run, req, body)
+			} else {
+				res, err = h.steps(ctx, run, req, body)
+			}
+			return err
+		})
+	switch {
+	case errors.Is(err, chisosync.ErrBusy):
+		h.busy(w, "another push batch is being stored")
+		return
+	case err != nil:
+		answer(w, http.StatusInternalServerError, "-1", "request "+req+": not stored, send again: "+err.Error())
 		return
 	}
-	h.log.Info("dvc push", "op", op, "request", req, "written", res.written, "rejected", res.rejected, "run", run.RunID())
+	h.log.Info("dvc push", "op", op, "request", req, "written", res.written, "rejected", res.rejected, "run", out.RunID)
 	if res.rejected > 0 || res.payloadErr != "" {
 		// An error answer: the sender keeps what was rejected and sends it
 		// again once fixed (chiso keeps only its allow-listed members).
@@ -116,6 +213,45 @@ func (h *pushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer(w, http.StatusOK, "0", "Đồng bộ thành công")
+}
+
+// readBody reads the request body within the limits: it reserves the
+// declared length (MaxBody when not declared) in the in-flight budget
+// before reading a byte, and answers 413 or 503 itself when it cannot
+// (ok false). release gives the reservation back.
+func (h *PushHandler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), ok bool) {
+	limit := h.limits.MaxBody
+	if r.ContentLength > limit {
+		answer(w, http.StatusRequestEntityTooLarge, "-1", fmt.Sprintf("body of %d bytes is larger than the limit of %d bytes (http.push_max_body_mb): split the batch", r.ContentLength, limit))
+		return nil, nil, false
+	}
+	n := limit
+	if r.ContentLength >= 0 {
+		n = r.ContentLength
+	}
+	if !h.reserve(n) {
+		h.busy(w, "too many push bodies in flight")
+		return nil, nil, false
+	}
+	release = func() { h.release(n) }
+	// A declared length is read into one allocation; an undeclared one
+	// (chunked) grows as it comes, within the reservation.
+	size := int64(64 << 10)
+	if r.ContentLength >= 0 {
+		size = n + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+		release()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			answer(w, http.StatusRequestEntityTooLarge, "-1", fmt.Sprintf("body larger than the limit of %d bytes (http.push_max_body_mb): split the batch", limit))
+		} else {
+			answer(w, http.StatusBadRequest, "-1", "body unreadable, nothing stored: "+err.Error())
+		}
+		return nil, nil, false
+	}
+	return buf.Bytes(), release, true
 }
 
 type pushResult struct {
@@ -149,7 +285,7 @@ func payloadReject(op, req string, body []byte, perr error) warehouse.Reject {
 }
 
 // records stores DongBoHoSoMC records.
-func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
+func (h *PushHandler) records(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	var recs []wire.Item
 	env, perr := wire.DecodeItems(bytes.NewReader(body), func(it wire.Item) error {
@@ -203,7 +339,7 @@ func (h *pushHandler) records(ctx context.Context, run *warehouse.Run, req strin
 
 // steps stores CapNhatTienDoHoSoMC steps and re-derives the dossiers they
 // belong to (status, finished_at) from their stored record and all steps.
-func (h *pushHandler) steps(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
+func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	byMa := map[string][]wire.Step{}
 	var order []string
