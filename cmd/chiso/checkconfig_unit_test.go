@@ -126,7 +126,7 @@ func TestCheckConfigProcedureCatalogue(t *testing.T) {
 		{"duplicate code", "procedures.example.csv", "ma_tthc,muc_do\n1.1,khong\n1.1,mot_phan\n", "3: ma_tthc: 1.1 already on row 2"},
 		{"header without muc_do", "procedures.example.csv", "ma_tthc,ten\n1.1,X\n", "1: muc_do: column missing from the header (want ma_tthc,ten,muc_do,co_ket_qua,so_ngay)"},
 		{"yaml catalogue", "procedures.yaml", "- {ma_tthc: '1.1', muc_do: khong}\n- {ma_tthc: '1.2', muc_do: khong, co_ket_qua: 2}\n", `2: co_ket_qua: "2" is not 1 or 0`},
-		{"missing file", "", "", "@29: procedures: open "},
+		{"missing file", "", "", "@LINE: procedures: open "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +147,13 @@ func TestCheckConfigProcedureCatalogue(t *testing.T) {
 			}
 			want := cat + ":" + tc.want
 			if strings.HasPrefix(tc.want, "@") {
-				want = path + ":" + tc.want[1:]
+				// @LINE: the line of the procedures key in the example config.
+				src, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				line := 1 + strings.Count(string(src[:strings.Index(string(src), "\nprocedures:")+1]), "\n")
+				want = path + ":" + strings.Replace(tc.want[1:], "LINE", strconv.Itoa(line), 1)
 			}
 			lines := checkConfigLines(t, path, 1)
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], want) {
