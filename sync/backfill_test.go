@@ -21,7 +21,7 @@ func TestBackfillResumes(t *testing.T) {
 	}
 	vn := time.FixedZone("ICT", 7*3600)
 	writeMeetings(t, filepath.Join(dir, "in"), 2, 150, time.Date(2025, 1, 1, 7, 0, 0, 0, vn)) // 300 meetings, 1 Jan .. 27 Mar 2025
-	cfg := loadConfig(t, writeConfig(t, dir, "unused", `
+	cfg := loadConfig(t, writeConfig(t, dir, "dbname=unused", `
   - {name: lich-hop, type: test-json, schedule: "@every 1h", path: in, fail_on: "2025-02-01"}
 `))
 	job := cfg.Jobs[0]

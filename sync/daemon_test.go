@@ -135,14 +135,14 @@ func TestReloadKeepsRunningConfigOnError(t *testing.T) {
 	good := `
   - {name: lich-a, type: test-json, schedule: "@every 1s", path: a}
 `
-	cfgPath := writeConfig(t, dir, "unused", good)
+	cfgPath := writeConfig(t, dir, "dbname=unused", good)
 	var logs logBuffer
 	d := startDaemon(t, st, cfgPath, &logs)
 	defer d.Stop()
 	base := "http://" + d.Addr().String()
 	waitFor(t, "a first run", 5*time.Second, func() bool { return countRuns(t, st, "lich-a") >= 1 })
 
-	writeConfig(t, dir, "unused", `
+	writeConfig(t, dir, "dbname=unused", `
   - {name: lich-a, type: test-json, schedule: "@every 1s", path: a, colour: blue}
   - {name: lich-b, type: test-json, schedule: "every minute", path: a}
 `)
@@ -178,7 +178,7 @@ func TestReloadKeepsRunningConfigOnError(t *testing.T) {
 	}
 
 	// A fixed config is applied; the new connector is caught up at once.
-	writeConfig(t, dir, "unused", good+`  - {name: lich-b, type: test-json, schedule: "@every 1h", path: a}
+	writeConfig(t, dir, "dbname=unused", good+`  - {name: lich-b, type: test-json, schedule: "@every 1h", path: a}
 `)
 	if code, body := httpPost(t, base+"/-/reload"); code != 200 {
 		t.Fatalf("reload of a good config: %d %s", code, body)
@@ -199,7 +199,7 @@ func TestStopCancelsRunningSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeMeetings(t, filepath.Join(dir, "a"), 1, 400, time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC))
-	cfgPath := writeConfig(t, dir, "unused", `
+	cfgPath := writeConfig(t, dir, "dbname=unused", `
   - {name: slow, type: test-json, schedule: "@every 1h", path: a, delay: 5ms, flush: 30}
 `)
 	d := startDaemon(t, st, cfgPath, &logBuffer{})

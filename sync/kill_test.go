@@ -76,7 +76,7 @@ func TestKilledDaemonConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := warehousetest.New(t)
-	refCfg := loadConfig(t, writeConfig(t, refDir, "unused", strings.Replace(connectors, "delay: 2ms", "delay: 0s", 1)))
+	refCfg := loadConfig(t, writeConfig(t, refDir, "dbname=unused", strings.Replace(connectors, "delay: 2ms", "delay: 0s", 1)))
 	job := *refCfg.Jobs[0]
 	job.Timeout = time.Minute
 	if err := NewRunner(nil, newLogger(&logBuffer{})).RunConnector(context.Background(), ref, &job); err != nil {

@@ -47,7 +47,7 @@ func TestRunConnectorRecordsOutcome(t *testing.T) {
 		}
 		writeMeetings(t, p, d.files, d.per, day0)
 	}
-	cfg := loadConfig(t, writeConfig(t, dir, "unused", `
+	cfg := loadConfig(t, writeConfig(t, dir, "dbname=unused", `
   - {name: ok, type: test-json, schedule: "@every 1h", path: ten}
   - {name: partial, type: test-json, schedule: "@every 1h", path: forty}
   - {name: failed, type: test-json, schedule: "@every 1h", path: ten, fail: "upstream answered 503"}
@@ -133,7 +133,7 @@ func TestRunConnectorSkippedIsNotAFailure(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "in"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := loadConfig(t, writeConfig(t, dir, "unused", `
+	cfg := loadConfig(t, writeConfig(t, dir, "dbname=unused", `
   - {name: c1, type: test-json, schedule: "@every 1h", path: in}
 `))
 	ctx := context.Background()
