@@ -48,7 +48,8 @@ type Run struct {
 func (s *Store) StartRun(ctx context.Context, connector string) (*Run, error) {
 	host, _ := os.Hostname()
 	var id int64
-	if err := s.DB.GetContext(ctx, &id, `INSERT INTO sync_runs (connector, status, host) VALUES ($1, 'running', $2) RETURNING id`, connector, host); err != nil {
+	if err := s.DB.GetContext(ctx, &id, `INSERT INTO sync_runs (connector, status, host, started_at) VALUES ($1, 'running', $2, COALESCE($3, now())) RETURNING id`,
+		connector, host, s.runTime()); err != nil {
 		return nil, fmt.Errorf("warehouse: start run of %s: %w", connector, err)
 	}
 	return &Run{store: s, id: id, connector: connector}, nil
@@ -211,7 +212,8 @@ func (r *Run) Finish(ctx context.Context, syncErr error) error {
 		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	if _, err := r.store.DB.ExecContext(wctx, `UPDATE sync_runs SET status = $2, error = $3, finished_at = now() WHERE id = $1`, r.id, status, msg); err != nil {
+	if _, err := r.store.DB.ExecContext(wctx, `UPDATE sync_runs SET status = $2, error = $3, finished_at = COALESCE($4, now()) WHERE id = $1`,
+		r.id, status, msg, r.store.runTime()); err != nil {
 		return errors.Join(syncErr, fmt.Errorf("warehouse: record run %d: %w", r.id, err))
 	}
 	return syncErr

@@ -21,6 +21,20 @@ var migrationsFS embed.FS
 // Store is the warehouse connection.
 type Store struct {
 	DB *sqlx.DB
+	// Now, when set, is the clock of run records (started_at,
+	// finished_at): tests run syncs as if on other days. Nil: the
+	// database's now().
+	Now func() time.Time
+}
+
+// runTime is the time a run record gets: Now, else NULL (the column's
+// default, the database's now()).
+func (s *Store) runTime() *time.Time {
+	if s.Now == nil {
+		return nil
+	}
+	t := s.Now()
+	return &t
 }
 
 // Open connects to dsn (a lib/pq DSN or URL) and checks the connection.

@@ -48,6 +48,18 @@ type Env struct {
 	// year (see config.BaselineFrom). Zero when unknown; connectors with a
 	// time window then fall back to 1 January of last year.
 	Baseline time.Time
+	// Now is the clock of the connectors that read "today" (the window of
+	// a feed, an axis lookback); nil is time.Now. Tests set it to run a
+	// connector as if it were another day.
+	Now func() time.Time
+}
+
+// Clock returns the current time by Now, else time.Now.
+func (e Env) Clock() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Window is a backfill window (inclusive Vietnam dates).

@@ -133,7 +133,12 @@ func (c *Connector) Validate(env connector.Env) error {
 }
 
 // SetEnv keeps the environment (and a backfill window) for Sync.
-func (c *Connector) SetEnv(env connector.Env) { c.env = env }
+func (c *Connector) SetEnv(env connector.Env) {
+	c.env = env
+	if env.Now != nil {
+		c.now = env.Now
+	}
+}
 
 func (c *Connector) loc() *time.Location {
 	if c.env.Location != nil {

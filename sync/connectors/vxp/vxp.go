@@ -243,7 +243,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 		return err
 	}
 	log := c.log()
-	now := time.Now
+	now := c.env.Clock
 	if c.Now != nil {
 		now = c.Now
 	}
