@@ -314,7 +314,7 @@ func (h *PushHandler) records(ctx context.Context, run *warehouse.Run, req strin
 			m, err = dossiers.MapRecord(r, x.Raw, dossiers.Options{Unit: h.unit, Source: PushConnector, SourceKey: key, Steps: steps})
 		}
 		if err != nil {
-			loc := fmt.Sprintf("push DongBoHoSoMC request %s, record %d at byte %d", req, x.Index, x.Offset)
+			loc := fmt.Sprintf("push DongBoHoSoMC request %s, record %d at byte %d, %d bytes", req, x.Index, x.Offset, len(x.Raw))
 			if rerr := wr.Reject(ctx, NewReject(x.Raw, loc, "", false, fmt.Errorf("record %d: %w", x.Index, err))); rerr != nil {
 				return res, rerr
 			}
@@ -358,7 +358,7 @@ func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string,
 			}
 		}
 		if err != nil {
-			loc := fmt.Sprintf("push CapNhatTienDoHoSoMC request %s, step %d at byte %d", req, it.Index, it.Offset)
+			loc := fmt.Sprintf("push CapNhatTienDoHoSoMC request %s, step %d at byte %d, %d bytes", req, it.Index, it.Offset, len(it.Raw))
 			rj := NewReject(it.Raw, loc, "steps:", true, fmt.Errorf("step %d: %w", it.Index, err))
 			if !seen[rj.SourceKey] { // the same bad step twice in one push: one reject
 				seen[rj.SourceKey] = true

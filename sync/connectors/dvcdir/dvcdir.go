@@ -177,7 +177,7 @@ func (c *Connector) readFile(ctx context.Context, w *dvcconn.Writer, path, rel, 
 		n++
 		res, err := w.Map(it.Raw, rel, nil)
 		if err != nil {
-			loc := fmt.Sprintf("%s at byte %d (record %d)", rel, it.Offset, it.Index)
+			loc := fmt.Sprintf("%s at byte %d, %d bytes (record %d)", rel, it.Offset, len(it.Raw), it.Index)
 			err = w.Reject(ctx, dvcconn.NewReject(it.Raw, loc, rel+"#", false, fmt.Errorf("%s: record %d: %w", rel, it.Index, err)))
 		} else {
 			err = w.Add(ctx, res)

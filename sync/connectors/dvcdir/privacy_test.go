@@ -312,6 +312,16 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 		if w.field != "" && (field == nil || *field != w.field || !strings.Contains(reason, w.field)) {
 			t.Errorf("%s: reject %q: field %v, reason %q; want %s named", w.connector, key, field, reason, w.field)
 		}
+		if w.connector == "dvc-export" && w.field != "" {
+			// The location finds the original bytes in the file: the hash proves it.
+			var file string
+			var at, n int
+			if _, err := fmt.Sscanf(loc, "%s at byte %d, %d bytes", &file, &at, &n); err != nil {
+				t.Errorf("location %q: %v", loc, err)
+			} else if b, _ := os.ReadFile(filepath.Join(dir, file)); at+n > len(b) || sha(b[at:at+n]) != w.hash {
+				t.Errorf("location %q does not give the original bytes", loc)
+			}
+		}
 		if w.ma != "" && !strings.Contains(reason, w.ma) {
 			t.Errorf("%s: reason %q does not name %s", w.connector, reason, w.ma)
 		}
