@@ -144,6 +144,13 @@ var hostileCases = []hostileCase{
 		b, a := sampleAround(subjectOpen, false)
 		return splice(b, &repeatReader{n: n, unit: []byte("<edXML:Place/>")}, a)
 	}},
+	{"Attachments100k", 100_000, 100_000, func(n int64) io.Reader {
+		// n one-byte attachments after the real one.
+		b, a := sampleAround("</AttachmentEncoded>", false)
+		return splice(b, &repeatReader{n: n, gen: func(i int64) []byte {
+			return fmt.Appendf(nil, "<Attachment><ContentId>x%d</ContentId><AttachmentName>x%d.txt</AttachmentName><ContentTransferEncoded>QQ==</ContentTransferEncoded></Attachment>\n", i, i)
+		}}, a)
+	}},
 	{"NULs200MB", 200 << 20, 20 << 20, func(n int64) io.Reader {
 		// n NUL bytes in the subject.
 		b, a := sampleAround(subjectOpen, true)

@@ -39,6 +39,7 @@ var hostileVerdicts = map[string]struct {
 	}, maxHeap: 48 << 20},
 	"SubjectSplit8MB":    {err: subjectPath + ": the text of this element is longer than 4194304 bytes (MaxTokenBytes) at byte offset", maxHeap: 48 << 20},
 	"HeaderElements200k": {err: "MessageHeader/Place: edXMLHeader and edXMLBody hold more than 100000 elements (MaxHeaderElements) at byte offset", maxHeap: 96 << 20},
+	"Attachments100k":    {err: "edXML/AttachmentEncoded/Attachment: more than 1000 attachments (MaxAttachments) at byte offset", maxHeap: 16 << 20},
 	"NULs200MB":          {err: subjectPath + ": not well-formed XML: a NUL byte at byte offset 1917 (line 40); XML allows it nowhere", maxHeap: 16 << 20},
 }
 
