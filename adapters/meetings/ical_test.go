@@ -51,7 +51,33 @@ func render(f *Feed) string {
 	for _, p := range f.Problems {
 		fmt.Fprintf(&b, "problem: %s (raw %d bytes)\n", p.Error(), len(p.Raw))
 	}
+	for _, w := range f.Warnings {
+		fmt.Fprintf(&b, "feed warning: %s\n", w)
+	}
 	return b.String()
+}
+
+// caseWindow is the window of a golden case: goldenWindow, or the dates in
+// the folder's window file ("2024-07-01 2025-01-01": from, to exclusive)
+// for a real feed of other years.
+func caseWindow(dir string) (ParseOptions, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "window"))
+	if os.IsNotExist(err) {
+		return goldenWindow, nil
+	}
+	if err != nil {
+		return ParseOptions{}, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return ParseOptions{}, fmt.Errorf("%s/window: want two dates", dir)
+	}
+	from, err1 := time.ParseInLocation("2006-01-02", f[0], Vietnam)
+	to, err2 := time.ParseInLocation("2006-01-02", f[1], Vietnam)
+	if err1 != nil || err2 != nil {
+		return ParseOptions{}, fmt.Errorf("%s/window: %v %v", dir, err1, err2)
+	}
+	return ParseOptions{From: from, To: to}, nil
 }
 
 // Each folder of testdata/ical holds a real feed and the expected
@@ -67,7 +93,11 @@ func TestParseICSGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			feed, err := ParseICS(data, goldenWindow)
+			opt, err := caseWindow(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, err := ParseICS(data, opt)
 			if err != nil {
 				t.Fatalf("ParseICS: %v", err)
 			}

@@ -158,11 +158,25 @@ func stamp(c *ical.Component) string {
 }
 
 func (p *parser) problem(ev *vevent, uid, field, msg string) {
-	pr := Problem{UID: uid, Begin: ev.line, Line: ev.line, Field: field, Msg: msg, Raw: ev.raw}
+	pr := Problem{UID: uid, Begin: ev.line, Line: fieldLine(ev.raw, ev.line, field), Field: field, Msg: msg, Raw: ev.raw}
 	if rid := ev.comp.Props.Get(ical.PropRecurrenceID); rid != nil {
 		pr.RecurrenceID = strings.TrimSpace(rid.Value)
 	}
 	p.feed.Problems = append(p.feed.Problems, pr)
+}
+
+// fieldLine is the line of the first field property in a VEVENT's raw
+// bytes starting at line begin (begin when it has none).
+func fieldLine(raw []byte, begin int, field string) int {
+	for i, ln := range strings.Split(string(raw), "\n") {
+		if name, _, ok := strings.Cut(ln, ":"); ok {
+			name, _, _ = strings.Cut(name, ";")
+			if strings.EqualFold(strings.TrimSpace(name), field) {
+				return begin + i
+			}
+		}
+	}
+	return begin
 }
 
 func (p *parser) inWindow(t time.Time) bool {

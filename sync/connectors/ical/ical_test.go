@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -522,5 +523,119 @@ func TestURLCredentialsRedacted(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "vp:[redacted]@") {
 		t.Errorf("the logs never name the feed:\n%s", logs.String())
+	}
+}
+
+// fileConnector syncs a feed file given by an absolute path, at now.
+func fileConnector(t *testing.T, path string, now time.Time) *Connector {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New()
+	c.Path = abs
+	c.now = func() time.Time { return now }
+	if err := c.Validate(testEnv()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type rejectRow struct {
+	Key      string  `db:"source_key"`
+	Reason   string  `db:"reason"`
+	Location *string `db:"location"`
+	Field    *string `db:"field"`
+	Hash     *string `db:"raw_sha256"`
+}
+
+func rejectsOf(t *testing.T, st *warehouse.Store) []rejectRow {
+	t.Helper()
+	var out []rejectRow
+	if err := st.DB.Select(&out, `SELECT source_key, reason, location, field, raw_sha256 FROM rejects WHERE connector = 'lich-hop' ORDER BY source_key`); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Real producers' shapes through the real warehouse: an ISO-8859-1 export
+// is stored as UTF-8 text (before: the run failed with pq: invalid byte
+// sequence); an Outlook feed with one malformed DTSTART line keeps its other
+// events and rejects that one VEVENT with its line and field (before: the
+// whole feed failed); a NUL in a SUMMARY rejects that VEVENT naming it;
+// hostile series cost a reject each, never the rows.
+func TestSyncRealProducerShapes(t *testing.T) {
+	golden := "../../../adapters/meetings/testdata/ical/"
+	hostile := func(kind string, n int) string {
+		p := filepath.Join(t.TempDir(), kind+".ics")
+		if err := os.WriteFile(p, meetingssim.HostileFeed(kind, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name     string
+		path     string
+		now      time.Time
+		meetings int
+		rejects  int
+		title    string // a stored title
+		field    string // the field of the first reject
+		location string // its location's suffix
+		fail     string // the run fails with this
+	}{
+		{"latin1", golden + "latin1-export/feed.ics", time.Date(2017, 7, 1, 9, 0, 0, 0, vn), 3, 0, "graue Restmülltonne", "", "", ""},
+		{"outlook bad DTSTART", golden + "outlook-bad-dtstart-line/feed.ics", time.Date(2020, 9, 1, 9, 0, 0, 0, vn), 1, 1, "test", "DTSTART", "feed.ics line 51", ""},
+		{"NUL in SUMMARY", golden + "nul-in-summary/feed.ics", time.Date(2021, 12, 1, 9, 0, 0, 0, vn), 1, 1, "Google says this is 9PM to 10PM on 12/22/2021", "SUMMARY", "feed.ics line 19", ""},
+		{"hourly ×30", hostile(meetingssim.HostileHourly, 30), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 1, 30, "Giao ban", "RRULE", "hourly.ics line 15", ""},
+		{"minutely ×60", hostile(meetingssim.HostileMinutely, 60), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 1, 60, "Giao ban", "RRULE", "minutely.ics line 15", ""},
+		{"25 daily series of 1000", hostile(meetingssim.HostileManySeries, 25), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 0, 0, "", "", "", "more than 20000 occurrences"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := warehousetest.New(t)
+			run, err := syncOnce(t, st, fileConnector(t, tc.path, tc.now))
+			if tc.fail != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.fail) {
+					t.Fatalf("sync: %v, want %q", err, tc.fail)
+				}
+			} else if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			m := meetings(t, st)
+			rj := rejectsOf(t, st)
+			if len(m) != tc.meetings || len(rj) != tc.rejects {
+				t.Fatalf("%d meetings, %d rejects; want %d, %d", len(m), len(rj), tc.meetings, tc.rejects)
+			}
+			if tc.title != "" {
+				found := false
+				for _, r := range m {
+					found = found || r.Title == tc.title
+				}
+				if !found {
+					t.Errorf("no meeting titled %q: %v", tc.title, m)
+				}
+			}
+			if tc.field != "" {
+				r := rj[0]
+				if r.Field == nil || *r.Field != tc.field || r.Location == nil || !strings.HasSuffix(*r.Location, tc.location) || r.Hash == nil {
+					t.Errorf("reject %+v: want field %s, location …%s and a hash", r, tc.field, tc.location)
+				}
+			}
+			var rejected int
+			if err := st.DB.QueryRow(`SELECT rejected FROM sync_runs WHERE id = $1`, run).Scan(&rejected); err != nil || rejected != tc.rejects {
+				t.Errorf("run counts %d rejects (%v), want %d", rejected, err, tc.rejects)
+			}
+			// Reading the same feed again converges on the same rows.
+			if tc.fail == "" {
+				if _, err := syncOnce(t, st, fileConnector(t, tc.path, tc.now.Add(24*time.Hour))); err != nil {
+					t.Fatal(err)
+				}
+				if m2, rj2 := meetings(t, st), rejectsOf(t, st); len(m2) != len(m) || len(rj2) != len(rj) {
+					t.Errorf("second read: %d meetings, %d rejects; want %d, %d", len(m2), len(rj2), len(m), len(rj))
+				}
+			}
+		})
 	}
 }
