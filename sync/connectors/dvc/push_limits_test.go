@@ -7,8 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,7 +98,7 @@ func TestPushIsARun(t *testing.T) {
 }
 
 // padded is a push body of exactly n bytes (valid JSON, padded with spaces).
-func padded(t *testing.T, data *dvcsim.Generated, from, records, n int) []byte {
+func padded(t testing.TB, data *dvcsim.Generated, from, records, n int) []byte {
 	b := []byte(envelope(data, from, records))
 	if len(b) > n {
 		t.Fatalf("payload of %d bytes does not fit in %d", len(b), n)
@@ -214,4 +218,69 @@ func metricValue(body, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// BenchmarkConcurrentPushes sends DVC_BENCH_PUSHES (default 8) pushes of
+// DVC_BENCH_PUSH_MB MiB each (default 4; 20 dossiers padded with spaces,
+// so that the body, not the storing, is the cost) at once and reports the
+// peak Go heap above what it was before (the bodies the clients send
+// are held before), how many were answered 503 and the bytes in flight at the
+// peak. Issue 19 measured 8 × 60 MB: DVC_BENCH_PUSH_MB=60.
+func BenchmarkConcurrentPushes(b *testing.B) {
+	pushes, mb := 8, 4
+	if v, err := strconv.Atoi(os.Getenv("DVC_BENCH_PUSHES")); err == nil && v > 0 {
+		pushes = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("DVC_BENCH_PUSH_MB")); err == nil && v > 0 {
+		mb = v
+	}
+	st := warehousetest.New(b)
+	h := NewPushHandler(st, secret.New("t"), unit, quiet)
+	h.SetRunner(chisosync.NewRunner(nil, quiet))
+	h.SetLimits(PushLimits{MaxBody: int64(mb+1) << 20, MaxInFlight: 4 * int64(mb+1) << 20})
+	var peakInFlight atomic.Int64
+	h.onReserve = func(n int64) {
+		if n > peakInFlight.Load() {
+			peakInFlight.Store(n)
+		}
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	data := dvcsim.Generate(14, unit, 2025, 20*pushes)
+	bodies := make([][]byte, pushes)
+	for i := range bodies {
+		bodies[i] = padded(b, data, i*20, 20, mb<<20)
+	}
+	for b.Loop() {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc // the bodies the clients send are in it
+		peak := sampleHeap()
+		var wg sync.WaitGroup
+		var busy atomic.Int64
+		for i := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/dvc/DongBoHoSoMC", bytes.NewReader(bodies[i]))
+				req.Header.Set("Authorization", "Bearer t")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable {
+					busy.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		top := peak()
+		b.ReportMetric(float64(top-min(before, top))/(1<<20), "peak-heap-over-bodies-MiB")
+		b.ReportMetric(float64(busy.Load()), "answered-503")
+		b.ReportMetric(float64(peakInFlight.Load())/(1<<20), "peak-in-flight-MiB")
+	}
 }
