@@ -90,12 +90,12 @@ func freeText(pkg *Package, e *node, locals ...string) string {
 	if c == nil {
 		return ""
 	}
-	return cutText(pkg, elPath(c), c.Text())
+	return cutText(pkg, c, c.Text())
 }
 
-// cutText trims a free-text value and cuts it to MaxTextChars characters,
-// with a warning naming the field.
-func cutText(pkg *Package, path, s string) string {
+// cutText trims a free-text value of element e and cuts it to MaxTextChars
+// characters, with a warning naming the field.
+func cutText(pkg *Package, e *node, s string) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= MaxTextChars {
 		return s // no more bytes than the limit, so no more characters
@@ -104,7 +104,7 @@ func cutText(pkg *Package, path, s string) string {
 	for i := range s {
 		if n == MaxTextChars {
 			total := n + utf8.RuneCountInString(s[i:])
-			pkg.warnf(path, "%d characters, more than %d (MaxTextChars): kept cut to the first %d", total, MaxTextChars, MaxTextChars)
+			pkg.warnf(elPath(e), "%d characters, more than %d (MaxTextChars): kept cut to the first %d", total, MaxTextChars, MaxTextChars)
 			return s[:i]
 		}
 		n++
@@ -119,15 +119,15 @@ func (p *parser) identText(e *node, locals ...string) (string, error) {
 	if c == nil {
 		return "", nil
 	}
-	return p.ident(elPath(c), c.Text())
+	return p.ident(c, c.Text())
 }
 
-// ident trims an identifying value and checks its length.
-func (p *parser) ident(path, s string) (string, error) {
+// ident trims an identifying value of element e and checks its length.
+func (p *parser) ident(e *node, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) > MaxIdentChars {
 		if n := utf8.RuneCountInString(s); n > MaxIdentChars {
-			return "", p.errf(path, "%d characters, more than %d (MaxIdentChars): far beyond any real identifier", n, MaxIdentChars)
+			return "", p.errf(elPath(e), "%d characters, more than %d (MaxIdentChars): far beyond any real identifier", n, MaxIdentChars)
 		}
 	}
 	return s, nil
@@ -312,7 +312,7 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if cn == nil {
 		return p.errf(childPath(code, "CodeNumber"), "missing CodeNumber")
 	}
-	if pkg.CodeNumber, err = p.ident(elPath(cn), cn.Text()); err != nil {
+	if pkg.CodeNumber, err = p.ident(cn, cn.Text()); err != nil {
 		return err
 	}
 	if pkg.CodeNumber == "" {
@@ -354,7 +354,7 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if subj == nil {
 		return p.errf(childPath(mh, "Subject"), "missing Subject (trích yếu)")
 	}
-	pkg.Subject = cutText(pkg, elPath(subj), subj.Text())
+	pkg.Subject = cutText(pkg, subj, subj.Text())
 	if pkg.Subject == "" {
 		return p.errf(elPath(subj), "empty Subject (trích yếu)")
 	}
@@ -405,7 +405,7 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if docID == nil || strings.TrimSpace(docID.Text()) == "" {
 		pkg.warnf(childPath(mh, "DocumentId"), "no DocumentId")
 	} else {
-		if pkg.DocumentID, err = p.ident(elPath(docID), docID.Text()); err != nil {
+		if pkg.DocumentID, err = p.ident(docID, docID.Text()); err != nil {
 			return err
 		}
 		p.checkDocumentID(pkg, elPath(docID), pkg.DocumentID, pkg.From, "From/OrganId")
@@ -548,7 +548,7 @@ func (p *parser) status(pkg *Package, mh, st, codeEl *node) error {
 		pkg.warnf(elPath(codeEl), "unknown status code %q: kept", code)
 	}
 	if d := field("Description"); d != nil {
-		s.Description = cutText(pkg, elPath(d), d.Text())
+		s.Description = cutText(pkg, d, d.Text())
 	}
 	if code == "02" && s.Description == "" {
 		return p.errf(childPath(parent, "Description"), "status 02 (refused) without a reason in Description")
