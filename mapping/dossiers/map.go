@@ -362,7 +362,16 @@ func (m *mapper) steps(in []dvc.Step) []warehouse.DossierStep {
 			}
 			actor += dep
 		}
-		step := warehouse.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen), Action: clip(s.NoiDungXuLy.String(), maxActionLen)}
+		action := s.NoiDungXuLy.String()
+		// Steps fetched apart from the record (LayTienDoHoSo) arrive
+		// decoded: a NUL in their text is dropped with a warning (the
+		// step still counts; the record's own steps are checked as text
+		// by KeepRecord and reject the record).
+		if strings.IndexByte(actor+action, 0) >= 0 {
+			m.warnf(fmt.Sprintf("QuaTrinhXuLy[%d]", i), "NUL character dropped from the step's text")
+			actor, action = strings.ReplaceAll(actor, "\x00", ""), strings.ReplaceAll(action, "\x00", "")
+		}
+		step := warehouse.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen), Action: clip(action, maxActionLen)}
 		key := t.UTC().Format(time.RFC3339Nano) + "\x00" + step.Action
 		if seen[key] {
 			continue

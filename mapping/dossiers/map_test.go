@@ -479,3 +479,20 @@ func BenchmarkMap(b *testing.B) {
 		}
 	}
 }
+
+// TestFetchedStepText: a step fetched apart from its record arrives
+// decoded; a NUL in its text is dropped with a warning, the step counts.
+func TestFetchedStepText(t *testing.T) {
+	raw := []byte(`{"MaHoSo":"A","MaTTHC":"1.001193","KenhThucHien":"2","NgayTiepNhan":"20250601080000","TrangThaiHoSo":"4"}`)
+	steps := []dvc.Step{{ChucDanh: "Công\x00 chức", ThoiDiemXuLy: "20250601080000", NoiDungXuLy: "Tiếp\x00 nhận", TrangThai: "2"}}
+	res, err := Map(raw, Options{Unit: "u", Source: "s", Steps: steps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 1 || res.Steps[0].Action != "Tiếp nhận" || res.Steps[0].Actor != "Công chức" {
+		t.Errorf("steps %+v", res.Steps)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "NUL character dropped") {
+		t.Errorf("no warning: %v", res.Warnings)
+	}
+}
