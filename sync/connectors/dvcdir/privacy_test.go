@@ -200,6 +200,7 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 	pull.SetLogger(log)
 	pull.Endpoint, pull.Username, pull.Password, pull.MaDonVi = sim.URL, secret.New("chiso"), secret.New("chiso"), unit
 	pull.Start, pull.RequestTimeout, pull.Retry = "2025-05-01", 5*time.Second, httpx.Retry{Max: 2, Backoff: time.Millisecond}
+	pull.PageSize = 1 // every record is the first of its page: keys by position would collide
 	if err := pull.Validate(connector.Env{Name: "dvc-tinh", Self: unit}); err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +224,16 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 	truncated := `[` + string(record(unit+"-push-TRUNC", truncA, nil))[:200]
 	for i, c := range pushBad {
 		wants = append(wants, want{dvcconn.PushConnector, sha(pushBadRaw[i]), c.field, c.ma})
+	}
+	// Two more pushes, each one record without MaHoSo at the same place
+	// (item 0 of the same unit's envelope): two rejects, not one.
+	var lonePushes []string
+	for i := range 2 {
+		a := applicantOf("pushlone", i)
+		needles = append(needles, a.needles()...)
+		raw := record("", a, map[string]string{"NgayTiepNhan": fmt.Sprintf(`"2025060109300%d"`, i)})
+		lonePushes = append(lonePushes, `{"madonvi":"`+unit+`","data":[`+string(raw)+`]}`)
+		wants = append(wants, want{dvcconn.PushConnector, sha(raw), "MaHoSo", ""})
 	}
 	wants = append(wants, want{dvcconn.PushConnector, sha([]byte(truncated)), "", ""})
 
@@ -278,7 +289,7 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
-		for _, body := range []string{pushBody, truncated} {
+		for _, body := range append([]string{pushBody, truncated}, lonePushes...) {
 			code, msg := postPush(t, recv.URL+"/dvc/DongBoHoSoMC", body)
 			if code != http.StatusOK || !strings.Contains(msg, `"error_code":"-1"`) {
 				t.Errorf("push answered %d %s, want 200 with error_code -1 (the sender keeps and resends)", code, msg)
@@ -341,7 +352,7 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 		return out
 	}
 	first := tallies()
-	wantRows := map[string]int{"dvc-tinh": 5, "dvc-push": 6, "dvc-export": 7}
+	wantRows := map[string]int{"dvc-tinh": 5, "dvc-push": 8, "dvc-export": 7}
 	for _, tl := range first {
 		if tl.Rows != wantRows[tl.Connector] || tl.Counted != tl.Rows {
 			t.Errorf("%s: %d reject rows, runs counted %d; want %d of each", tl.Connector, tl.Rows, tl.Counted, wantRows[tl.Connector])
