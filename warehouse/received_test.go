@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"chiso/warehouse"
 	"chiso/warehouse/warehousetest"
 )
@@ -162,5 +164,41 @@ func checkReceived(t *testing.T, st *warehouse.Store, key, on, by, order string)
 			gotBy = *got.By
 		}
 		t.Errorf("%s: received %s by %s, want %s by %s", order, got.On, gotBy, on, by)
+	}
+}
+
+// Migration 00090 makes the archives and registers that wrote incoming
+// documents read their files again (their file checkpoints go), so that
+// the evidence of the documents written before it is recorded; other
+// checkpoints stay.
+func TestMigrationRereadsDocumentFiles(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	p, err := goose.NewProvider(goose.DialectPostgres, st.DB.DB, warehouse.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 80); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.ExecContext(ctx, `
+		INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at) VALUES
+		  ('edxml-dir:qlvb', '2026/1/a.edxml', '000.25.31.H99', 'in', 'k1', 'electronic', now()),
+		  ('register-file:so-den', 'so-den.csv#1!5', '000.25.31.H99', 'in', 'k1', 'paper', now()),
+		  ('register-file:so-di', 'so-di.csv#1!5', '000.25.31.H99', 'out', 'k2', 'paper', now());
+		INSERT INTO sync_state (connector, stream, checkpoint) VALUES
+		  ('qlvb', 'file:2026/1/a.edxml', '1:2:abc'), ('so-den', 'file:so-den.csv', '1:2:abc'), ('so-den', 'config', 'fp'),
+		  ('so-di', 'file:so-di.csv', '1:2:abc'), ('ho-so', 'file:x.json', '1:2:abc'), ('axis', 'doc:65f0', 'stored')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	if err := st.DB.Select(&left, `SELECT connector || ' ' || stream FROM sync_state ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(left, ", "), "axis doc:65f0, ho-so file:x.json, so-den config, so-di file:so-di.csv"; got != want {
+		t.Errorf("checkpoints after the migration: %s, want %s", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/register/registergen"
+	"chiso/report"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/edxmldir"
 	"chiso/warehouse"
@@ -321,6 +323,34 @@ func TestEachDatingRule(t *testing.T) {
 			}
 			if fmt.Sprint(explained) != fmt.Sprint(rules) {
 				t.Errorf("explain dated_by %v, want %v", explained, rules)
+			}
+			// chiso explain prints it.
+			var units []warehouse.OrgUnit
+			for _, u := range generatedDirectory().Units {
+				ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation}
+				if u.Parent != "" {
+					ou.ParentCode = &u.Parent
+				}
+				units = append(units, ou)
+			}
+			if err := st.SyncOrgUnits(context.Background(), units); err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := report.Explain(context.Background(), st, report.ExplainOptions{Indicator: "electronic_exchange_in_share",
+				Period: "2026-H1", Unit: self, Format: "csv", PageSize: 100}, &b); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+			if !strings.HasSuffix(lines[0], ",dated_by") || len(lines) != len(rows)+1 {
+				t.Errorf("explain csv: %d lines, header %q", len(lines), lines[0])
+			}
+			printed := map[string]int{}
+			for _, l := range lines[1:] {
+				printed[l[strings.LastIndexByte(l, ',')+1:]]++
+			}
+			if fmt.Sprint(printed) != fmt.Sprint(rules) {
+				t.Errorf("explain csv dated_by %v, want %v", printed, rules)
 			}
 		})
 	}
