@@ -17,7 +17,7 @@ import (
 func TestHTTPServerClosesIdleConnections(t *testing.T) {
 	st := warehousetest.New(t)
 	dir := t.TempDir()
-	cfg := loadConfig(t, writeConfig(t, dir, "unused", ""))
+	cfg := loadConfig(t, writeConfig(t, dir, "postgres://unused", ""))
 	d, err := NewDaemon(Options{Store: st, Config: cfg, Logger: newLogger(&logBuffer{}),
 		HTTPTimeouts: HTTPTimeouts{Idle: 200 * time.Millisecond, ReadHeader: 200 * time.Millisecond}})
 	if err != nil {
