@@ -79,6 +79,28 @@ func TestArrival(t *testing.T) {
 	}
 }
 
+// A revocation's own arrival says nothing of when the document it revokes
+// arrived: it dates the document by its date of issue only.
+func TestRevocationDatesNothing(t *testing.T) {
+	d := provinceLetter(time.Time{})
+	d.RevokedAt = time.Date(2026, 3, 2, 9, 0, 0, 0, edxml.Vietnam)
+	var b bytes.Buffer
+	if err := edxmlgen.WriteRevocation(&b, d, edxmlgen.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := edxml.Parse(context.Background(), &b, "revocation.edxml", edxml.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := FromPackage(p, "000.25.31.H99", testOrg, nil, Seen{At: d.RevokedAt, AxisAt: d.RevokedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Revocation == nil || f.Sighting.ReceivedBy != warehouse.ReceivedByIssueDate || !f.Sighting.ReceivedAt.Equal(d.IssuedOn) {
+		t.Errorf("revocation sighting received %v by %q (revocation %+v)", f.Sighting.ReceivedAt, f.Sighting.ReceivedBy, f.Revocation)
+	}
+}
+
 // A status package our unit sent without a usable Timestamp is kept but
 // never dates a document (it is not dated by the file's mtime either).
 func TestStatusWithoutTimestamp(t *testing.T) {

@@ -106,6 +106,12 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	f.Sighting = warehouse.Sighting{SeenAt: seen.At, Medium: "electronic"}
 	if d.Direction == "in" {
 		f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = Arrival(pkg, unit, org, seen.AxisAt)
+		if pkg.BusinessType == 1 {
+			// A revocation repeats the header of what it revokes: its trace
+			// and its time on the axis are those of the revocation, which
+			// says nothing of when the document itself arrived.
+			f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = pkg.PromulgationDate, warehouse.ReceivedByIssueDate
+		}
 		d.EventOn = dateOnly(f.Sighting.ReceivedAt)
 	}
 
