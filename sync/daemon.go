@@ -32,7 +32,7 @@ type Options struct {
 	// warehouse); an error fails the reload and keeps the running config.
 	OnReload func(ctx context.Context, cfg *config.Config) error
 	// Warehouse, when set, is the embedded PostgreSQL this daemon owns: it
-	// is checked every SuperviseEvery (default 5 s) and restarted with
+	// is checked every SuperviseEvery (default 2 s) and restarted with
 	// backoff when it dies; meanwhile /readyz and /healthz answer 503 and
 	// no run starts.
 	Warehouse      Supervised

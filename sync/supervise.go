@@ -43,7 +43,7 @@ func (d *Daemon) warehouseDown() string {
 func (d *Daemon) supervise(ctx context.Context, srv Supervised) {
 	every := d.opts.SuperviseEvery
 	if every <= 0 {
-		every = 5 * time.Second
+		every = 2 * time.Second
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -104,6 +104,7 @@ func (s *Store) grantReader(ctx context.Context) error {
 		`GRANT USAGE ON SCHEMA public TO chiso_reader`,
 		`GRANT SELECT ON ALL TABLES IN SCHEMA public TO chiso_reader`,
 		`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO chiso_reader`,
+		revokeAdvisoryLocks,
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -112,6 +113,26 @@ func (s *Store) grantReader(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// revokeAdvisoryLocks takes the advisory lock functions from PUBLIC in
+// this database, so that chiso_reader (or any role but the owner) cannot
+// take a connector's lock and stop every writer. Only a superuser may
+// change the ACL of pg_catalog functions: on the embedded cluster chiso
+// is one; on an external server that is the DBA's step (docs).
+const revokeAdvisoryLocks = `DO $$
+DECLARE f regprocedure;
+BEGIN
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RETURN;
+  END IF;
+  FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+           WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname LIKE 'pg\_%advisory\_%'
+  LOOP
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+  END LOOP;
+  ALTER ROLE chiso_reader SET statement_timeout = '15min';
+  ALTER ROLE chiso_reader SET idle_in_transaction_session_timeout = '15min';
+END $$`
 
 func currentDB(ctx context.Context, tx *sqlx.Tx) string {
 	var db string

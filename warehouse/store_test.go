@@ -185,9 +185,7 @@ func TestDossierLatestUpdateWins(t *testing.T) {
 
 func TestReaderRoleIsReadOnly(t *testing.T) {
 	dsn := warehousetest.NewDatabase(t)
-	c := warehousetest.Cluster(t)
-	_ = c
-	reader, err := warehouse.Open(context.Background(), dsn+" user=chiso_reader")
+	reader, err := warehouse.Open(context.Background(), warehousetest.ReaderDSN(t, dsn))
 	if err != nil {
 		t.Fatal(err)
 	}

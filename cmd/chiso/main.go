@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"status":       {"connector runs, units and unmapped codes", runStatus},
 		"sim":          {"serve the axis, portal and calendar simulators", runSim},
 		"demo":         {"embedded warehouse + simulators + one sync + the 2026 report", runDemo},
+		"reader":       {"reader password: the password of the read-only role chiso_reader", runReader},
 	}
 }
 
@@ -78,7 +79,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: chiso [-c FILE] COMMAND [flags]")
 	fmt.Fprintln(w, "config: -c FILE, else $CHISO_CONFIG, else ./chiso.yaml")
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "sim", "demo"} {
+	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "reader", "sim", "demo"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands()[name].summary)
 	}
 }

@@ -35,14 +35,18 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer w.Close()
 	log := slog.Default()
 	log.Info("warehouse ready", "where", w.Where)
-	d, err := chisosync.NewDaemon(chisosync.Options{
+	opts := chisosync.Options{
 		Store:      w.Store,
 		ConfigPath: path,
 		Config:     cfg,
 		Logger:     log,
 		// A reload also refreshes the org directory and reference data.
 		OnReload: func(ctx context.Context, cfg *config.Config) error { return prepareWarehouse(ctx, w.Store, cfg) },
-	})
+	}
+	if w.Embedded != nil && w.Embedded.Owner() {
+		opts.Warehouse = w.Embedded // restarted when it dies
+	}
+	d, err := chisosync.NewDaemon(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "chiso run:", err)
 		return 1

@@ -34,7 +34,17 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, out io.Writer, now time.Time) error {
-	fmt.Fprintf(out, "Warehouse: %s\n\n", w.Where)
+	fmt.Fprintf(out, "Warehouse: %s\n", w.Where)
+	if w.Embedded != nil {
+		restarts, err := w.Embedded.Restarts(5)
+		if err != nil {
+			return err
+		}
+		for _, r := range restarts {
+			fmt.Fprintf(out, "Warehouse restarted at %s after: %s\n", r.At.In(cfg.Location).Format("2006-01-02 15:04:05"), r.Cause)
+		}
+	}
+	fmt.Fprintln(out)
 	units, err := w.Store.OrgUnits(ctx)
 	if err != nil {
 		return err

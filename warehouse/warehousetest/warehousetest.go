@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/lib/pq"
+
 	"chiso/warehouse"
 )
 
@@ -115,4 +117,19 @@ func New(t testing.TB) *warehouse.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// ReaderDSN returns the DSN of the database that dsn (from NewDatabase)
+// names, logged in as chiso_reader with its password.
+func ReaderDSN(t testing.TB, dsn string) string {
+	t.Helper()
+	cfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Cluster(t).ReaderDSN(cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"chiso/warehouse"
+)
+
+// runReader is `chiso reader password`: it prints the password of the
+// read-only role chiso_reader of the embedded warehouse (kept 0600 in
+// data_dir/reader.password) on stdout alone, and how to connect on stderr.
+// It is never logged.
+func runReader(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("reader", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.Arg(0) != "password" {
+		fmt.Fprintln(stderr, "usage: chiso [-c FILE] reader password")
+		return 2
+	}
+	if err := fs.Parse(fs.Args()[1:]); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: chiso [-c FILE] reader password")
+		return 2
+	}
+	cfg, ok := loadConfig(configPath(*c), stderr)
+	if !ok {
+		return 1
+	}
+	if cfg.Warehouse.DSN.IsSet() {
+		fmt.Fprintln(stderr, "chiso reader password: warehouse.dsn is set: the DBA of that server sets chiso_reader's password (ALTER ROLE chiso_reader PASSWORD …)")
+		return 1
+	}
+	w, err := openWarehouse(ctx, cfg, false)
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso reader password:", err)
+		return 1
+	}
+	defer w.Close()
+	pw, err := w.Embedded.ReaderPassword()
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso reader password:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, pw)
+	fmt.Fprintf(stderr, "chiso_reader's password (from %s/%s). Connect over the socket as the OS user that runs chiso:\n  PGPASSWORD=… psql \"host=%s port=%d user=chiso_reader dbname=chiso\"\n",
+		w.Embedded.DataDir, warehouse.ReaderPassFile, w.Embedded.SockDir, w.Embedded.Port)
+	if cfg.Warehouse.ListenTCP != "" {
+		fmt.Fprintf(stderr, "or over TCP (warehouse.listen_tcp %s): host=<address> port=%d user=chiso_reader dbname=chiso sslmode=require\n", cfg.Warehouse.ListenTCP, w.Embedded.Port)
+	}
+	return 0
+}

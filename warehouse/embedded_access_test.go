@@ -1,0 +1,195 @@
+package warehouse_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"chiso/warehouse"
+)
+
+// tempDir returns a folder that the postgres user can enter (the cluster
+// runs as postgres when the tests run as root), removed at test end.
+func tempDir(t *testing.T, pattern string) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+func startCluster(t *testing.T, dataDir string, opts warehouse.EmbeddedOptions) *warehouse.Embedded {
+	t.Helper()
+	opts.Exclusive, opts.Fast = true, true
+	if opts.Port == 0 {
+		opts.Port = 56000 + os.Getpid()%1000
+	}
+	e, err := warehouse.StartEmbedded(context.Background(), dataDir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop() })
+	return e
+}
+
+func connect(dsn string) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(`SELECT 1`)
+	return err
+}
+
+// Nobody logs in without a password: chiso_reader without its credential
+// or with a wrong one is refused, so is the owner without owner.pgpass;
+// the credential files are 0600, the socket folder 0700, and pg_hba.conf
+// trusts no one.
+func TestEmbeddedNeedsPasswords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts its own cluster")
+	}
+	dir := tempDir(t, "chiso-auth-")
+	e := startCluster(t, dir, warehouse.EmbeddedOptions{})
+	checkSecured(t, e)
+}
+
+func checkSecured(t *testing.T, e *warehouse.Embedded) {
+	t.Helper()
+	for _, f := range []string{warehouse.OwnerPassFile, warehouse.ReaderPassFile} {
+		st, err := os.Stat(filepath.Join(e.DataDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+	if st, err := os.Stat(e.SockDir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("socket folder %s: %v %v, want 0700", e.SockDir, st.Mode().Perm(), err)
+	}
+	hba, err := os.ReadFile(filepath.Join(e.PGData, "pg_hba.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(hba), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") && f[len(f)-1] != "scram-sha-256" {
+			t.Errorf("pg_hba.conf line %q: want scram-sha-256", line)
+		}
+	}
+	pw, err := e.ReaderPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := "host=" + e.SockDir + " port=" + strconv.Itoa(e.Port) + " dbname=postgres sslmode=disable "
+	readerDSN, err := e.ReaderDSN("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, dsn string
+		ok        bool
+	}{
+		{"reader without password", sock + "user=chiso_reader", false},
+		{"reader with a wrong password", sock + "user=chiso_reader password=" + pw[:len(pw)-1] + "0", false},
+		{"reader with the owner's file", sock + "user=chiso_reader passfile=" + filepath.Join(e.DataDir, warehouse.OwnerPassFile), false},
+		{"owner without password", sock + "user=chiso", false},
+		{"owner with the reader's password", sock + "user=chiso password=" + pw, false},
+		{"superuser postgres", sock + "user=postgres", false},
+		{"reader with its password", readerDSN, true},
+		{"owner with owner.pgpass", e.DSN("postgres"), true},
+	}
+	for _, c := range cases {
+		err := connect(c.dsn)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok %v", c.name, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "password") && !strings.Contains(err.Error(), "authentication") {
+			t.Errorf("%s: refused for another reason: %v", c.name, err)
+		}
+	}
+	otherUser(t, e, pw)
+}
+
+// otherUser: another OS user (nobody) cannot reach the cluster, even
+// knowing chiso_reader's password: the socket folder is closed to it.
+func otherUser(t *testing.T, e *warehouse.Embedded, readerPW string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Log("not root: cannot switch to another OS user; the socket folder mode was checked")
+		return
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	bin, err := warehouse.FindBinaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"chiso_reader", "chiso"} {
+		cmd := exec.Command(filepath.Join(bin, "psql"), "-h", e.SockDir, "-p", strconv.Itoa(e.Port), "-U", u, "-d", "postgres", "-w", "-c", "SELECT 1")
+		cmd.Env = []string{"PGPASSWORD=" + readerPW, "PGPASSFILE=" + filepath.Join(e.DataDir, warehouse.OwnerPassFile), "PATH=/usr/bin:/bin"}
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("nobody connected as %s:\n%s", u, out)
+			continue
+		}
+		if !strings.Contains(string(out), "Permission denied") {
+			t.Errorf("nobody as %s: refused for another reason: %v\n%s", u, err, out)
+		}
+	}
+}
+
+// A cluster that an older chiso created with --auth=trust is migrated on
+// start: pg_hba.conf rewritten, the owner's and the reader's passwords set.
+func TestEmbeddedMigratesTrustCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts its own cluster")
+	}
+	dir := tempDir(t, "chiso-trust-")
+	bin, err := warehouse.FindBinaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := filepath.Join(dir, "pg")
+	if err := os.Mkdir(pg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "initdb"), "-D", pg, "-U", "chiso", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+	cmd.Dir = pg
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(pg, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("initdb --auth=trust: %v\n%s", err, out)
+	}
+	e := startCluster(t, dir, warehouse.EmbeddedOptions{})
+	checkSecured(t, e)
+}
