@@ -34,14 +34,14 @@ type EmbeddedOptions struct {
 	ListenTCP string
 	// StateDir holds, when chiso runs as root, the clusters of data_dirs
 	// that the postgres user cannot reach (a clone in /root); default
-	// /var/lib/chiso.
+	// /var/lib/chiso/clusters.
 	StateDir string
 	Logger   *slog.Logger
 }
 
 // DefaultStateDir is where a root chiso keeps the cluster of a data_dir
 // that the postgres user cannot enter.
-const DefaultStateDir = "/var/lib/chiso"
+const DefaultStateDir = "/var/lib/chiso/clusters"
 
 // ClusterPointerFile, in data_dir, names the cluster directory when it is
 // not data_dir/pg (see EmbeddedOptions.StateDir).
