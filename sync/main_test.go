@@ -29,9 +29,6 @@ const orgDirectory = `units:
 // free loopback port) with the given connectors: YAML list items.
 func writeConfig(t testing.TB, dir, dsn, connectors string) string {
 	t.Helper()
-	if dsn == "unused" { // a DSN that parses (check-config parses it) but no test opens
-		dsn = "postgres://unused.invalid/chiso"
-	}
 	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(orgDirectory), 0o644); err != nil {
 		t.Fatal(err)
 	}
