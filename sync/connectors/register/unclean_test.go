@@ -116,3 +116,31 @@ func TestLinkOutsideFolderNotRead(t *testing.T) {
 		t.Errorf("documents %+v, want di.csv's one", d)
 	}
 }
+
+// TestRejectKeys (PREAMBLE reject keys): two bad rows with the same bytes
+// are two rejects (keyed by file and row, never by content alone); reading
+// the changed file again converges on the same reject rows.
+func TestRejectKeys(t *testing.T) {
+	base := t.TempDir()
+	head := "Số, ký hiệu văn bản;Ngày tháng văn bản;Trích yếu\n"
+	bad := ";03/01/2026;Thiếu số\n"
+	write(t, filepath.Join(base, "di.csv"), head+bad+bad+"1/BC-UBND;03/01/2026;Báo cáo\n")
+	st := warehousetest.New(t)
+	c := newConn(t, "so-di", base, &Connector{Path: ".", Direction: "out"})
+	keys := func() []string {
+		var k []string
+		if err := st.DB.Select(&k, `SELECT source_key FROM rejects ORDER BY source_key`); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	runSync(t, st, c)
+	if got := strings.Join(keys(), " "); got != "di.csv#2 di.csv#3" {
+		t.Errorf("run 1: reject keys %q, want di.csv#2 di.csv#3", got)
+	}
+	write(t, filepath.Join(base, "di.csv"), head+bad+bad+"1/BC-UBND;03/01/2026;Báo cáo (sửa)\n")
+	runSync(t, st, c)
+	if got := strings.Join(keys(), " "); got != "di.csv#2 di.csv#3" {
+		t.Errorf("run 2: reject keys %q, want the same two rows", got)
+	}
+}
