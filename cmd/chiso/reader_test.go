@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	gosync "sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,6 +119,15 @@ func TestReadingCommandsWhileDaemonRuns(t *testing.T) {
 		}
 	}
 
+	killAndWaitRestart(t, filepath.Join(dir, "var/chiso/pg/postmaster.pid"), addr)
+	var sout, serr bytes.Buffer
+	if code := dispatch(context.Background(), []string{"-c", cfg, "status"}, &sout, &serr); code != 0 {
+		t.Fatalf("status after the restart: exit %d\n%s", code, serr.String())
+	}
+	if !strings.Contains(sout.String(), "Warehouse restarted at ") || !strings.Contains(sout.String(), "after: the PostgreSQL server process (pid ") {
+		t.Errorf("status does not show the restart:\n%s", sout.String())
+	}
+
 	var out, errb bytes.Buffer
 	if code := dispatch(context.Background(), []string{"-c", cfg, "reader", "password"}, &out, &errb); code != 0 {
 		t.Fatalf("reader password: exit %d\n%s", code, errb.String())
@@ -150,5 +161,39 @@ func TestReadingCommandsWhileDaemonRuns(t *testing.T) {
 			}
 		}
 		db.Close()
+	}
+}
+
+// killAndWaitRestart SIGKILLs the postmaster named in pidFile and waits
+// until the daemon on addr reports not ready, then ready again.
+func killAndWaitRestart(t *testing.T, pidFile, addr string) {
+	t.Helper()
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	ready := func() int {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, want := range []int{503, 200} {
+		deadline := time.Now().Add(60 * time.Second)
+		for ready() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("readyz never answered %d after the kill", want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }
