@@ -639,3 +639,46 @@ func TestSyncRealProducerShapes(t *testing.T) {
 		})
 	}
 }
+
+// What a sync reads and reconciles: from the baseline year (or further
+// back with a longer window.past), the whole history on a first sync and
+// a backfill, which reconciles only its own days.
+func TestRanges(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, vn) }
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, vn)
+	cases := []struct {
+		name               string
+		past               time.Duration
+		baseline           time.Time
+		first              bool
+		backfill           *connector.Window
+		readFrom, readTo   time.Time
+		reconFrom, reconTo time.Time
+	}{
+		{"baseline year", 400 * 24 * time.Hour, d(2025, 1, 1), false, nil, d(2025, 1, 1), d(2027, 2, 1), d(2025, 1, 1), d(2027, 2, 1)},
+		{"nd09 baseline", 400 * 24 * time.Hour, d(2024, 1, 1), false, nil, d(2024, 1, 1), d(2027, 2, 1), d(2024, 1, 1), d(2027, 2, 1)},
+		{"no config: last year", 400 * 24 * time.Hour, time.Time{}, false, nil, d(2025, 1, 1), d(2027, 2, 1), d(2025, 1, 1), d(2027, 2, 1)},
+		{"past reads more", 1000 * 24 * time.Hour, d(2025, 1, 1), false, nil, d(2024, 3, 7), d(2027, 2, 1), d(2024, 3, 7), d(2027, 2, 1)},
+		{"first sync", 400 * 24 * time.Hour, d(2025, 1, 1), true, nil, time.Time{}, d(2027, 2, 1), time.Time{}, d(2027, 2, 1)},
+		{"backfill", 400 * 24 * time.Hour, d(2025, 1, 1), false, &connector.Window{From: d(2025, 3, 1), To: d(2025, 3, 31)}, time.Time{}, d(2027, 2, 1), d(2025, 3, 1), d(2025, 4, 1)},
+	}
+	for _, tc := range cases {
+		c := New()
+		c.Path = "v1.ics"
+		c.Window.Past = connector.Span(tc.past)
+		c.now = func() time.Time { return now }
+		env := testEnv()
+		env.Baseline = tc.baseline
+		if err := c.Validate(env); err != nil {
+			t.Fatal(err)
+		}
+		env.Window = tc.backfill
+		c.SetEnv(env)
+		c.now = func() time.Time { return now }
+		read, recon := c.ranges(tc.first)
+		if !read.from.Equal(tc.readFrom) || !read.to.Equal(tc.readTo) || !recon.from.Equal(tc.reconFrom) || !recon.to.Equal(tc.reconTo) {
+			t.Errorf("%s: read %s..%s reconcile %s..%s; want %s..%s and %s..%s", tc.name,
+				day(read.from), day(read.to), day(recon.from), day(recon.to), day(tc.readFrom), day(tc.readTo), day(tc.reconFrom), day(tc.reconTo))
+		}
+	}
+}
