@@ -77,6 +77,8 @@ func (d *Daemon) restart(ctx context.Context, srv Supervised, cause error) {
 		d.mu.Unlock()
 		err := srv.Restart(ctx)
 		if err == nil {
+			// The pooled connections died with the old server.
+			d.store.DropIdleConns()
 			break
 		}
 		d.log.Error("restarting the embedded PostgreSQL failed", "attempt", attempt, "retry_in", backoff, "err", err)

@@ -47,7 +47,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, redactErr("warehouse: open: ", err, dsn)
 	}
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -56,6 +56,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, redactErr("warehouse: connect: ", err, dsn)
 	}
 	return &Store{DB: db}, nil
+}
+
+const maxIdleConns = 8
+
+// DropIdleConns closes the pool's idle connections: after the server
+// restarted each would fail once ("driver: bad connection").
+func (s *Store) DropIdleConns() {
+	s.DB.SetMaxIdleConns(0)
+	s.DB.SetMaxIdleConns(maxIdleConns)
 }
 
 // Close closes the connection pool.
