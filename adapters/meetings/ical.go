@@ -144,7 +144,7 @@ func ParseICSContext(ctx context.Context, data []byte, opt ParseOptions) (*Feed,
 	if opt.To.IsZero() {
 		return nil, errors.New("ical: the window end is required")
 	}
-	text, mixed, warn, err := decodeText(data)
+	text, mixed, warn, enc, err := decodeText(data)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +196,9 @@ func ParseICSContext(ctx context.Context, data []byte, opt ParseOptions) (*Feed,
 	}
 	if err := p.expand(events); err != nil {
 		return nil, err
+	}
+	for i := range p.feed.Problems {
+		p.feed.Problems[i].Raw = originalBytes(p.feed.Problems[i].Raw, enc)
 	}
 	return p.feed, nil
 }

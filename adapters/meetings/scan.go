@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	ical "github.com/emersion/go-ical"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 )
@@ -39,30 +40,36 @@ type span struct {
 // are not UTF-8 and no UTF-8 sequence at all is an ISO-8859-1/Windows-1252
 // export (Outlook, older Google exports) and is transcoded, with a warning.
 // A feed that mixes UTF-8 with stray bytes is left alone: the scan rejects
-// the VEVENTs holding them (mixed reports whether that is the case).
-func decodeText(data []byte) (text []byte, mixed bool, warn string, err error) {
+// the VEVENTs holding them (mixed reports whether that is the case). enc is
+// the encoding transcoded from (nil: none), so that a reject keeps the
+// original bytes.
+func decodeText(data []byte) (text []byte, mixed bool, warn string, enc encoding.Encoding, err error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
 		data = data[3:]
 	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
-		out, err := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, false, "", fmt.Errorf("ical: the feed starts with a UTF-16 byte order mark but is not UTF-16: %w", err)
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+		if data[0] == 0xfe {
+			enc = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
 		}
-		return out, false, "the feed is UTF-16: read as such", nil
+		out, err := enc.NewDecoder().Bytes(data[2:])
+		if err != nil {
+			return nil, false, "", nil, fmt.Errorf("ical: the feed starts with a UTF-16 byte order mark but is not UTF-16: %w", err)
+		}
+		return out, false, "the feed is UTF-16: read as such", enc, nil
 	}
 	if utf8.Valid(data) {
-		return data, false, "", nil
+		return data, false, "", nil, nil
 	}
 	line, hasUTF8 := firstInvalid(data)
 	if hasUTF8 {
-		return data, true, "", nil
+		return data, true, "", nil, nil
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
 	if err != nil {
-		return nil, false, "", fmt.Errorf("ical: line %d: the feed is neither UTF-8 nor Windows-1252: %w", line, err)
+		return nil, false, "", nil, fmt.Errorf("ical: line %d: the feed is neither UTF-8 nor Windows-1252: %w", line, err)
 	}
-	return out, false, fmt.Sprintf("line %d: the feed is not UTF-8: read as Windows-1252 (ISO-8859-1)", line), nil
+	return out, false, fmt.Sprintf("line %d: the feed is not UTF-8: read as Windows-1252 (ISO-8859-1)", line), charmap.Windows1252, nil
 }
 
 // firstInvalid returns the line of the first byte that is not UTF-8 and
@@ -359,4 +366,17 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// originalBytes re-encodes a transcoded VEVENT to the feed's own bytes (a
+// reject keeps and hashes what the feed holds); unchanged when the feed was
+// UTF-8 or the round trip fails.
+func originalBytes(raw []byte, enc encoding.Encoding) []byte {
+	if enc == nil || raw == nil {
+		return raw
+	}
+	if out, err := enc.NewEncoder().Bytes(raw); err == nil {
+		return out
+	}
+	return raw
 }

@@ -36,13 +36,19 @@ func TestDecodeText(t *testing.T) {
 		{"utf-8 with a stray byte", mixed, true, "", "Họp giao ban"},
 	}
 	for _, c := range cases {
-		out, isMixed, warn, err := decodeText(c.in)
+		out, isMixed, warn, enc, err := decodeText(c.in)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
 		if isMixed != c.mixed || !strings.HasPrefix(warn, c.warn) || (c.warn == "" && warn != "") || !strings.Contains(string(out), c.wantInOut) {
 			t.Errorf("%s: mixed %v warn %q, output holds %q: %v", c.name, isMixed, warn, c.wantInOut, strings.Contains(string(out), c.wantInOut))
+		}
+		if (enc != nil) != (c.warn != "") {
+			t.Errorf("%s: transcoded from %v, warning %q", c.name, enc, warn)
+		}
+		if enc != nil && string(originalBytes(out, enc)) != strings.TrimPrefix(string(c.in), "\xff\xfe") {
+			t.Errorf("%s: the round trip does not give the feed's bytes back", c.name)
 		}
 		if !strings.HasPrefix(string(out), "BEGIN:VCALENDAR") {
 			t.Errorf("%s: output starts %q", c.name, clip(string(out), 20))
