@@ -3,6 +3,8 @@ package warehouse_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -192,4 +194,76 @@ func TestEmbeddedMigratesTrustCluster(t *testing.T) {
 	}
 	e := startCluster(t, dir, warehouse.EmbeddedOptions{})
 	checkSecured(t, e)
+}
+
+// nonLoopbackIP returns an IPv4 address of this machine that is not
+// loopback, or "".
+func nonLoopbackIP() string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// warehouse.listen_tcp: TCP logins need the password (scram-sha-256);
+// off loopback, a client from another address gets in over TLS only
+// (chiso generated a self-signed certificate), never in clear text.
+func TestEmbeddedTCP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts its own clusters")
+	}
+	ip := nonLoopbackIP()
+	if ip == "" {
+		t.Log("this machine has no non-loopback IPv4 address: the logins from another address are not tried")
+	}
+	type login struct {
+		host, ssl string
+		withPW    bool
+		ok        bool
+	}
+	cases := []struct {
+		listen string
+		cert   bool
+		logins []login
+	}{
+		{"127.0.0.1", false, []login{
+			{"127.0.0.1", "disable", false, false},
+			{"127.0.0.1", "disable", true, true},
+		}},
+		{"0.0.0.0", true, []login{
+			{"127.0.0.1", "disable", true, true}, // loopback: as with the socket
+			{ip, "disable", true, false},         // another address in clear text: refused
+			{ip, "require", false, false},
+			{ip, "require", true, true},
+		}},
+	}
+	for i, c := range cases {
+		t.Run(c.listen, func(t *testing.T) {
+			port := 58000 + os.Getpid()%500 + i
+			e := startCluster(t, tempDir(t, "chiso-tcp-"), warehouse.EmbeddedOptions{ListenTCP: c.listen, Port: port})
+			if _, err := os.Stat(filepath.Join(e.PGData, "server.crt")); (err == nil) != c.cert {
+				t.Errorf("server.crt: %v, want present %v", err, c.cert)
+			}
+			pw, err := e.ReaderPassword()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range c.logins {
+				if l.host == "" {
+					continue
+				}
+				dsn := fmt.Sprintf("host=%s port=%d user=chiso_reader dbname=postgres sslmode=%s connect_timeout=5", l.host, port, l.ssl)
+				if l.withPW {
+					dsn += " password=" + pw
+				}
+				err := connect(dsn)
+				if (err == nil) != l.ok {
+					t.Errorf("%s sslmode=%s password %v: err = %v, want ok %v", l.host, l.ssl, l.withPW, err, l.ok)
+				}
+			}
+		})
+	}
 }
