@@ -335,14 +335,17 @@ func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
 	}
 	// A status 01/03 from an incoming document's unit may be better
 	// evidence of its arrival than what dated it so far.
-	if err := r.exec(ctx, `WITH t AS (
-		  SELECT d.doc_key, d.direction, d.unit_code, rc.received_on, rc.received_by
+	// Key by key (an index probe each), like the latest statuses above:
+	// most statuses answer outgoing documents and find no incoming one.
+	if err := r.exec(ctx, `WITH t AS MATERIALIZED (
+		  SELECT d.doc_key, d.unit_code, rc.received_on, rc.received_by
 		  FROM (SELECT DISTINCT k.doc_key FROM unnest($1::text[]) AS k(doc_key)) k
-		  JOIN documents d ON d.doc_key = k.doc_key AND d.direction = 'in'
-		  CROSS JOIN LATERAL document_received(d.doc_key, d.unit_code) rc)
+		  CROSS JOIN LATERAL (SELECT x.doc_key, x.unit_code, x.event_on, x.received_by FROM documents x
+		                      WHERE x.doc_key = k.doc_key AND x.direction = 'in') d
+		  CROSS JOIN LATERAL document_received(d.doc_key, d.unit_code) rc
+		  WHERE d.event_on IS DISTINCT FROM rc.received_on OR d.received_by IS DISTINCT FROM rc.received_by)
 		UPDATE documents d SET event_on = t.received_on, received_by = t.received_by, updated_at = now()
-		FROM t WHERE d.doc_key = t.doc_key AND d.direction = t.direction AND d.unit_code = t.unit_code
-		  AND (d.event_on IS DISTINCT FROM t.received_on OR d.received_by IS DISTINCT FROM t.received_by)`, pq.Array(receivedKeys(sts))); err != nil {
+		FROM t WHERE d.doc_key = t.doc_key AND d.direction = 'in' AND d.unit_code = t.unit_code`, pq.Array(receivedKeys(sts))); err != nil {
 		return fmt.Errorf("warehouse: dating incoming documents by statuses: %w", err)
 	}
 	return nil
