@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // ExplainOptions select what chiso explain prints.
@@ -138,11 +139,11 @@ func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io
 
 // datedByLabels name, in Vietnamese, the evidence that dated a document.
 var datedByLabels = map[string]string{
-	warehouse.ReceivedByTrace:     "vết đến (TraceHeader)",
-	warehouse.ReceivedByStatus:    "gói trạng thái đã đến/đã tiếp nhận",
-	warehouse.ReceivedByAxis:      "thời điểm trục nhận",
-	warehouse.ReceivedByRegister:  "ngày đến trong sổ",
-	warehouse.ReceivedByIssueDate: "ngày ban hành",
+	facts.ReceivedByTrace:     "vết đến (TraceHeader)",
+	facts.ReceivedByStatus:    "gói trạng thái đã đến/đã tiếp nhận",
+	facts.ReceivedByAxis:      "thời điểm trục nhận",
+	facts.ReceivedByRegister:  "ngày đến trong sổ",
+	facts.ReceivedByIssueDate: "ngày ban hành",
 }
 
 func datedByLabel(by *string) string {

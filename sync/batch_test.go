@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -20,8 +21,8 @@ func TestRunBatch(t *testing.T) {
 	ctx := context.Background()
 	var logs logBuffer
 	r := NewRunner(nil, newLogger(&logs))
-	meeting := func(uid string) warehouse.Meeting {
-		return warehouse.Meeting{UnitCode: "000.25.31.H99", UID: uid, Source: "push-test", Title: "Họp " + uid,
+	meeting := func(uid string) facts.Meeting {
+		return facts.Meeting{UnitCode: "000.25.31.H99", UID: uid, Source: "push-test", Title: "Họp " + uid,
 			StartsAt: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), EndsAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	}
 	opts := BatchOptions{Wait: 300 * time.Millisecond}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"chiso/sync/connector"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // jsonConn is a small real connector for these tests (type "test-json"):
@@ -133,7 +133,7 @@ func (c *jsonConn) one(ctx context.Context, sink connector.Sink, file string, i 
 	key := fmt.Sprintf("%s#%d", file, i)
 	var m jsonMeeting
 	reject := func(reason string) error {
-		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Reason: reason, Raw: raw})
+		return sink.Reject(ctx, facts.Reject{SourceKey: key, Reason: reason, Raw: raw})
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return reject(fmt.Sprintf("%s: record %d: %v", file, i, err))
@@ -148,7 +148,7 @@ func (c *jsonConn) one(ctx context.Context, sink connector.Sink, file string, i 
 	if w := c.env.Window; w != nil && (start.Before(w.From) || !start.Before(w.To.AddDate(0, 0, 1))) {
 		return nil
 	}
-	return sink.UpsertMeeting(ctx, warehouse.Meeting{
+	return sink.UpsertMeeting(ctx, facts.Meeting{
 		UnitCode: c.env.Self, Source: c.env.Name, UID: m.UID, Title: m.Title, OrganizedBySelf: true,
 		StartsAt: start, EndsAt: start.Add(time.Duration(m.Minutes) * time.Minute), Sessions: 1,
 		Online: m.Online, TotalMinutes: m.Minutes,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"chiso/warehouse/facts"
 )
 
 // Document writes are buffered in the Run and written in multi-row
@@ -23,8 +25,8 @@ import (
 const docBatchSize = 400
 
 type pendingDoc struct {
-	d Document
-	s Sighting
+	d facts.Document
+	s facts.Sighting
 }
 
 // UpsertDocument buffers one sighting of a logical document; it merges
@@ -33,7 +35,7 @@ type pendingDoc struct {
 // any sighting says so, counterparts are the union, known values replace
 // unknown ones, and revocations or statuses that arrived before the
 // document apply to it.
-func (r *Run) UpsertDocument(ctx context.Context, d Document, s Sighting) error {
+func (r *Run) UpsertDocument(ctx context.Context, d facts.Document, s facts.Sighting) error {
 	if d.UnitCode == "" || d.DocKey == "" || (d.Direction != "out" && d.Direction != "in") {
 		return fmt.Errorf("warehouse: document %q of unit %q: unit, direction and key are required", d.DocKey, d.UnitCode)
 	}
@@ -72,7 +74,7 @@ func (r *Run) UpsertDocument(ctx context.Context, d Document, s Sighting) error 
 // ApplyStatus buffers a status report; when written it is kept in the
 // history per recipient and moves the outgoing document's latest_status
 // forward.
-func (r *Run) ApplyStatus(ctx context.Context, st DocumentStatus) error {
+func (r *Run) ApplyStatus(ctx context.Context, st facts.DocumentStatus) error {
 	if st.Target.DocKey == "" {
 		return fmt.Errorf("warehouse: status %s from %s: no target document", st.Code, st.Reporter)
 	}
@@ -87,7 +89,7 @@ func (r *Run) ApplyStatus(ctx context.Context, st DocumentStatus) error {
 // Revoke buffers a revocation, update or replacement; a revocation (kind 1)
 // marks the target revoked in every unit and direction (it still counts as
 // issued).
-func (r *Run) Revoke(ctx context.Context, v Revocation) error {
+func (r *Run) Revoke(ctx context.Context, v facts.Revocation) error {
 	if v.Target.DocKey == "" {
 		return fmt.Errorf("warehouse: revocation %s: no target document", v.SourceKey)
 	}
@@ -303,7 +305,7 @@ func dateText(t *time.Time) string {
 	return t.Format("2006-01-02")
 }
 
-func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
+func (r *Run) writeStatuses(ctx context.Context, sts []facts.DocumentStatus) error {
 	cols := newTextColumns(8, len(sts))
 	for _, st := range sts {
 		cols.add(st.Target.DocKey, st.Reporter, st.Code, st.At.UTC().Format(time.RFC3339Nano), st.Target.DocumentID, st.Description, st.SourceKey,
@@ -352,7 +354,7 @@ func (r *Run) writeStatuses(ctx context.Context, sts []DocumentStatus) error {
 }
 
 // receivedKeys are the documents whose arrival statuses (01, 03) may date.
-func receivedKeys(sts []DocumentStatus) []string {
+func receivedKeys(sts []facts.DocumentStatus) []string {
 	var keys []string
 	for _, st := range sts {
 		if !st.Undated && (st.Code == "01" || st.Code == "03") {
@@ -366,7 +368,7 @@ func receivedKeys(sts []DocumentStatus) []string {
 // are distinct: one upsert for the batch, then one update marking the
 // revoked documents, where the first revocation of a document in the batch
 // sets revoked_at if it was not set (as writing them one by one would).
-func (r *Run) writeRevocations(ctx context.Context, revs []Revocation) error {
+func (r *Run) writeRevocations(ctx context.Context, revs []facts.Revocation) error {
 	cols := newTextColumns(6, len(revs))
 	var keys, ats []string
 	first := map[string]bool{}

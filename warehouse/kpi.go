@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"chiso/warehouse/facts"
 )
 
 // The kpi SQL lives in migrations/00050_kpi.sql; this file is the Go
@@ -366,7 +368,7 @@ func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Tim
 	switch sp.kind {
 	case "document":
 		view, key, onDate = "kpi_document_facts", "doc_key", sp.date
-		datedBy = fmt.Sprintf("CASE WHEN direction = 'in' THEN received_by ELSE '%s' END", ReceivedByIssueDate)
+		datedBy = fmt.Sprintf("CASE WHEN direction = 'in' THEN received_by ELSE '%s' END", facts.ReceivedByIssueDate)
 		summary = `concat_ws(' | ', direction, coalesce(code_number || '/' || code_notation, code_notation, document_id), doc_type, family, medium, counterpart_relation, CASE WHEN secret THEN 'mật' END, subject)`
 	case "meeting":
 		view, key, onDate = "kpi_meeting_facts", "source || ':' || uid", "starts_on"

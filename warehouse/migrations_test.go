@@ -8,6 +8,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -26,7 +27,7 @@ func TestMigrationsDownAndUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		must(t, run.UpsertDocument(ctx, doc("K1", "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}))
+		must(t, run.UpsertDocument(ctx, doc("K1", "electronic"), facts.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}))
 		run.Fetched(1)
 		must(t, run.Finish(ctx, nil))
 	}

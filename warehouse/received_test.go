@@ -10,6 +10,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -17,8 +18,8 @@ import (
 // arrival: a sighting, or a status package.
 type evidence struct {
 	name     string
-	sighting *warehouse.Sighting
-	status   *warehouse.DocumentStatus
+	sighting *facts.Sighting
+	status   *facts.DocumentStatus
 }
 
 const ourUnit = "000.25.31.H99"
@@ -30,20 +31,20 @@ func vnAt(m time.Month, d, h int) time.Time {
 // The sources of one document (issued 10 February 2026), each dating its
 // arrival differently; and statuses that must date nothing.
 var sources = map[string]evidence{
-	"issue": {name: "issue", sighting: &warehouse.Sighting{Source: "edxml-dir:qlvb", SourceKey: "copy/a.edxml", Medium: "electronic",
-		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 10, 0), ReceivedBy: warehouse.ReceivedByIssueDate}},
-	"register": {name: "register", sighting: &warehouse.Sighting{Source: "register-file:so-den", SourceKey: "so-den.xlsx#1!7", Medium: "paper",
-		ReceivedAt: vnAt(2, 16, 0), ReceivedBy: warehouse.ReceivedByRegister}},
-	"axis": {name: "axis", sighting: &warehouse.Sighting{Source: "vxp:truc", SourceKey: "65f0c0ffee", Medium: "electronic",
-		SeenAt: vnAt(2, 13, 10), ReceivedAt: vnAt(2, 13, 10), ReceivedBy: warehouse.ReceivedByAxis}},
-	"status": {name: "status", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "03", At: vnAt(2, 12, 9), SourceKey: "st.edxml"}},
-	"trace": {name: "trace", sighting: &warehouse.Sighting{Source: "edxml-dir:qlvb", SourceKey: "2026/2/a.edxml", Medium: "electronic",
-		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 11, 8), ReceivedBy: warehouse.ReceivedByTrace}},
+	"issue": {name: "issue", sighting: &facts.Sighting{Source: "edxml-dir:qlvb", SourceKey: "copy/a.edxml", Medium: "electronic",
+		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 10, 0), ReceivedBy: facts.ReceivedByIssueDate}},
+	"register": {name: "register", sighting: &facts.Sighting{Source: "register-file:so-den", SourceKey: "so-den.xlsx#1!7", Medium: "paper",
+		ReceivedAt: vnAt(2, 16, 0), ReceivedBy: facts.ReceivedByRegister}},
+	"axis": {name: "axis", sighting: &facts.Sighting{Source: "vxp:truc", SourceKey: "65f0c0ffee", Medium: "electronic",
+		SeenAt: vnAt(2, 13, 10), ReceivedAt: vnAt(2, 13, 10), ReceivedBy: facts.ReceivedByAxis}},
+	"status": {name: "status", status: &facts.DocumentStatus{Reporter: ourUnit, Code: "03", At: vnAt(2, 12, 9), SourceKey: "st.edxml"}},
+	"trace": {name: "trace", sighting: &facts.Sighting{Source: "edxml-dir:qlvb", SourceKey: "2026/2/a.edxml", Medium: "electronic",
+		SeenAt: vnAt(12, 1, 9), ReceivedAt: vnAt(2, 11, 8), ReceivedBy: facts.ReceivedByTrace}},
 	// Statuses that are no evidence of our arrival: another unit's, a later
 	// code, one without its own Timestamp.
-	"peer status":    {name: "peer status", status: &warehouse.DocumentStatus{Reporter: "000.26.31.H99", Code: "01", At: vnAt(1, 5, 9), SourceKey: "p.edxml"}},
-	"status 05":      {name: "status 05", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "05", At: vnAt(1, 6, 9), SourceKey: "s5.edxml"}},
-	"undated status": {name: "undated status", status: &warehouse.DocumentStatus{Reporter: ourUnit, Code: "01", At: vnAt(1, 7, 0), Undated: true, SourceKey: "u.edxml"}},
+	"peer status":    {name: "peer status", status: &facts.DocumentStatus{Reporter: "000.26.31.H99", Code: "01", At: vnAt(1, 5, 9), SourceKey: "p.edxml"}},
+	"status 05":      {name: "status 05", status: &facts.DocumentStatus{Reporter: ourUnit, Code: "05", At: vnAt(1, 6, 9), SourceKey: "s5.edxml"}},
+	"undated status": {name: "undated status", status: &facts.DocumentStatus{Reporter: ourUnit, Code: "01", At: vnAt(1, 7, 0), Undated: true, SourceKey: "u.edxml"}},
 }
 
 func permutations(xs []string) [][]string {
@@ -74,12 +75,12 @@ func TestReceivedEvidenceAnyOrder(t *testing.T) {
 		on      string
 		by      string
 	}{
-		{"trace", []string{"issue", "register", "axis", "status", "trace"}, "2026-02-11", warehouse.ReceivedByTrace},
-		{"status", []string{"issue", "register", "axis", "status"}, "2026-02-12", warehouse.ReceivedByStatus},
-		{"axis", []string{"issue", "register", "axis"}, "2026-02-13", warehouse.ReceivedByAxis},
-		{"register", []string{"issue", "register"}, "2026-02-16", warehouse.ReceivedByRegister},
-		{"issue date", []string{"issue"}, "2026-02-10", warehouse.ReceivedByIssueDate},
-		{"no evidence in these statuses", []string{"peer status", "issue", "status 05", "undated status"}, "2026-02-10", warehouse.ReceivedByIssueDate},
+		{"trace", []string{"issue", "register", "axis", "status", "trace"}, "2026-02-11", facts.ReceivedByTrace},
+		{"status", []string{"issue", "register", "axis", "status"}, "2026-02-12", facts.ReceivedByStatus},
+		{"axis", []string{"issue", "register", "axis"}, "2026-02-13", facts.ReceivedByAxis},
+		{"register", []string{"issue", "register"}, "2026-02-16", facts.ReceivedByRegister},
+		{"issue date", []string{"issue"}, "2026-02-10", facts.ReceivedByIssueDate},
+		{"no evidence in these statuses", []string{"peer status", "issue", "status 05", "undated status"}, "2026-02-10", facts.ReceivedByIssueDate},
 	} {
 		t.Run(tc.rule, func(t *testing.T) {
 			orders := permutations(tc.sources)
@@ -127,8 +128,8 @@ func TestReceivedEvidenceAnyOrder(t *testing.T) {
 			byKey[r.Key] = *r.DatedBy
 		}
 	}
-	if len(recs) == 0 || byKey["000.00.00.H99|2026|regular|axis-0/UBND-VP"] != warehouse.ReceivedByAxis ||
-		byKey["000.00.00.H99|2026|regular|trace-batch/UBND-VP"] != warehouse.ReceivedByTrace {
+	if len(recs) == 0 || byKey["000.00.00.H99|2026|regular|axis-0/UBND-VP"] != facts.ReceivedByAxis ||
+		byKey["000.00.00.H99|2026|regular|trace-batch/UBND-VP"] != facts.ReceivedByTrace {
 		t.Errorf("explain dated_by = %v (%d records)", byKey, len(recs))
 	}
 }
@@ -138,11 +139,11 @@ func write(t *testing.T, run *warehouse.Run, key string, e evidence) {
 	ctx := context.Background()
 	if e.status != nil {
 		s := *e.status
-		s.Target = warehouse.DocumentRef{DocKey: key}
+		s.Target = facts.DocumentRef{DocKey: key}
 		must(t, run.ApplyStatus(ctx, s))
 		return
 	}
-	d := warehouse.Document{UnitCode: ourUnit, Direction: "in", DocKey: key, IssuerCode: "000.00.00.H99", DocType: "cong_van",
+	d := facts.Document{UnitCode: ourUnit, Direction: "in", DocKey: key, IssuerCode: "000.00.00.H99", DocType: "cong_van",
 		Family: "hanh_chinh", Medium: e.sighting.Medium, IssuedOn: day("2026-02-10"), EventOn: day(e.sighting.ReceivedAt.Format(time.DateOnly)),
 		Counterparts: []string{"000.00.00.H99"}, CounterpartRelation: "higher", Subject: "Về việc triển khai"}
 	must(t, run.UpsertDocument(ctx, d, *e.sighting))

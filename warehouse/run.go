@@ -13,6 +13,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"chiso/warehouse/facts"
 )
 
 // Run is one run of one connector. It implements connector.Sink: facts,
@@ -27,8 +29,8 @@ type Run struct {
 
 	// buffered document writes (batch_documents.go)
 	docs        []pendingDoc
-	statuses    []DocumentStatus
-	revocations []Revocation
+	statuses    []facts.DocumentStatus
+	revocations []facts.Revocation
 	checkpoints map[string]string
 
 	// docsWritten counts document facts written by the run; the document
@@ -200,7 +202,7 @@ func (r *Run) Finish(ctx context.Context, syncErr error) error {
 		msg = &s
 	case len(r.incomplete) > 0:
 		status = "partial"
-		s := StorableText(r.IncompleteReason())
+		s := facts.StorableText(r.IncompleteReason())
 		msg = &s
 	case r.TotalRejected > 0:
 		status = "partial"
@@ -263,18 +265,18 @@ func (r *Run) Checkpoints(ctx context.Context, prefix string) (map[string]string
 // storable first (valid UTF-8, no NUL), so that a reject can always be
 // written whatever bytes its reason quotes: a reading verdict never turns
 // into a database error. Hash defaults to the SHA-256 of Raw.
-func (r *Run) Reject(ctx context.Context, rj Reject) error {
+func (r *Run) Reject(ctx context.Context, rj facts.Reject) error {
 	if rj.Hash == "" && rj.Raw != nil {
 		sum := sha256.Sum256(rj.Raw)
 		rj.Hash = hex.EncodeToString(sum[:])
 	}
-	key := StorableText(rj.SourceKey)
+	key := facts.StorableText(rj.SourceKey)
 	if err := r.exec(ctx, `INSERT INTO rejects (connector, source_key, reason, raw, run_id, at, location, field, raw_sha256)
 		VALUES ($1, $2, $3, $4, $5, now(), NULLIF($6,''), NULLIF($7,''), NULLIF($8,''))
 		ON CONFLICT (connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now(),
 		  location = EXCLUDED.location, field = EXCLUDED.field, raw_sha256 = EXCLUDED.raw_sha256`,
-		r.connector, key, StorableText(rj.Reason), rj.Raw, r.id,
-		StorableText(rj.Location), StorableText(rj.Field), rj.Hash); err != nil {
+		r.connector, key, facts.StorableText(rj.Reason), rj.Raw, r.id,
+		facts.StorableText(rj.Location), facts.StorableText(rj.Field), rj.Hash); err != nil {
 		return fmt.Errorf("warehouse: reject %s: %w", key, err)
 	}
 	r.pRejected++

@@ -12,14 +12,9 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-)
 
-// DossierWrite is one dossier with its steps and sighting, for UpsertDossiers.
-type DossierWrite struct {
-	Dossier  Dossier
-	Steps    []DossierStep
-	Sighting DossierSighting
-}
+	"chiso/warehouse/facts"
+)
 
 // UpsertDossiers writes a batch of dossiers in three statements (dossiers,
 // steps, sightings) with the rules of UpsertDossier: the record with the
@@ -31,7 +26,7 @@ type DossierWrite struct {
 // (unnest), encoded below without reflection: one round
 // trip per table, nothing for the server to parse but the values
 // themselves.
-func (r *Run) UpsertDossiers(ctx context.Context, batch []DossierWrite) error {
+func (r *Run) UpsertDossiers(ctx context.Context, batch []facts.DossierWrite) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -117,7 +112,7 @@ func (s *Store) ProcedureCodes(ctx context.Context) (map[string]bool, error) {
 // of its latest sighting (personal data already stripped; found is false
 // when there is none) and its stored steps (also when found is false: steps
 // may arrive before their record).
-func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byte, steps []DossierStep, found bool, err error) {
+func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byte, steps []facts.DossierStep, found bool, err error) {
 	tx, err := r.Tx(ctx)
 	if err != nil {
 		return nil, nil, false, err
@@ -139,7 +134,7 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var st DossierStep
+		var st facts.DossierStep
 		var status sql.NullInt64
 		if err := rows.Scan(&st.At, &status, &st.Actor, &st.Action); err != nil {
 			return nil, nil, false, err
@@ -154,7 +149,7 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 }
 
 // UpsertDossierSteps writes steps of a dossier whose record has not arrived.
-func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps []DossierStep) error {
+func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps []facts.DossierStep) error {
 	if len(steps) == 0 {
 		return nil
 	}
@@ -174,7 +169,7 @@ func (r *Run) UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps
 // arrays sent for them; batches are reused so that a long pull does not
 // allocate new buffers for each batch.
 type dossierBatch struct {
-	rows      []Dossier
+	rows      []facts.Dossier
 	at        map[[2]string]int
 	steps     []stepRow
 	stepSeen  map[stepKey]bool
@@ -185,7 +180,7 @@ type dossierBatch struct {
 
 type stepRow struct {
 	unit, ma string
-	DossierStep
+	facts.DossierStep
 }
 
 type stepKey struct {
@@ -238,7 +233,7 @@ func putDossierBatch(b *dossierBatch) {
 
 // collect checks and de-duplicates a batch: the latest copy of a dossier
 // wins, steps collapse on (time, action), the last sighting of a key wins.
-func (b *dossierBatch) collect(batch []DossierWrite) error {
+func (b *dossierBatch) collect(batch []facts.DossierWrite) error {
 	for _, w := range batch {
 		d := w.Dossier
 		if d.UnitCode == "" || d.MaHoSo == "" {
@@ -365,69 +360,6 @@ func (b *dossierBatch) sightingArgs() []any {
 	return args
 }
 
-// JSONStringProblem says why a JSON string literal (quotes included) cannot
-// be stored as jsonb or text: "" when it can. PostgreSQL refuses the escape
-// \u0000 (NUL), a lone UTF-16 surrogate escape (\ud800 without its pair)
-// and bytes that are not UTF-8; encoding/json lets all three through.
-func JSONStringProblem(lit []byte) string {
-	if !utf8.Valid(lit) {
-		return "is not valid UTF-8"
-	}
-	for i := 0; i+5 < len(lit); i++ {
-		if lit[i] != '\\' {
-			continue
-		}
-		i++
-		if lit[i] != 'u' {
-			continue
-		}
-		r, ok := hex4(lit[i+1:])
-		if !ok {
-			continue
-		}
-		switch {
-		case r == 0:
-			return `holds the escape \u0000 (NUL), which cannot be stored as text`
-		case r >= 0xD800 && r < 0xDC00:
-			if i+10 < len(lit) && lit[i+5] == '\\' && lit[i+6] == 'u' {
-				if lo, ok := hex4(lit[i+7:]); ok && lo >= 0xDC00 && lo < 0xE000 {
-					i += 10
-					continue
-				}
-			}
-			return fmt.Sprintf(`holds a lone UTF-16 surrogate (\u%04x), which is not text`, r)
-		case r >= 0xDC00 && r < 0xE000:
-			return fmt.Sprintf(`holds a lone UTF-16 surrogate (\u%04x), which is not text`, r)
-		}
-		i += 4
-	}
-	return ""
-}
-
-// JSONTextProblem is JSONStringProblem for every string of a JSON value.
-func JSONTextProblem(raw []byte) string {
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '"' {
-			continue
-		}
-		j := i + 1
-		for j < len(raw) && raw[j] != '"' {
-			if raw[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j >= len(raw) {
-			return "unterminated string"
-		}
-		if why := JSONStringProblem(raw[i : j+1]); why != "" {
-			return why
-		}
-		i = j
-	}
-	return ""
-}
-
 // storableJSON is the last line for a sighting's raw record (the mapping
 // rejects a record whose kept text cannot be stored, naming the field):
 // bad UTF-8 is replaced when the batch is sent; a NUL or lone surrogate
@@ -437,28 +369,7 @@ func storableJSON(raw []byte) bool {
 	if !utf8.Valid(raw) {
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
-	return JSONTextProblem(raw) == ""
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	return facts.JSONTextProblem(raw) == ""
 }
 
 // pgArray builds the text form of a one-dimensional PostgreSQL array

@@ -3,11 +3,13 @@ package warehouse
 import (
 	"context"
 	"fmt"
+
+	"chiso/warehouse/facts"
 )
 
 // LoadProcedures writes the catalogue file's entries (they win over the
 // portal's) and fills the procedure level of dossiers that lacked it.
-func (s *Store) LoadProcedures(ctx context.Context, procs []Procedure) error {
+func (s *Store) LoadProcedures(ctx context.Context, procs []facts.Procedure) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return err

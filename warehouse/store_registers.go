@@ -3,41 +3,18 @@ package warehouse
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/lib/pq"
+
+	"chiso/warehouse/facts"
 )
-
-// RegisterRow is one row of a register file as last read (table
-// register_rows). A row is identified within its file by the document's key.
-type RegisterRow struct {
-	UnitCode   string     `db:"unit_code"`
-	Connector  string     `db:"connector"`
-	File       string     `db:"file"`
-	Direction  string     `db:"direction"`
-	DocKey     string     `db:"doc_key"`
-	Sheet      string     `db:"sheet"`
-	Line       int        `db:"line"`
-	Code       string     `db:"code"`
-	RowHash    string     `db:"row_hash"`
-	RemovedRun *int64     `db:"removed_run"`
-	RemovedAt  *time.Time `db:"removed_at"`
-}
-
-// RowCounts says what TrackRegisterRows found.
-type RowCounts struct {
-	New       int // rows the file never had before
-	Unchanged int // same cells as in the previous export
-	Changed   int // cells differ from the previous export
-	Returned  int // rows reported removed earlier that are back
-}
 
 // TrackRegisterRows records, in the open batch, that the file being read has
 // rows (one file, one unit; at most one row per document key) and counts
 // which are new, unchanged, changed or back after a removal. One statement
 // per call: the connector passes a few hundred rows at a time.
-func (r *Run) TrackRegisterRows(ctx context.Context, rows []RegisterRow) (RowCounts, error) {
-	var c RowCounts
+func (r *Run) TrackRegisterRows(ctx context.Context, rows []facts.RegisterRow) (facts.RowCounts, error) {
+	var c facts.RowCounts
 	if len(rows) == 0 {
 		return c, nil
 	}
@@ -88,12 +65,12 @@ FROM input i LEFT JOIN prev p USING (doc_key)`,
 // CloseRegisterFile ends the reading of file in this run: rows the file had
 // before but not now are marked removed (never deleted: the documents stay)
 // and returned, so the connector can warn about them.
-func (r *Run) CloseRegisterFile(ctx context.Context, file string) ([]RegisterRow, error) {
+func (r *Run) CloseRegisterFile(ctx context.Context, file string) ([]facts.RegisterRow, error) {
 	tx, err := r.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []RegisterRow
+	var out []facts.RegisterRow
 	if err := tx.SelectContext(ctx, &out, `
 		UPDATE register_rows SET removed_run = $3, removed_at = now(), updated_at = now()
 		WHERE connector = $1 AND file = $2 AND removed_run IS NULL AND last_seen_run IS DISTINCT FROM $3
@@ -104,22 +81,9 @@ func (r *Run) CloseRegisterFile(ctx context.Context, file string) ([]RegisterRow
 	return out, nil
 }
 
-// UnresolvedName is an agency name a register used that the org directory
-// does not know (issuer of an incoming row, recipient of an outgoing one).
-type UnresolvedName struct {
-	Connector string    `db:"connector"`
-	Role      string    `db:"role"`     // "issuer" | "recipient"
-	NameKey   string    `db:"name_key"` // folded name: the identity
-	Name      string    `db:"name"`     // as written
-	Rows      int64     `db:"rows"`
-	Files     int64     `db:"files"`
-	Example   string    `db:"example"` // source key of one row using it
-	SeenAt    time.Time `db:"seen_at"`
-}
-
 // SetUnresolvedNames replaces the unresolved names recorded for file with
 // those of its latest read (in the open batch).
-func (r *Run) SetUnresolvedNames(ctx context.Context, file string, names []UnresolvedName) error {
+func (r *Run) SetUnresolvedNames(ctx context.Context, file string, names []facts.UnresolvedName) error {
 	tx, err := r.Tx(ctx)
 	if err != nil {
 		return err
@@ -141,8 +105,8 @@ func (r *Run) SetUnresolvedNames(ctx context.Context, file string, names []Unres
 // UnresolvedNames lists, per connector and role, the agency names registers
 // used that the org directory could not resolve, most used first (for
 // `chiso status`: the admin adds them to the directory as names or aliases).
-func (s *Store) UnresolvedNames(ctx context.Context) ([]UnresolvedName, error) {
-	var out []UnresolvedName
+func (s *Store) UnresolvedNames(ctx context.Context) ([]facts.UnresolvedName, error) {
+	var out []facts.UnresolvedName
 	err := s.DB.SelectContext(ctx, &out, `
 		SELECT connector, role, name_key, min(name) AS name, sum(rows) AS rows, count(DISTINCT file) AS files,
 		       COALESCE(min(example), '') AS example, max(seen_at) AS seen_at
@@ -157,8 +121,8 @@ func (s *Store) UnresolvedNames(ctx context.Context) ([]UnresolvedName, error) {
 
 // RemovedRegisterRows lists register rows that a later export no longer
 // had (their documents are kept), newest first (for `chiso status`).
-func (s *Store) RemovedRegisterRows(ctx context.Context) ([]RegisterRow, error) {
-	var out []RegisterRow
+func (s *Store) RemovedRegisterRows(ctx context.Context) ([]facts.RegisterRow, error) {
+	var out []facts.RegisterRow
 	err := s.DB.SelectContext(ctx, &out, `
 		SELECT unit_code, connector, file, direction, doc_key, sheet, line, COALESCE(code, '') AS code,
 		       row_hash, removed_run, removed_at

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -31,8 +32,8 @@ func count(t *testing.T, st *warehouse.Store, q string, args ...any) int {
 	return n
 }
 
-func doc(key, medium string) warehouse.Document {
-	return warehouse.Document{UnitCode: "000.25.31.H99", Direction: "out", DocKey: key, DocType: "bao_cao",
+func doc(key, medium string) facts.Document {
+	return facts.Document{UnitCode: "000.25.31.H99", Direction: "out", DocKey: key, DocType: "bao_cao",
 		Family: "hanh_chinh", Medium: medium, IssuedOn: day("2026-03-02"), EventOn: day("2026-03-02"),
 		Counterparts: []string{"000.00.00.H99"}, CounterpartRelation: "higher", Subject: "Báo cáo"}
 }
@@ -47,7 +48,7 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := run.UpsertDocument(ctx, doc("K1", "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}); err != nil {
+	if err := run.UpsertDocument(ctx, doc("K1", "electronic"), facts.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := run.SetCheckpoint(ctx, "file:a.edxml", "v1"); err != nil {
@@ -73,9 +74,9 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 	}
 
 	run2, _ := st.StartRun(ctx, "archive")
-	_ = run2.UpsertDocument(ctx, doc("K1", "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"})
+	_ = run2.UpsertDocument(ctx, doc("K1", "electronic"), facts.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"})
 	_ = run2.SetCheckpoint(ctx, "file:a.edxml", "v1")
-	_ = run2.Reject(ctx, warehouse.Reject{SourceKey: "bad.edxml", Reason: "From/OrganId: empty", Raw: []byte("<x/>")})
+	_ = run2.Reject(ctx, facts.Reject{SourceKey: "bad.edxml", Reason: "From/OrganId: empty", Raw: []byte("<x/>")})
 	run2.Fetched(2)
 	if err := run2.Finish(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestOneDocumentManySightings(t *testing.T) {
 				d.Counterparts = []string{"000.26.31.H99"}
 				d.CounterpartRelation = "peer"
 			}
-			if err := run.UpsertDocument(ctx, d, warehouse.Sighting{Source: src, SourceKey: src + "-1"}); err != nil {
+			if err := run.UpsertDocument(ctx, d, facts.Sighting{Source: src, SourceKey: src + "-1"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := run.Finish(ctx, nil); err != nil {
@@ -136,10 +137,10 @@ func TestStatusAndRevocationBeforeDocument(t *testing.T) {
 	key := "000.25.31.H99|2026|regular|7/TB-UBND"
 	run, _ := st.StartRun(ctx, "vxp")
 	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
-	must(t, run.ApplyStatus(ctx, warehouse.DocumentStatus{Target: warehouse.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "03", At: at}))
-	must(t, run.ApplyStatus(ctx, warehouse.DocumentStatus{Target: warehouse.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "01", At: at.Add(-time.Hour)}))
-	must(t, run.Revoke(ctx, warehouse.Revocation{Target: warehouse.DocumentRef{DocKey: key}, Kind: 1, At: at, SourceKey: "rev.edxml"}))
-	must(t, run.UpsertDocument(ctx, doc(key, "electronic"), warehouse.Sighting{Source: "vxp", SourceKey: "d1"}))
+	must(t, run.ApplyStatus(ctx, facts.DocumentStatus{Target: facts.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "03", At: at}))
+	must(t, run.ApplyStatus(ctx, facts.DocumentStatus{Target: facts.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "01", At: at.Add(-time.Hour)}))
+	must(t, run.Revoke(ctx, facts.Revocation{Target: facts.DocumentRef{DocKey: key}, Kind: 1, At: at, SourceKey: "rev.edxml"}))
+	must(t, run.UpsertDocument(ctx, doc(key, "electronic"), facts.Sighting{Source: "vxp", SourceKey: "d1"}))
 	must(t, run.Finish(ctx, nil))
 	var got struct {
 		Status  *string `db:"latest_status"`
@@ -150,7 +151,7 @@ func TestStatusAndRevocationBeforeDocument(t *testing.T) {
 		t.Errorf("got status %v revoked %v", got.Status, got.Revoked)
 	}
 	run2, _ := st.StartRun(ctx, "vxp")
-	must(t, run2.ApplyStatus(ctx, warehouse.DocumentStatus{Target: warehouse.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "06", At: at.Add(time.Hour)}))
+	must(t, run2.ApplyStatus(ctx, facts.DocumentStatus{Target: facts.DocumentRef{DocKey: key}, Reporter: "000.00.00.H99", Code: "06", At: at.Add(time.Hour)}))
 	must(t, run2.Finish(ctx, nil))
 	must(t, st.DB.Get(&got, `SELECT latest_status, revoked FROM documents WHERE doc_key = $1`, key))
 	if *got.Status != "06" {
@@ -166,11 +167,11 @@ func TestDossierLatestUpdateWins(t *testing.T) {
 	newer := time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)
 	older := newer.Add(-24 * time.Hour)
 	run, _ := st.StartRun(ctx, "dvc")
-	must(t, run.UpsertProcedure(ctx, warehouse.Procedure{MaTTHC: "1.001193", Level: "toan_trinh", RequiresResult: true}))
-	must(t, run.UpsertDossier(ctx, warehouse.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s9, SourceUpdatedAt: &newer},
-		[]warehouse.DossierStep{{At: newer, Status: &s9, Action: "xong"}}, warehouse.DossierSighting{Source: "dvc", SourceKey: "A"}))
-	must(t, run.UpsertDossier(ctx, warehouse.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s4, SourceUpdatedAt: &older},
-		nil, warehouse.DossierSighting{Source: "dvc-push", SourceKey: "B"}))
+	must(t, run.UpsertProcedure(ctx, facts.Procedure{MaTTHC: "1.001193", Level: "toan_trinh", RequiresResult: true}))
+	must(t, run.UpsertDossier(ctx, facts.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s9, SourceUpdatedAt: &newer},
+		[]facts.DossierStep{{At: newer, Status: &s9, Action: "xong"}}, facts.DossierSighting{Source: "dvc", SourceKey: "A"}))
+	must(t, run.UpsertDossier(ctx, facts.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s4, SourceUpdatedAt: &older},
+		nil, facts.DossierSighting{Source: "dvc-push", SourceKey: "B"}))
 	must(t, run.Finish(ctx, nil))
 	var status int
 	var level string
@@ -223,7 +224,7 @@ func TestDocumentOddText(t *testing.T) {
 	d.Counterparts = []string{"Hội Nông dân, tỉnh", `a"b`, "NULL"}
 	d.Priority = nil
 	d.DocumentID = ""
-	must(t, run.UpsertDocument(ctx, d, warehouse.Sighting{Source: "register", SourceKey: `so-di.xlsx#Sổ đi!12`}))
+	must(t, run.UpsertDocument(ctx, d, facts.Sighting{Source: "register", SourceKey: `so-di.xlsx#Sổ đi!12`}))
 	must(t, run.Finish(ctx, nil))
 	var got struct {
 		Subject string  `db:"subject"`
@@ -251,7 +252,7 @@ func TestBigRunAnalyzesDocumentTables(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range tc.docs {
-			must(t, run.UpsertDocument(ctx, doc(fmt.Sprintf("K%d", i), "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: fmt.Sprintf("%d.edxml", i)}))
+			must(t, run.UpsertDocument(ctx, doc(fmt.Sprintf("K%d", i), "electronic"), facts.Sighting{Source: "edxml-dir", SourceKey: fmt.Sprintf("%d.edxml", i)}))
 			run.Fetched(1)
 			if (i+1)%500 == 0 {
 				must(t, run.Flush(ctx))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"chiso/warehouse/facts"
 )
 
 // relationRank orders counterpart relations; the highest wins.
@@ -11,7 +13,7 @@ const relationRank = `ARRAY['external','internal','self','lower','peer','higher'
 
 // UpsertDossier writes a dossier, its steps and its sighting. The record
 // with the latest source update wins; an older copy only adds its sighting.
-func (r *Run) UpsertDossier(ctx context.Context, d Dossier, steps []DossierStep, s DossierSighting) error {
+func (r *Run) UpsertDossier(ctx context.Context, d facts.Dossier, steps []facts.DossierStep, s facts.DossierSighting) error {
 	if d.UnitCode == "" || d.MaHoSo == "" {
 		return fmt.Errorf("warehouse: dossier %q of unit %q: unit and MaHoSo are required", d.MaHoSo, d.UnitCode)
 	}
@@ -61,7 +63,7 @@ WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLU
 
 // UpsertProcedure writes a catalogue entry and fills the procedure level of
 // dossiers that did not know it.
-func (r *Run) UpsertProcedure(ctx context.Context, p Procedure) error {
+func (r *Run) UpsertProcedure(ctx context.Context, p facts.Procedure) error {
 	if p.MaTTHC == "" {
 		return fmt.Errorf("warehouse: procedure without ma_tthc")
 	}
@@ -85,7 +87,7 @@ func (r *Run) UpsertProcedure(ctx context.Context, p Procedure) error {
 }
 
 // UpsertMeeting writes one meeting occurrence.
-func (r *Run) UpsertMeeting(ctx context.Context, m Meeting) error {
+func (r *Run) UpsertMeeting(ctx context.Context, m facts.Meeting) error {
 	if m.UnitCode == "" || m.UID == "" || m.Source == "" {
 		return fmt.Errorf("warehouse: meeting %q: unit, source and uid are required", m.UID)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/adapters/edxml/edxmlgen"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // provinceLetter is an incoming công văn from the province to the commune,
@@ -53,11 +53,11 @@ func TestArrival(t *testing.T) {
 		at      time.Time
 		by      string
 	}{
-		{"trace at our unit", vn(2, 11, 8), "000.25.31.H99", time.Time{}, vn(2, 11, 8), warehouse.ReceivedByTrace},
-		{"trace beats the axis", vn(2, 11, 8), "000.25.31.H99", vn(2, 12, 9), vn(2, 11, 8), warehouse.ReceivedByTrace},
-		{"axis created time", time.Time{}, "000.25.31.H99", vn(2, 12, 9), vn(2, 12, 9), warehouse.ReceivedByAxis},
-		{"date of issue, not the mtime", time.Time{}, "000.25.31.H99", time.Time{}, vn(2, 10, 0), warehouse.ReceivedByIssueDate},
-		{"trace at an internal unit of ours", vn(2, 13, 10), "000.25.31.H99", time.Time{}, vn(2, 13, 10), warehouse.ReceivedByTrace},
+		{"trace at our unit", vn(2, 11, 8), "000.25.31.H99", time.Time{}, vn(2, 11, 8), facts.ReceivedByTrace},
+		{"trace beats the axis", vn(2, 11, 8), "000.25.31.H99", vn(2, 12, 9), vn(2, 11, 8), facts.ReceivedByTrace},
+		{"axis created time", time.Time{}, "000.25.31.H99", vn(2, 12, 9), vn(2, 12, 9), facts.ReceivedByAxis},
+		{"date of issue, not the mtime", time.Time{}, "000.25.31.H99", time.Time{}, vn(2, 10, 0), facts.ReceivedByIssueDate},
+		{"trace at an internal unit of ours", vn(2, 13, 10), "000.25.31.H99", time.Time{}, vn(2, 13, 10), facts.ReceivedByTrace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := provinceLetter(tc.arrived)
@@ -96,7 +96,7 @@ func TestRevocationDatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Revocation == nil || f.Sighting.ReceivedBy != warehouse.ReceivedByIssueDate || !f.Sighting.ReceivedAt.Equal(d.IssuedOn) {
+	if f.Revocation == nil || f.Sighting.ReceivedBy != facts.ReceivedByIssueDate || !f.Sighting.ReceivedAt.Equal(d.IssuedOn) {
 		t.Errorf("revocation sighting received %v by %q (revocation %+v)", f.Sighting.ReceivedAt, f.Sighting.ReceivedBy, f.Revocation)
 	}
 }

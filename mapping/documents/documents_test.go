@@ -9,7 +9,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/mapping/orgdir"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 func TestClassify(t *testing.T) {
@@ -183,7 +183,7 @@ func TestFromPackage(t *testing.T) {
 		}
 		// No trace of its arrival at 000.00.05.H99 and no axis: the date of
 		// issue, never the time the file was seen.
-		if f.Sighting.ReceivedBy != warehouse.ReceivedByIssueDate || !f.Sighting.SeenAt.Equal(seen) {
+		if f.Sighting.ReceivedBy != facts.ReceivedByIssueDate || !f.Sighting.SeenAt.Equal(seen) {
 			t.Errorf("sighting = %+v", f.Sighting)
 		}
 	})

@@ -8,7 +8,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/mapping/orgdir"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Facts are the warehouse facts of one edXML package. Document is set for
@@ -16,10 +16,10 @@ import (
 // caller fills), Status for status packages, Revocation for revocations
 // (BussinessDocType 1) and replacements (3).
 type Facts struct {
-	Document   *warehouse.Document
-	Sighting   warehouse.Sighting
-	Status     *warehouse.DocumentStatus
-	Revocation *warehouse.Revocation
+	Document   *facts.Document
+	Sighting   facts.Sighting
+	Status     *facts.DocumentStatus
+	Revocation *facts.Revocation
 	Class      Classification
 	Warnings   []string
 }
@@ -71,7 +71,7 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	issued := pkg.PromulgationDate
 	key := DocKey(pkg.From, strconv.Itoa(issued.Year()), SeriesRegular, pkg.CodeNumber, pkg.CodeNotation)
 
-	d := &warehouse.Document{
+	d := &facts.Document{
 		DocKey:       key,
 		DocumentID:   pkg.DocumentID,
 		IssuerCode:   pkg.From,
@@ -103,20 +103,20 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	}
 	d.CounterpartRelation = org.Highest(d.Counterparts)
 	f.Document = d
-	f.Sighting = warehouse.Sighting{SeenAt: seen.At, Medium: "electronic"}
+	f.Sighting = facts.Sighting{SeenAt: seen.At, Medium: "electronic"}
 	if d.Direction == "in" {
 		f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = Arrival(pkg, unit, org, seen.AxisAt)
 		if pkg.BusinessType == 1 {
 			// A revocation repeats the header of what it revokes: its trace
 			// and its time on the axis are those of the revocation, which
 			// says nothing of when the document itself arrived.
-			f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = pkg.PromulgationDate, warehouse.ReceivedByIssueDate
+			f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = pkg.PromulgationDate, facts.ReceivedByIssueDate
 		}
 		d.EventOn = dateOnly(f.Sighting.ReceivedAt)
 	}
 
 	if pkg.BusinessType == 1 || pkg.BusinessType == 3 {
-		rev := &warehouse.Revocation{Kind: pkg.BusinessType, Reason: pkg.BusinessReason, At: lastTrace(pkg)}
+		rev := &facts.Revocation{Kind: pkg.BusinessType, Reason: pkg.BusinessReason, At: lastTrace(pkg)}
 		if rev.At.IsZero() {
 			rev.At = seen.AxisAt
 		}
@@ -132,12 +132,12 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 				}
 				// A revocation repeats the header of what it revokes.
 				f.Warnings = append(f.Warnings, fmt.Sprintf("revocation target %q unreadable (%v): the package's own header is used", pkg.BusinessTarget, err))
-				rev.Target = warehouse.DocumentRef{DocKey: key, DocumentID: pkg.DocumentID}
+				rev.Target = facts.DocumentRef{DocKey: key, DocumentID: pkg.DocumentID}
 			} else {
-				rev.Target = warehouse.DocumentRef{DocKey: id.Key(), DocumentID: pkg.BusinessTarget}
+				rev.Target = facts.DocumentRef{DocKey: id.Key(), DocumentID: pkg.BusinessTarget}
 			}
 		default:
-			rev.Target = warehouse.DocumentRef{DocKey: key, DocumentID: pkg.DocumentID}
+			rev.Target = facts.DocumentRef{DocKey: key, DocumentID: pkg.DocumentID}
 		}
 		f.Revocation = rev
 	}
@@ -148,12 +148,12 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 // the axis's record of the package (axisAt); a status with neither is kept
 // (its code still moves the lifecycle) dated by its document's date of
 // issue and marked Undated, so that it never dates a document.
-func statusFact(pkg *edxml.Package, axisAt time.Time) (*warehouse.DocumentStatus, error) {
+func statusFact(pkg *edxml.Package, axisAt time.Time) (*facts.DocumentStatus, error) {
 	s := pkg.Status
 	if s == nil {
 		return nil, fmt.Errorf("documents: status package without status fields")
 	}
-	st := &warehouse.DocumentStatus{Reporter: pkg.From, Code: s.Code, At: s.Timestamp, Description: s.Description}
+	st := &facts.DocumentStatus{Reporter: pkg.From, Code: s.Code, At: s.Timestamp, Description: s.Description}
 	if st.At.IsZero() {
 		st.At = axisAt
 	}
@@ -175,21 +175,21 @@ func statusFact(pkg *edxml.Package, axisAt time.Time) (*warehouse.DocumentStatus
 // StatusTarget identifies the document a status answers: by
 // ResponseFor/DocumentId, else by ResponseFor/OrganId + Code +
 // PromulgationDate.
-func StatusTarget(r edxml.Ref) (warehouse.DocumentRef, error) {
+func StatusTarget(r edxml.Ref) (facts.DocumentRef, error) {
 	if r.DocumentID != "" {
 		if id, err := ParseDocumentID(r.DocumentID); err == nil {
-			return warehouse.DocumentRef{DocKey: id.Key(), DocumentID: r.DocumentID}, nil
+			return facts.DocumentRef{DocKey: id.Key(), DocumentID: r.DocumentID}, nil
 		}
 	}
 	if r.OrganID == "" || r.Code == "" || r.PromulgationDate == "" {
-		return warehouse.DocumentRef{}, fmt.Errorf("documents: ResponseFor names no document: DocumentId %q unreadable and OrganId/Code/PromulgationDate incomplete", r.DocumentID)
+		return facts.DocumentRef{}, fmt.Errorf("documents: ResponseFor names no document: DocumentId %q unreadable and OrganId/Code/PromulgationDate incomplete", r.DocumentID)
 	}
 	d, err := edxml.ParseDate(r.PromulgationDate)
 	if err != nil {
-		return warehouse.DocumentRef{}, fmt.Errorf("documents: ResponseFor/PromulgationDate: %w", err)
+		return facts.DocumentRef{}, fmt.Errorf("documents: ResponseFor/PromulgationDate: %w", err)
 	}
 	number, notation, _ := strings.Cut(r.Code, "/")
-	return warehouse.DocumentRef{
+	return facts.DocumentRef{
 		DocKey:     DocKey(r.OrganID, strconv.Itoa(d.Year()), SeriesRegular, number, notation),
 		DocumentID: r.DocumentID,
 	}, nil
@@ -201,7 +201,7 @@ func StatusTarget(r edxml.Ref) (warehouse.DocumentRef, error) {
 // (axisAt, zero for an archive), else its date of issue. The evidence of
 // the other sources (status packages our unit sent, the register's "Ngày
 // đến") is weighed by the warehouse; the order of all of them is
-// warehouse.ReceivedEvidence.
+// facts.ReceivedEvidence.
 func Arrival(pkg *edxml.Package, unit string, org *orgdir.Directory, axisAt time.Time) (time.Time, string) {
 	var at time.Time
 	for _, t := range pkg.Trace {
@@ -211,11 +211,11 @@ func Arrival(pkg *edxml.Package, unit string, org *orgdir.Directory, axisAt time
 	}
 	switch {
 	case !at.IsZero():
-		return at, warehouse.ReceivedByTrace
+		return at, facts.ReceivedByTrace
 	case !axisAt.IsZero():
-		return axisAt, warehouse.ReceivedByAxis
+		return axisAt, facts.ReceivedByAxis
 	}
-	return pkg.PromulgationDate, warehouse.ReceivedByIssueDate
+	return pkg.PromulgationDate, facts.ReceivedByIssueDate
 }
 
 func lastTrace(pkg *edxml.Package) time.Time {

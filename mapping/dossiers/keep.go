@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"chiso/adapters/dvc"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // The allow-list: the only members of a dossier record that the warehouse
@@ -310,7 +310,7 @@ func (s *keeper) checkText(lit []byte, path string) {
 	if s.bad != nil {
 		return
 	}
-	if why := warehouse.JSONStringProblem(lit); why != "" {
+	if why := facts.JSONStringProblem(lit); why != "" {
 		s.bad = &dvc.FieldError{Field: strings.TrimSuffix(path, "."), Msg: why}
 	}
 }

@@ -1,5 +1,5 @@
 // Package dossiers maps portal dossier records (adapters/dvc) to warehouse
-// facts: one warehouse.Dossier with its steps and a sighting, plus warnings
+// facts: one facts.Dossier with its steps and a sighting, plus warnings
 // for what was tolerated. It is pure: no I/O.
 //
 // The rules are those of dvc.md §1 and §3: dates in Vietnam time with the
@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Storage limits: longer text is cut for the fact tables; the sighting's raw
@@ -43,9 +43,9 @@ type Options struct {
 
 // Result is a mapped record.
 type Result struct {
-	Dossier  warehouse.Dossier
-	Steps    []warehouse.DossierStep
-	Sighting warehouse.DossierSighting
+	Dossier  facts.Dossier
+	Steps    []facts.DossierStep
+	Sighting facts.DossierSighting
 	// ProcedureName is TenTTHC (clipped): a name for a catalogue entry
 	// the portal does not describe.
 	ProcedureName string
@@ -143,7 +143,7 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	if kept == nil {
 		kept, _ = json.Marshal(map[string]string{"MaHoSo": m.id})
 	}
-	d := warehouse.Dossier{UnitCode: opt.Unit, MaHoSo: m.id, Source: opt.Source}
+	d := facts.Dossier{UnitCode: opt.Unit, MaHoSo: m.id, Source: opt.Source}
 
 	// Procedure.
 	code, national := NormalizeProcedure(rec.MaTTHC.String())
@@ -329,7 +329,7 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	return Result{
 		Dossier:       d,
 		Steps:         steps,
-		Sighting:      warehouse.DossierSighting{Source: opt.Source, SourceKey: opt.SourceKey, Raw: kept},
+		Sighting:      facts.DossierSighting{Source: opt.Source, SourceKey: opt.SourceKey, Raw: kept},
 		ProcedureName: clip(rec.TenTTHC.String(), maxNameLen),
 		Warnings:      m.warn,
 	}, nil
@@ -338,8 +338,8 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 // steps maps wire steps: sorted by time, de-duplicated on (time, action),
 // without the officer's name. A step whose time cannot be read is dropped
 // with a warning (the raw record keeps it).
-func (m *mapper) steps(in []dvc.Step) []warehouse.DossierStep {
-	var out []warehouse.DossierStep
+func (m *mapper) steps(in []dvc.Step) []facts.DossierStep {
+	var out []facts.DossierStep
 	seen := map[string]bool{}
 	for i, s := range in {
 		v := s.ThoiDiemXuLy
@@ -371,7 +371,7 @@ func (m *mapper) steps(in []dvc.Step) []warehouse.DossierStep {
 			m.warnf(fmt.Sprintf("QuaTrinhXuLy[%d]", i), "NUL character dropped from the step's text")
 			actor, action = strings.ReplaceAll(actor, "\x00", ""), strings.ReplaceAll(action, "\x00", "")
 		}
-		step := warehouse.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen), Action: clip(action, maxActionLen)}
+		step := facts.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen), Action: clip(action, maxActionLen)}
 		key := t.UTC().Format(time.RFC3339Nano) + "\x00" + step.Action
 		if seen[key] {
 			continue
@@ -379,7 +379,7 @@ func (m *mapper) steps(in []dvc.Step) []warehouse.DossierStep {
 		seen[key] = true
 		out = append(out, step)
 	}
-	slices.SortStableFunc(out, func(a, b warehouse.DossierStep) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b facts.DossierStep) int { return a.At.Compare(b.At) })
 	return out
 }
 

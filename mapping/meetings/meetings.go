@@ -1,5 +1,5 @@
 // Package meetings turns calendar occurrences and meetings-file rows into
-// warehouse.Meeting facts, applying the chiso conventions of
+// facts.Meeting facts, applying the chiso conventions of
 // registers-meetings.md §2 (kind, scope, online, paperless, role, materials,
 // discussion time) and deriving sessions and total minutes. Pure functions:
 // no I/O.
@@ -14,7 +14,7 @@ import (
 	wire "chiso/adapters/meetings"
 	"chiso/mapping/orgdir"
 	"chiso/mapping/textnorm"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Kinds are the meeting kinds of indicators.md, with their duration caps in
@@ -83,10 +83,10 @@ func (o Options) ours(code string) bool {
 // FromOccurrence maps one calendar occurrence. Convention values that
 // cannot be read leave the attribute unknown and are listed in the
 // warnings (the meeting itself still counts).
-func FromOccurrence(occ wire.Occurrence, opt Options) (warehouse.Meeting, []string) {
+func FromOccurrence(occ wire.Occurrence, opt Options) (facts.Meeting, []string) {
 	var warns []string
 	warnf := func(format string, args ...any) { warns = append(warns, fmt.Sprintf(format, args...)) }
-	m := warehouse.Meeting{
+	m := facts.Meeting{
 		UnitCode:        opt.Unit,
 		Source:          opt.Source,
 		UID:             occ.Key,
@@ -211,8 +211,8 @@ func (e *FieldError) Error() string { return "column " + e.Column + ": " + e.Msg
 // FromRow maps one meetings-file row. Unknown codes (loai, pham_vi,
 // vai_tro, don_vi) are errors naming the column: the row is rejected
 // rather than counted under a wrong kind.
-func FromRow(r wire.FileRow, opt Options) (warehouse.Meeting, error) {
-	m := warehouse.Meeting{
+func FromRow(r wire.FileRow, opt Options) (facts.Meeting, error) {
+	m := facts.Meeting{
 		UnitCode:          opt.Unit,
 		Source:            opt.Source,
 		UID:               r.Ma,

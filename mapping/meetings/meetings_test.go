@@ -10,7 +10,7 @@ import (
 
 	wire "chiso/adapters/meetings"
 	"chiso/mapping/orgdir"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -28,7 +28,7 @@ func testOptions() Options {
 	return Options{Source: "lich-hop", Unit: "000.25.31.H99", Self: "000.25.31.H99", Org: org, Location: vn}
 }
 
-func renderMeeting(m warehouse.Meeting) string {
+func renderMeeting(m facts.Meeting) string {
 	opt := func(t *time.Time) string {
 		if t == nil {
 			return "-"

@@ -16,7 +16,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Source marks catalogue entries read from the file (they win over the portal's).
@@ -53,7 +53,7 @@ func (e *Error) Error() string {
 // ReadFile parses a catalogue file by its extension (.yaml/.yml, else
 // CSV). Startup and check-config both read it here; a problem is an *Error
 // naming the line (and the column or key) it is on.
-func ReadFile(path string) ([]warehouse.Procedure, error) {
+func ReadFile(path string) ([]facts.Procedure, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{Path: path, Msg: err.Error()}
@@ -74,7 +74,7 @@ func ReadFile(path string) ([]warehouse.Procedure, error) {
 		}
 		return nil, &Error{Path: path, Line: 1, Msg: err.Error()}
 	}
-	out := make([]warehouse.Procedure, 0, len(entries))
+	out := make([]facts.Procedure, 0, len(entries))
 	seen := map[string]int{}
 	for i, e := range entries {
 		p, err := toProcedure(e)
@@ -192,8 +192,8 @@ func csvError(err error, field string) *Error {
 
 // toProcedure checks one entry; a problem is an *Error naming the field
 // (the caller sets path and line).
-func toProcedure(e entry) (warehouse.Procedure, error) {
-	p := warehouse.Procedure{MaTTHC: strings.TrimSpace(e.MaTTHC), Name: strings.TrimSpace(e.Ten), RequiresResult: true, Source: Source}
+func toProcedure(e entry) (facts.Procedure, error) {
+	p := facts.Procedure{MaTTHC: strings.TrimSpace(e.MaTTHC), Name: strings.TrimSpace(e.Ten), RequiresResult: true, Source: Source}
 	if p.MaTTHC == "" {
 		return p, &Error{Field: "ma_tthc", Msg: "empty"}
 	}

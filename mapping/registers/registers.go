@@ -17,7 +17,7 @@ import (
 	"chiso/mapping/documents"
 	"chiso/mapping/orgdir"
 	"chiso/mapping/textnorm"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Config is what a register file's rows need from the connector's config.
@@ -80,8 +80,8 @@ type Name struct {
 
 // Result is the mapping of one row.
 type Result struct {
-	Document   warehouse.Document
-	Sighting   warehouse.Sighting
+	Document   facts.Document
+	Sighting   facts.Sighting
 	Unresolved []Name
 	Warnings   []string
 }
@@ -111,7 +111,7 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	if row.IssuedOn == nil {
 		return res, &FieldError{register.FieldIssuedOn, "empty: the document date is needed for its key"}
 	}
-	d := warehouse.Document{
+	d := facts.Document{
 		UnitCode:     strings.ToUpper(cfg.Unit),
 		Direction:    cfg.Direction,
 		CodeNumber:   row.Number,
@@ -171,11 +171,11 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		// The row's "Ngày đến" is evidence of the arrival; the warehouse
 		// prefers a trace, a status or the axis's time when another source
 		// of the same document has one.
-		res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.ReceivedOn), warehouse.ReceivedByRegister
+		res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.ReceivedOn), facts.ReceivedByRegister
 		d.EventOn = row.ReceivedOn
 		if d.EventOn == nil {
 			d.EventOn = row.IssuedOn
-			res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.IssuedOn), warehouse.ReceivedByIssueDate
+			res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.IssuedOn), facts.ReceivedByIssueDate
 			res.Warnings = append(res.Warnings, "received_on empty: the document date stands in for the arrival date")
 		}
 	default:

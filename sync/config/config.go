@@ -26,6 +26,7 @@ import (
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Config is a loaded, validated configuration.
@@ -45,9 +46,9 @@ type Config struct {
 	Directory *orgdir.Directory `yaml:"-"`
 	TargetSet *Targets          `yaml:"-"`
 	// Catalogue is the procedure catalogue file, read by Load.
-	Catalogue []warehouse.Procedure `yaml:"-"`
-	Jobs      []*ConnectorConfig    `yaml:"-"`
-	Warnings  []Problem             `yaml:"-"`
+	Catalogue []facts.Procedure  `yaml:"-"`
+	Jobs      []*ConnectorConfig `yaml:"-"`
+	Warnings  []Problem          `yaml:"-"`
 }
 
 // Warehouse are the warehouse: keys.

@@ -12,6 +12,7 @@ import (
 
 	"chiso/mapping/orgdir"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Connector pulls facts from one upstream system into the warehouse.
@@ -86,13 +87,13 @@ func Errf(key, format string, args ...any) error {
 // Sink is where a connector writes. It is implemented by *warehouse.Run;
 // everything written between two Flush calls commits or rolls back together.
 type Sink interface {
-	UpsertDocument(ctx context.Context, d warehouse.Document, s warehouse.Sighting) error
-	ApplyStatus(ctx context.Context, st warehouse.DocumentStatus) error
-	Revoke(ctx context.Context, r warehouse.Revocation) error
-	UpsertDossier(ctx context.Context, d warehouse.Dossier, steps []warehouse.DossierStep, s warehouse.DossierSighting) error
-	UpsertProcedure(ctx context.Context, p warehouse.Procedure) error
-	UpsertMeeting(ctx context.Context, m warehouse.Meeting) error
-	Reject(ctx context.Context, r warehouse.Reject) error
+	UpsertDocument(ctx context.Context, d facts.Document, s facts.Sighting) error
+	ApplyStatus(ctx context.Context, st facts.DocumentStatus) error
+	Revoke(ctx context.Context, r facts.Revocation) error
+	UpsertDossier(ctx context.Context, d facts.Dossier, steps []facts.DossierStep, s facts.DossierSighting) error
+	UpsertProcedure(ctx context.Context, p facts.Procedure) error
+	UpsertMeeting(ctx context.Context, m facts.Meeting) error
+	Reject(ctx context.Context, r facts.Reject) error
 	// Fetched counts records read from upstream (for the run record).
 	Fetched(n int)
 	// SetCheckpoint stores a checkpoint; it becomes visible to later runs

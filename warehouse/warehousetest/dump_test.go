@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -21,17 +22,17 @@ func TestDumpData(t *testing.T) {
 		store        func(ctx context.Context, r *warehouse.Run) error
 	}{
 		{"text column", "Reason Kim Ngân", func(ctx context.Context, r *warehouse.Run) error {
-			return r.Reject(ctx, warehouse.Reject{SourceKey: "k1", Reason: "Reason Kim Ngân"})
+			return r.Reject(ctx, facts.Reject{SourceKey: "k1", Reason: "Reason Kim Ngân"})
 		}},
 		{"bytea as UTF-8", "Đỗ Thị Quỳnh 0912345678", func(ctx context.Context, r *warehouse.Run) error {
-			return r.Reject(ctx, warehouse.Reject{SourceKey: "k2", Reason: "x", Raw: []byte(`{"ChuHoSo":"Đỗ Thị Quỳnh 0912345678"}`)})
+			return r.Reject(ctx, facts.Reject{SourceKey: "k2", Reason: "x", Raw: []byte(`{"ChuHoSo":"Đỗ Thị Quỳnh 0912345678"}`)})
 		}},
 		{"bytea with JSON escapes", "Lưu Bảo", func(ctx context.Context, r *warehouse.Run) error {
-			return r.Reject(ctx, warehouse.Reject{SourceKey: "k3", Reason: "x", Raw: []byte(`{"ChuHoSo":"L\u01b0u B\u1ea3o"}`)})
+			return r.Reject(ctx, facts.Reject{SourceKey: "k3", Reason: "x", Raw: []byte(`{"ChuHoSo":"L\u01b0u B\u1ea3o"}`)})
 		}},
 		{"jsonb", "Vạn Xuân 079123456789", func(ctx context.Context, r *warehouse.Run) error {
-			return r.UpsertDossier(ctx, warehouse.Dossier{UnitCode: "U", MaHoSo: "M1", Source: "s"}, nil,
-				warehouse.DossierSighting{Source: "s", SourceKey: "k", Raw: []byte(`{"x":"V\u1ea1n Xu\u00e2n 079123456789"}`)})
+			return r.UpsertDossier(ctx, facts.Dossier{UnitCode: "U", MaHoSo: "M1", Source: "s"}, nil,
+				facts.DossierSighting{Source: "s", SourceKey: "k", Raw: []byte(`{"x":"V\u1ea1n Xu\u00e2n 079123456789"}`)})
 		}},
 	}
 	for _, c := range cases {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -19,9 +19,9 @@ func ptrTo[T any](v T) *T { return &v }
 // batch (the latest update wins, whatever the order), repeated steps.
 func TestUpsertDossiersMatchesSingleRowWrites(t *testing.T) {
 	at := func(h int) *time.Time { v := time.Date(2025, 3, 1, h, 30, 15, 123456000, time.UTC); return &v }
-	base := warehouse.Dossier{UnitCode: unit, Source: "dvc-tinh", MaTTHC: "1.001193", Status: ptrTo(4), ReceivedAt: at(1),
+	base := facts.Dossier{UnitCode: unit, Source: "dvc-tinh", MaTTHC: "1.001193", Status: ptrTo(4), ReceivedAt: at(1),
 		SourceUpdatedAt: at(2), Channel: ptrTo("online"), InputDigitized: true, Supplements: 2}
-	with := func(ma string, f func(d *warehouse.Dossier)) warehouse.Dossier {
+	with := func(ma string, f func(d *facts.Dossier)) facts.Dossier {
 		d := base
 		d.MaHoSo = ma
 		if f != nil {
@@ -29,25 +29,25 @@ func TestUpsertDossiersMatchesSingleRowWrites(t *testing.T) {
 		}
 		return d
 	}
-	steps := []warehouse.DossierStep{
+	steps := []facts.DossierStep{
 		{At: *at(1), Status: ptrTo(2), Actor: `Công chức "một cửa" \ {bộ phận}, tổ 1`, Action: "Tiếp nhận"},
 		{At: *at(1), Status: ptrTo(2), Actor: `Công chức "một cửa" \ {bộ phận}, tổ 1`, Action: "Tiếp nhận"}, // repeated: collapses
 		{At: *at(3), Action: "NULL"},
 	}
-	sighting := func(raw string) warehouse.DossierSighting {
-		return warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "madonvi:" + unit, Raw: []byte(raw)}
+	sighting := func(raw string) facts.DossierSighting {
+		return facts.DossierSighting{Source: "dvc-tinh", SourceKey: "madonvi:" + unit, Raw: []byte(raw)}
 	}
-	batch := []warehouse.DossierWrite{
+	batch := []facts.DossierWrite{
 		{Dossier: with(unit+"-A", nil), Steps: steps, Sighting: sighting(`{"MaHoSo":"A","TrichYeu":"a \"b\" \\ c, {d}"}`)},
-		{Dossier: with(unit+"-B", func(d *warehouse.Dossier) {
+		{Dossier: with(unit+"-B", func(d *facts.Dossier) {
 			d.MaTTHC, d.Status, d.Channel, d.ReceivedAt, d.SourceUpdatedAt = "", nil, nil, nil, nil
 		}), Sighting: sighting(`  {"MaHoSo" : "B", "x": [1, 2.5e3, true, null]}  `)},
-		{Dossier: with(unit+"-C", func(d *warehouse.Dossier) { d.MaTTHC = "NULL"; d.ResultMethod = ptrTo("postal") }),
+		{Dossier: with(unit+"-C", func(d *facts.Dossier) { d.MaTTHC = "NULL"; d.ResultMethod = ptrTo("postal") }),
 			Sighting: sighting(`{"MaHoSo":"C","v":"\u0110\u1ed3ng \t tab"}`)},
 		// Two copies of D: the newer first, then an older one that must not win.
-		{Dossier: with(unit+"-D", func(d *warehouse.Dossier) { d.Status, d.SourceUpdatedAt = ptrTo(10), at(9) }),
+		{Dossier: with(unit+"-D", func(d *facts.Dossier) { d.Status, d.SourceUpdatedAt = ptrTo(10), at(9) }),
 			Sighting: sighting(`{"MaHoSo":"D","v":2}`)},
-		{Dossier: with(unit+"-D", func(d *warehouse.Dossier) { d.Status, d.SourceUpdatedAt = ptrTo(4), at(5) }),
+		{Dossier: with(unit+"-D", func(d *facts.Dossier) { d.Status, d.SourceUpdatedAt = ptrTo(4), at(5) }),
 			Sighting: sighting(`{"MaHoSo":"D","v":1}`)},
 		{Dossier: with(`000.25.31.H99-"quoted"\back`, nil), Sighting: sighting(`{}`)},
 	}
@@ -93,14 +93,14 @@ func TestUpsertDossiersOddBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batch := []warehouse.DossierWrite{
-		{Dossier: warehouse.Dossier{UnitCode: unit, MaHoSo: unit + "-X", MaTTHC: "1.0\xff01", Source: "dvc-tinh"},
-			Steps:    []warehouse.DossierStep{{At: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "a\x00b", Action: "c"}},
-			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte("{\"v\":\"\xff\"}")}},
-		{Dossier: warehouse.Dossier{UnitCode: unit, MaHoSo: unit + "-Y", Source: "dvc-tinh"},
-			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"broken":`)}},
-		{Dossier: warehouse.Dossier{UnitCode: unit, MaHoSo: unit + "-Z", Source: "dvc-tinh"},
-			Sighting: warehouse.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"v":"\u0000","w":"\ud800"}`)}},
+	batch := []facts.DossierWrite{
+		{Dossier: facts.Dossier{UnitCode: unit, MaHoSo: unit + "-X", MaTTHC: "1.0\xff01", Source: "dvc-tinh"},
+			Steps:    []facts.DossierStep{{At: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "a\x00b", Action: "c"}},
+			Sighting: facts.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte("{\"v\":\"\xff\"}")}},
+		{Dossier: facts.Dossier{UnitCode: unit, MaHoSo: unit + "-Y", Source: "dvc-tinh"},
+			Sighting: facts.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"broken":`)}},
+		{Dossier: facts.Dossier{UnitCode: unit, MaHoSo: unit + "-Z", Source: "dvc-tinh"},
+			Sighting: facts.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"v":"\u0000","w":"\ud800"}`)}},
 	}
 	if err := run.UpsertDossiers(ctx, batch); err != nil {
 		t.Fatal(err)

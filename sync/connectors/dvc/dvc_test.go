@@ -26,6 +26,7 @@ import (
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -589,13 +590,13 @@ func BenchmarkUpsertDossiers(b *testing.B) {
 		n = v
 	}
 	data := dvcsim.Generate(1, unit, 2025, n)
-	batch := make([]warehouse.DossierWrite, n)
+	batch := make([]facts.DossierWrite, n)
 	for i := range n {
 		r, err := dossiers.Map(data.Record(i), dossiers.Options{Unit: unit, Source: "dvc-tinh", SourceKey: "madonvi:" + unit})
 		if err != nil {
 			b.Fatal(err)
 		}
-		batch[i] = warehouse.DossierWrite{Dossier: r.Dossier, Steps: r.Steps, Sighting: r.Sighting}
+		batch[i] = facts.DossierWrite{Dossier: r.Dossier, Steps: r.Steps, Sighting: r.Sighting}
 	}
 	ctx := context.Background()
 	for b.Loop() {

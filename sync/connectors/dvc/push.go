@@ -21,6 +21,7 @@ import (
 	chisosync "chiso/sync"
 	"chiso/sync/secret"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // PushConnector is the connector name of push runs in sync_runs.
@@ -273,7 +274,7 @@ func requestID(r *http.Request, body []byte) string {
 
 // payloadReject is the reject of a push body that cannot be read past some
 // point: where and why, the hash of the body, none of its bytes.
-func payloadReject(op, req string, body []byte, perr error) warehouse.Reject {
+func payloadReject(op, req string, body []byte, perr error) facts.Reject {
 	sum := sha256.Sum256(body)
 	loc := fmt.Sprintf("push %s request %s", op, req)
 	var pe *wire.PayloadError
@@ -343,7 +344,7 @@ func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string,
 	var res pushResult
 	byMa := map[string][]wire.Step{}
 	var order []string
-	var rejects []warehouse.Reject
+	var rejects []facts.Reject
 	seen := map[string]bool{}
 	_, perr := wire.DecodeItems(bytes.NewReader(body), func(it wire.Item) error {
 		run.Fetched(1)
@@ -382,7 +383,7 @@ func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string,
 			res.reasons = append(res.reasons, rj.Reason)
 		}
 	}
-	var batch []warehouse.DossierWrite
+	var batch []facts.DossierWrite
 	for _, ma := range order {
 		raw, stored, found, err := run.DossierSource(ctx, h.unit, ma)
 		if err != nil {
@@ -407,7 +408,7 @@ func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string,
 		if err != nil {
 			return res, fmt.Errorf("dvc push: stored record %s no longer maps: %w", ma, err)
 		}
-		batch = append(batch, warehouse.DossierWrite{Dossier: m.Dossier, Steps: m.Steps})
+		batch = append(batch, facts.DossierWrite{Dossier: m.Dossier, Steps: m.Steps})
 		res.written++
 	}
 	if err := run.UpsertDossiers(ctx, batch); err != nil {
@@ -423,7 +424,7 @@ func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string,
 }
 
 // toWireSteps turns stored steps back into wire steps for the mapping.
-func toWireSteps(ma wire.Str, steps []warehouse.DossierStep) []wire.Step {
+func toWireSteps(ma wire.Str, steps []facts.DossierStep) []wire.Step {
 	out := make([]wire.Step, len(steps))
 	for i, s := range steps {
 		st := ""
@@ -440,7 +441,7 @@ func toWireSteps(ma wire.Str, steps []warehouse.DossierStep) []wire.Step {
 // through the same mapping (a minimal record carrying only MaHoSo).
 type dossierStepsOnly struct{ unit, ma string }
 
-func (d *dossierStepsOnly) mapSteps(steps []wire.Step) ([]warehouse.DossierStep, error) {
+func (d *dossierStepsOnly) mapSteps(steps []wire.Step) ([]facts.DossierStep, error) {
 	raw, _ := json.Marshal(map[string]string{"MaHoSo": d.ma})
 	m, err := dossiers.Map(raw, dossiers.Options{Unit: d.unit, Steps: steps})
 	if err != nil {

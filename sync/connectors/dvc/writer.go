@@ -12,7 +12,7 @@ import (
 	wire "chiso/adapters/dvc"
 	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // batchSize is how many dossiers go to the warehouse in one statement.
@@ -21,7 +21,7 @@ const batchSize = 1000
 // batchSink is implemented by *warehouse.Run: one statement per batch
 // instead of three per dossier.
 type batchSink interface {
-	UpsertDossiers(ctx context.Context, batch []warehouse.DossierWrite) error
+	UpsertDossiers(ctx context.Context, batch []facts.DossierWrite) error
 }
 
 // Writer maps dossier records and writes them through a sink in batches;
@@ -36,7 +36,7 @@ type Writer struct {
 	Log    *slog.Logger
 
 	known   map[string]bool
-	pending []warehouse.DossierWrite
+	pending []facts.DossierWrite
 	// Written and Rejected count records since the writer was made.
 	Written, Rejected int
 	// Reasons keeps the first reject reasons (for push answers).
@@ -66,7 +66,7 @@ func (w *Writer) Add(ctx context.Context, res dossiers.Result) error {
 	for _, warn := range res.Warnings {
 		w.Log.Debug("dvc: record warning", "ma_ho_so", res.Dossier.MaHoSo, "warning", warn)
 	}
-	w.pending = append(w.pending, warehouse.DossierWrite{Dossier: res.Dossier, Steps: res.Steps, Sighting: res.Sighting})
+	w.pending = append(w.pending, facts.DossierWrite{Dossier: res.Dossier, Steps: res.Steps, Sighting: res.Sighting})
 	w.Written++
 	if len(w.pending) >= batchSize {
 		return w.Write(ctx)
@@ -78,7 +78,7 @@ func (w *Writer) Add(ctx context.Context, res dossiers.Result) error {
 // record this writer rejected already (the same bytes read twice in one
 // run, e.g. a window read again) is not kept or counted again, so that a
 // run's reject count is its number of reject rows.
-func (w *Writer) Reject(ctx context.Context, rj warehouse.Reject) error {
+func (w *Writer) Reject(ctx context.Context, rj facts.Reject) error {
 	if w.rejected[rj.SourceKey] {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (w *Writer) Reject(ctx context.Context, rj warehouse.Reject) error {
 // readable, and the hash: re-reading the same record converges on one row,
 // two different records never share one (prefix tells sources apart, e.g.
 // a file's path).
-func NewReject(raw []byte, location, prefix string, step bool, err error) warehouse.Reject {
+func NewReject(raw []byte, location, prefix string, step bool, err error) facts.Reject {
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
 	key := "sha256:" + hash
@@ -122,7 +122,7 @@ func NewReject(raw []byte, location, prefix string, step bool, err error) wareho
 	} else {
 		kept, _ = dossiers.KeepRecord(raw)
 	}
-	return warehouse.Reject{SourceKey: prefix + key, Location: location, Field: field, Reason: err.Error(), Hash: hash, Raw: kept}
+	return facts.Reject{SourceKey: prefix + key, Location: location, Field: field, Reason: err.Error(), Hash: hash, Raw: kept}
 }
 
 // NewPayloadReject builds the reject of a payload (a file, a push body)
@@ -130,8 +130,8 @@ func NewReject(raw []byte, location, prefix string, step bool, err error) wareho
 // and the reason only; nothing of its bytes is kept, since they may hold
 // any applicant's data. key is the file's path, or for a push body
 // (which has no name) one made from the hash.
-func NewPayloadReject(key, location, hash string, err error) warehouse.Reject {
-	return warehouse.Reject{SourceKey: key, Location: location, Reason: err.Error(), Hash: hash}
+func NewPayloadReject(key, location, hash string, err error) facts.Reject {
+	return facts.Reject{SourceKey: key, Location: location, Reason: err.Error(), Hash: hash}
 }
 
 // clipKey bounds a MaHoSo in a reject key (an overlong one is itself the
@@ -210,9 +210,9 @@ func (w *Writer) procedure(ctx context.Context, code, name string) error {
 
 // ProcedureFromWire converts a LayThuTuc entry: MucDo toan_trinh/mot_phan/
 // khong (or 4/3/2 of the older scale), CoKetQua 1/0, SoNgay in working days.
-func ProcedureFromWire(p wire.Procedure) warehouse.Procedure {
+func ProcedureFromWire(p wire.Procedure) facts.Procedure {
 	code, _ := dossiers.NormalizeProcedure(p.MaTTHC.String())
-	out := warehouse.Procedure{MaTTHC: code, Name: p.TenTTHC.String(), RequiresResult: true}
+	out := facts.Procedure{MaTTHC: code, Name: p.TenTTHC.String(), RequiresResult: true}
 	switch strings.ToLower(strings.ReplaceAll(p.MucDo.String(), " ", "_")) {
 	case "toan_trinh", "4":
 		out.Level = "toan_trinh"

@@ -24,7 +24,7 @@ import (
 	"chiso/sync/connector"
 	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/sync/connectors/filesource"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // SampleConfig documents every key of the connector.
@@ -145,7 +145,7 @@ func (c *Connector) syncEntry(ctx context.Context, w *dvcconn.Writer, name strin
 		// Tried again next run: the checkpoint has no content hash.
 		c.log.Warn("dvc-dir: file cannot be read", "connector", name, "file", e.Rel, "err", err)
 		sink.Fetched(1)
-		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error()}); err != nil {
+		if err := sink.Reject(ctx, facts.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error()}); err != nil {
 			return err
 		}
 		sum = filesource.Unreadable

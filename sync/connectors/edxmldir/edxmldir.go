@@ -39,7 +39,7 @@ import (
 	"chiso/mapping/documents"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/filesource"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Type is the config type of this connector.
@@ -186,7 +186,7 @@ type result struct {
 	unchanged  bool   // same content as the checkpoint: only the checkpoint moves
 	checkpoint string // "size:mtime:sha256"
 	facts      *documents.Facts
-	reject     *warehouse.Reject
+	reject     *facts.Reject
 	problem    *filesource.Problem // an entry of the folder that is not read
 	warnings   []string
 }
@@ -400,7 +400,7 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	if err != nil {
 		// Tried again next run: the checkpoint has no content hash.
 		r.checkpoint = j.Checkpoint(filesource.Unreadable)
-		r.reject = &warehouse.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: err.Error()}
+		r.reject = &facts.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: err.Error()}
 		return r
 	}
 	defer f.Close()
@@ -447,7 +447,7 @@ func (c *Connector) process(ctx context.Context, j job) result {
 		}
 	}
 	raw, note := filesource.Head(j, rawLimit)
-	r.reject = &warehouse.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: perr.Error() + note, Hash: sum, Raw: raw}
+	r.reject = &facts.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: perr.Error() + note, Hash: sum, Raw: raw}
 	return r
 }
 

@@ -33,7 +33,7 @@ import (
 	"syscall"
 
 	"chiso/sync/connector"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // StreamPrefix is the checkpoint stream prefix of a file: "file:<relpath>".
@@ -423,7 +423,7 @@ func ReportProblem(ctx context.Context, sink connector.Sink, p Problem) error {
 	if p.Known {
 		return nil
 	}
-	if err := sink.Reject(ctx, warehouse.Reject{SourceKey: p.Rel, Location: p.Rel, Reason: p.Reason}); err != nil {
+	if err := sink.Reject(ctx, facts.Reject{SourceKey: p.Rel, Location: p.Rel, Reason: p.Reason}); err != nil {
 		return err
 	}
 	return sink.SetCheckpoint(ctx, p.Stream(), p.Checkpoint())

@@ -24,7 +24,7 @@ import (
 	mapping "chiso/mapping/meetings"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // SampleConfig documents every key of the connector.
@@ -345,7 +345,7 @@ func (c *Connector) parseOptions(read span) wire.ParseOptions {
 // event's own (UID, and RECURRENCE-ID for an override), so that re-reading
 // converges on one row and a bad master and a bad override never collide;
 // without a UID, the line and the hash of its bytes.
-func (c *Connector) reject(p wire.Problem) warehouse.Reject {
+func (c *Connector) reject(p wire.Problem) facts.Reject {
 	sum := sha256.Sum256(p.Raw)
 	hash := hex.EncodeToString(sum[:])
 	key := c.label() + "#" + p.UID
@@ -355,7 +355,7 @@ func (c *Connector) reject(p wire.Problem) warehouse.Reject {
 	case p.RecurrenceID != "":
 		key += "#" + p.RecurrenceID
 	}
-	return warehouse.Reject{
+	return facts.Reject{
 		SourceKey: key,
 		Location:  fmt.Sprintf("%s line %d", c.label(), p.Line),
 		Field:     p.Field,

@@ -19,7 +19,7 @@ import (
 	mapping "chiso/mapping/meetings"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/filesource"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // SampleConfig documents every key of the connector.
@@ -198,7 +198,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		if field != "" {
 			loc += ", column " + field
 		}
-		return sink.Reject(ctx, warehouse.Reject{SourceKey: key, Location: loc, Field: field, Reason: reason, Raw: raw})
+		return sink.Reject(ctx, facts.Reject{SourceKey: key, Location: loc, Field: field, Reason: reason, Raw: raw})
 	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
@@ -216,7 +216,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			sink.Fetched(1)
 			raw, note := filesource.Head(f, rawLimit)
 			rejected++
-			if err := sink.Reject(ctx, warehouse.Reject{SourceKey: f.Rel, Location: f.Rel, Reason: err.Error() + note, Hash: sums[i], Raw: raw}); err != nil {
+			if err := sink.Reject(ctx, facts.Reject{SourceKey: f.Rel, Location: f.Rel, Reason: err.Error() + note, Hash: sums[i], Raw: raw}); err != nil {
 				return err
 			}
 			unreadable++

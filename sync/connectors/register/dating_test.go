@@ -16,6 +16,7 @@ import (
 	"chiso/sync/connector"
 	"chiso/sync/connectors/edxmldir"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -79,30 +80,30 @@ func newExchangeFixture() exchangeFixture {
 	for range 6 { // the trace of the arrival, the morning after the issue
 		d := in(i, "electronic", province)
 		d.ArrivedAt = d.IssuedOn.AddDate(0, 0, 1).Add(8 * time.Hour)
-		f.rule[d.Code()], f.on[d.Code()] = warehouse.ReceivedByTrace, d.ArrivedAt.Format(time.DateOnly)
+		f.rule[d.Code()], f.on[d.Code()] = facts.ReceivedByTrace, d.ArrivedAt.Format(time.DateOnly)
 		i++
 	}
 	for range 10 { // no trace: the register's Ngày đến
 		d := in(i, "electronic", snv)
-		f.rule[d.Code()], f.on[d.Code()] = warehouse.ReceivedByRegister, d.ReceivedOn.Format(time.DateOnly)
+		f.rule[d.Code()], f.on[d.Code()] = facts.ReceivedByRegister, d.ReceivedOn.Format(time.DateOnly)
 		i++
 	}
 	for range 3 { // no trace; the commune's status 03, the day after the issue
 		d := in(i, "electronic", province)
 		at := d.IssuedOn.AddDate(0, 0, 1).Add(14 * time.Hour)
 		d.Statuses = []edxmlgen.StatusSpec{{DocID: docID(), Reporter: commune, Code: edxmlgen.StatusAccepted, At: at, Staff: "Văn thư xã"}}
-		f.rule[d.Code()], f.on[d.Code()] = warehouse.ReceivedByStatus, at.Format(time.DateOnly)
+		f.rule[d.Code()], f.on[d.Code()] = facts.ReceivedByStatus, at.Format(time.DateOnly)
 		i++
 	}
 	{ // no trace, not in the register: its date of issue
 		d := in(i, "electronic", snv)
 		d.ReceivedOn = time.Time{}
-		f.rule[d.Code()], f.on[d.Code()] = warehouse.ReceivedByIssueDate, d.IssuedOn.Format(time.DateOnly)
+		f.rule[d.Code()], f.on[d.Code()] = facts.ReceivedByIssueDate, d.IssuedOn.Format(time.DateOnly)
 		i++
 	}
 	{ // paper: the register only
 		d := in(i, "paper", province)
-		f.rule[d.Code()], f.on[d.Code()] = warehouse.ReceivedByRegister, d.ReceivedOn.Format(time.DateOnly)
+		f.rule[d.Code()], f.on[d.Code()] = facts.ReceivedByRegister, d.ReceivedOn.Format(time.DateOnly)
 	}
 	return f
 }

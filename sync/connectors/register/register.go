@@ -31,7 +31,7 @@ import (
 	"chiso/mapping/textnorm"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/filesource"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Type is the config type of this connector.
@@ -184,9 +184,9 @@ func (c *Connector) Check(ctx context.Context) error {
 // the register-row bookkeeping of warehouse/store_registers.go, written in
 // the run's open batch. *warehouse.Run implements it.
 type tracker interface {
-	TrackRegisterRows(ctx context.Context, rows []warehouse.RegisterRow) (warehouse.RowCounts, error)
-	CloseRegisterFile(ctx context.Context, file string) ([]warehouse.RegisterRow, error)
-	SetUnresolvedNames(ctx context.Context, file string, names []warehouse.UnresolvedName) error
+	TrackRegisterRows(ctx context.Context, rows []facts.RegisterRow) (facts.RowCounts, error)
+	CloseRegisterFile(ctx context.Context, file string) ([]facts.RegisterRow, error)
+	SetUnresolvedNames(ctx context.Context, file string, names []facts.UnresolvedName) error
 }
 
 // Sync reads the new and changed register files. A file that cannot be
@@ -261,7 +261,7 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, tr track
 		// Tried again next run: the checkpoint has no content hash.
 		log.Warn("register file cannot be read", "file", e.Rel, "err", err)
 		sink.Fetched(1)
-		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: "register-file: " + err.Error()}); err != nil {
+		if err := sink.Reject(ctx, facts.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: "register-file: " + err.Error()}); err != nil {
 			return err
 		}
 		sum = filesource.Unreadable
@@ -281,7 +281,7 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, tr track
 			// go on; a new version of the file is read again. A secret
 			// register keeps no bytes.
 			log.Warn("register file rejected", "file", e.Rel, "err", err)
-			rj := warehouse.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error(), Hash: sum}
+			rj := facts.Reject{SourceKey: e.Rel, Location: e.Rel, Reason: err.Error(), Hash: sum}
 			if !c.SecretRegister {
 				raw, note := filesource.Head(e, rawLimit)
 				rj.Raw, rj.Reason = raw, rj.Reason+note
@@ -329,7 +329,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		Org: c.env.Org, Source: Type + ":" + c.env.Name, Names: registers.NewNameCache()}
 	var st fileStats
 	keys := map[string]int{} // doc key → first row, to spot a document registered twice
-	names := map[string]*warehouse.UnresolvedName{}
+	names := map[string]*facts.UnresolvedName{}
 	reject := func(bad *wire.RowError) error {
 		st.rejected++
 		if err := sink.Reject(ctx, rowReject(bad, c.SecretRegister)); err != nil {
@@ -337,7 +337,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		}
 		return nil
 	}
-	var pending []warehouse.RegisterRow
+	var pending []facts.RegisterRow
 	track := func() error {
 		n, err := tr.TrackRegisterRows(ctx, pending)
 		pending = pending[:0]
@@ -379,7 +379,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 			if u, ok := names[k]; ok {
 				u.Rows++
 			} else {
-				names[k] = &warehouse.UnresolvedName{Role: n.Role, NameKey: n.Key, Name: n.Name, Rows: 1, Example: res.Sighting.SourceKey}
+				names[k] = &facts.UnresolvedName{Role: n.Role, NameKey: n.Key, Name: n.Name, Rows: 1, Example: res.Sighting.SourceKey}
 			}
 		}
 		if len(res.Warnings) > 0 {
@@ -402,7 +402,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 			return nil
 		}
 		keys[d.DocKey] = row.Line
-		pending = append(pending, warehouse.RegisterRow{UnitCode: d.UnitCode, File: rel, Direction: d.Direction,
+		pending = append(pending, facts.RegisterRow{UnitCode: d.UnitCode, File: rel, Direction: d.Direction,
 			DocKey: d.DocKey, Sheet: row.Sheet, Line: row.Line, Code: row.Code, RowHash: rowHash(row)})
 		if len(pending) >= trackBatch {
 			return track()
@@ -430,7 +430,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		}
 		log.Warn("register row missing from the new export; its document is kept", "file", rel, "code", r.Code, "last_row", r.Line, "doc_key", r.DocKey)
 	}
-	list := make([]warehouse.UnresolvedName, 0, len(names))
+	list := make([]facts.UnresolvedName, 0, len(names))
 	for _, n := range names {
 		list = append(list, *n)
 	}
@@ -452,8 +452,8 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 // share one), with its location, the field at fault and the hash of the
 // row's cells. A row of the secret register, or one marked secret, keeps no
 // bytes (its reason quotes no cell: wire.Options.Secret).
-func rowReject(bad *wire.RowError, secretRegister bool) warehouse.Reject {
-	rj := warehouse.Reject{SourceKey: bad.SourceKey(""), Location: bad.Location(), Field: bad.Field, Reason: bad.Error(), Raw: bad.Raw}
+func rowReject(bad *wire.RowError, secretRegister bool) facts.Reject {
+	rj := facts.Reject{SourceKey: bad.SourceKey(""), Location: bad.Location(), Field: bad.Field, Reason: bad.Error(), Raw: bad.Raw}
 	if len(bad.Raw) > 0 {
 		sum := sha256.Sum256(bad.Raw)
 		rj.Hash = hex.EncodeToString(sum[:])

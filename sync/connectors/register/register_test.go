@@ -17,6 +17,7 @@ import (
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -252,12 +253,12 @@ func TestArchiveAndRegisterMergeInBothOrders(t *testing.T) {
 				// What the archive connector writes for 88/SNV-CCVC: the
 				// edXML package's issuer, date and code give the same key.
 				issued := time.Date(2026, 1, 5, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
-				d := warehouse.Document{UnitCode: self, Direction: "in", DocKey: documents.DocKey("000.00.05.H99", "2026", documents.SeriesRegular, "88", "SNV-CCVC"),
+				d := facts.Document{UnitCode: self, Direction: "in", DocKey: documents.DocKey("000.00.05.H99", "2026", documents.SeriesRegular, "88", "SNV-CCVC"),
 					DocumentID: "000.00.05.H99,2026/01/05,88/SNV-CCVC", IssuerCode: "000.00.05.H99", CodeNumber: "88",
 					CodeNotation: "SNV-CCVC", DocType: "cong_van", Family: "hanh_chinh", Medium: "electronic",
 					IssuedOn: &issued, EventOn: &issued, Counterparts: []string{"000.00.05.H99"}, CounterpartRelation: "higher",
 					Subject: "V/v báo cáo số lượng cán bộ"}
-				err = run.UpsertDocument(ctx, d, warehouse.Sighting{Source: "edxml-dir:qlvb-archive", SourceKey: "2026/1/abc.edxml", Medium: "electronic"})
+				err = run.UpsertDocument(ctx, d, facts.Sighting{Source: "edxml-dir:qlvb-archive", SourceKey: "2026/1/abc.edxml", Medium: "electronic"})
 				if err := run.Finish(ctx, err); err != nil {
 					t.Fatal(err)
 				}

@@ -15,6 +15,7 @@ import (
 	"chiso/sync/connectors/edxmldir"
 	"chiso/sync/connectors/vxp"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -31,7 +32,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 	want := map[string]struct{ on, by string }{}
 	for _, m := range edxmlgen.Inbox(corpus) {
 		if m.Kind == edxmlgen.KindDocument {
-			want[docKey(m.Doc)] = struct{ on, by string }{m.At.In(edxmlgen.Vietnam).Format(time.DateOnly), warehouse.ReceivedByAxis}
+			want[docKey(m.Doc)] = struct{ on, by string }{m.At.In(edxmlgen.Vietnam).Format(time.DateOnly), facts.ReceivedByAxis}
 		}
 	}
 	// The archive's copy of every fifth incoming document carries the trace
@@ -43,7 +44,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 		}
 		if n++; n%5 == 0 {
 			corpus[i].ArrivedAt = d.IssuedAt.AddDate(0, 0, 2)
-			want[docKey(d)] = struct{ on, by string }{corpus[i].ArrivedAt.Format(time.DateOnly), warehouse.ReceivedByTrace}
+			want[docKey(d)] = struct{ on, by string }{corpus[i].ArrivedAt.Format(time.DateOnly), facts.ReceivedByTrace}
 		}
 	}
 	archive := t.TempDir()
@@ -113,8 +114,8 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 					t.Errorf("unexpected incoming document %s", r.Key)
 					continue
 				}
-				if w.by == warehouse.ReceivedByTrace && !tc.trace {
-					w.by = warehouse.ReceivedByAxis
+				if w.by == facts.ReceivedByTrace && !tc.trace {
+					w.by = facts.ReceivedByAxis
 					for _, m := range edxmlgen.Inbox(corpus) {
 						if m.Kind == edxmlgen.KindDocument && docKey(m.Doc) == r.Key {
 							w.on = m.At.In(edxmlgen.Vietnam).Format(time.DateOnly)
@@ -131,7 +132,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 				}
 			}
 			t.Logf("incoming documents by evidence: %v", by)
-			if by[warehouse.ReceivedByAxis] == 0 || (tc.trace && by[warehouse.ReceivedByTrace] == 0) {
+			if by[facts.ReceivedByAxis] == 0 || (tc.trace && by[facts.ReceivedByTrace] == 0) {
 				t.Errorf("evidence %v: the fixture does not exercise both rules", by)
 			}
 		})

@@ -39,7 +39,7 @@ import (
 	"chiso/mapping/documents"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
-	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Type is the config type of this connector.
@@ -377,7 +377,7 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 			return "", err
 		}
 		c.log().Warn("vxp: package rejected", "docId", it.DocID, "reason", reason)
-		if err := sink.Reject(ctx, warehouse.Reject{SourceKey: it.DocID, Reason: reason, Raw: raw}); err != nil {
+		if err := sink.Reject(ctx, facts.Reject{SourceKey: it.DocID, Reason: reason, Raw: raw}); err != nil {
 			return "", err
 		}
 		return stateRejected, nil

@@ -1,4 +1,9 @@
-package warehouse
+// Package facts holds the fact rows that mapping produces and the warehouse
+// stores (documents, sightings, statuses, dossiers, meetings, register rows,
+// rejects) and the text checks both sides share. It is a leaf: it imports
+// the standard library only, so that mapping and connectors never depend
+// on the storage package or a database driver.
+package facts
 
 import "time"
 
@@ -87,6 +92,13 @@ type Revocation struct {
 	SourceKey string
 }
 
+// DossierWrite is one dossier with its steps and sighting, for UpsertDossiers.
+type DossierWrite struct {
+	Dossier  Dossier
+	Steps    []DossierStep
+	Sighting DossierSighting
+}
+
 // Dossier is one procedure dossier (hồ sơ TTHC): a row of dossiers.
 // It carries no personal data.
 type Dossier struct {
@@ -173,4 +185,41 @@ type Reject struct {
 	Reason    string // names the field and the problem
 	Hash      string // hex SHA-256 of the original bytes of the record ("" when there were none)
 	Raw       []byte // what may be kept of the record (see above); nil when nothing may
+}
+
+// RegisterRow is one row of a register file as last read (table
+// register_rows). A row is identified within its file by the document's key.
+type RegisterRow struct {
+	UnitCode   string     `db:"unit_code"`
+	Connector  string     `db:"connector"`
+	File       string     `db:"file"`
+	Direction  string     `db:"direction"`
+	DocKey     string     `db:"doc_key"`
+	Sheet      string     `db:"sheet"`
+	Line       int        `db:"line"`
+	Code       string     `db:"code"`
+	RowHash    string     `db:"row_hash"`
+	RemovedRun *int64     `db:"removed_run"`
+	RemovedAt  *time.Time `db:"removed_at"`
+}
+
+// RowCounts says what TrackRegisterRows found.
+type RowCounts struct {
+	New       int // rows the file never had before
+	Unchanged int // same cells as in the previous export
+	Changed   int // cells differ from the previous export
+	Returned  int // rows reported removed earlier that are back
+}
+
+// UnresolvedName is an agency name a register used that the org directory
+// does not know (issuer of an incoming row, recipient of an outgoing one).
+type UnresolvedName struct {
+	Connector string    `db:"connector"`
+	Role      string    `db:"role"`     // "issuer" | "recipient"
+	NameKey   string    `db:"name_key"` // folded name: the identity
+	Name      string    `db:"name"`     // as written
+	Rows      int64     `db:"rows"`
+	Files     int64     `db:"files"`
+	Example   string    `db:"example"` // source key of one row using it
+	SeenAt    time.Time `db:"seen_at"`
 }
