@@ -378,6 +378,9 @@ func restartOnly(a, b *config.Config) []string {
 	if a.Warehouse.DataDir != b.Warehouse.DataDir {
 		out = append(out, "warehouse.data_dir")
 	}
+	if a.Warehouse.ListenTCP != b.Warehouse.ListenTCP {
+		out = append(out, "warehouse.listen_tcp")
+	}
 	if a.HTTP.Listen != b.HTTP.Listen {
 		out = append(out, "http.listen")
 	}
