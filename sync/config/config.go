@@ -326,7 +326,7 @@ func (l *loader) checkHTTP(cfg *Config, top *yaml.Node) {
 		l.errf(line, "http.listen", "%v", err)
 		return
 	}
-	loopback := IsLoopbackHost(host)
+	loopback := warehouse.IsLoopbackHost(host)
 	if !loopback && !cfg.HTTP.AdminToken.IsSet() {
 		l.errf(line, "http.admin_token", "required when listen (%s) is not loopback: /metrics and /-/reload must not be open to the network (set it to ${ENV} or file:/path)", cfg.HTTP.Listen)
 	}
@@ -372,16 +372,6 @@ func (l *loader) checkDSN(cfg *Config, top *yaml.Node) {
 	if dsn.Literal() && strings.Contains(dsn.Reveal(), "password") || dsn.Literal() && warehouse.RedactDSN(dsn.Reveal()) != dsn.Reveal() {
 		l.warnf(line, "warehouse.dsn", "the DSN carries a password in the config file; prefer ${ENV} or file:/path")
 	}
-}
-
-// IsLoopbackHost reports whether host (a name or an IP, as in a listen
-// address) stays on this machine. An empty host listens everywhere.
-func IsLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (l *loader) checkPeriods(cfg *Config, top *yaml.Node) {
