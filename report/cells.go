@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chiso/adapters/vntime"
 	"chiso/warehouse"
 )
 
@@ -150,7 +151,7 @@ func (r *Report) TitleLines() []string {
 	for _, s := range r.Sources {
 		last := "chưa đồng bộ thành công"
 		if s.LastSuccess != nil {
-			last = "đồng bộ thành công lần cuối " + s.LastSuccess.In(Vietnam).Format("15:04 02/01/2006")
+			last = "đồng bộ thành công lần cuối " + s.LastSuccess.In(vntime.Location).Format("15:04 02/01/2006")
 		}
 		l = append(l, fmt.Sprintf("Nguồn số liệu: %s — %s", s.Connector, last))
 	}

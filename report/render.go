@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"chiso/adapters/vntime"
 )
 
 // WriteTable prints the report for a terminal.
@@ -176,7 +178,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for _, s := range r.Sources {
 		js := jsonSource{Connector: s.Connector, LastStatus: s.LastStatus}
 		if s.LastSuccess != nil {
-			t := s.LastSuccess.In(Vietnam).Format("2006-01-02T15:04:05-07:00")
+			t := s.LastSuccess.In(vntime.Location).Format("2006-01-02T15:04:05-07:00")
 			js.LastSuccess = &t
 		}
 		out.Sources = append(out.Sources, js)

@@ -14,9 +14,6 @@ import (
 	"chiso/warehouse"
 )
 
-// Vietnam is the time zone of periods and of "generated at".
-var Vietnam = vntime.Location
-
 // Options select what chiso report prints.
 type Options struct {
 	Period string // contracts.md §1 period
@@ -156,7 +153,7 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if now.IsZero() {
 		now = time.Now()
 	}
-	now = now.In(Vietnam)
+	now = now.In(vntime.Location)
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
 	inds, err := st.Indicators(ctx)

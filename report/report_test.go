@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"chiso/adapters/vntime"
 	"chiso/report"
 	"chiso/warehouse"
 	"chiso/warehouse/warehousetest"
@@ -135,7 +136,7 @@ func fixture(t *testing.T) *warehouse.Store {
 	return st
 }
 
-var now = time.Date(2026, 11, 26, 10, 0, 0, 0, report.Vietnam)
+var now = time.Date(2026, 11, 26, 10, 0, 0, 0, vntime.Location)
 
 // TestReportGolden renders every format of two periods and compares them
 // with testdata/ (go test ./report -update rewrites them).

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chiso/adapters/vntime"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -19,13 +20,12 @@ func TestBackfillResumes(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "in"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	vn := time.FixedZone("ICT", 7*3600)
-	writeMeetings(t, filepath.Join(dir, "in"), 2, 150, time.Date(2025, 1, 1, 7, 0, 0, 0, vn)) // 300 meetings, 1 Jan .. 27 Mar 2025
+	writeMeetings(t, filepath.Join(dir, "in"), 2, 150, time.Date(2025, 1, 1, 7, 0, 0, 0, vntime.Location)) // 300 meetings, 1 Jan .. 27 Mar 2025
 	cfg := loadConfig(t, writeConfig(t, dir, "dbname=unused", `
   - {name: lich-hop, type: test-json, schedule: "@every 1h", path: in, fail_on: "2025-02-01"}
 `))
 	job := cfg.Jobs[0]
-	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, vn), time.Date(2025, 3, 31, 0, 0, 0, 0, vn)
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location), time.Date(2025, 3, 31, 0, 0, 0, 0, vntime.Location)
 	r := NewRunner(nil, newLogger(&logBuffer{}))
 	ctx := context.Background()
 	var events []string

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chiso/adapters/vntime"
 	"chiso/sync/config"
 	"chiso/warehouse/warehousetest"
 )
@@ -36,7 +37,7 @@ func jobByName(t *testing.T, cfg *config.Config, name string) *config.ConnectorC
 func TestRunConnectorRecordsOutcome(t *testing.T) {
 	st := warehousetest.New(t)
 	dir := t.TempDir()
-	day0 := time.Date(2026, 1, 5, 8, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	day0 := time.Date(2026, 1, 5, 8, 0, 0, 0, vntime.Location)
 	for _, d := range []struct {
 		name       string
 		files, per int

@@ -86,16 +86,15 @@ func TestAlignedEveryNext(t *testing.T) {
 }
 
 func TestConnectorScheduleAndPrevTick(t *testing.T) {
-	vn := vntime.Location
-	now := time.Date(2026, 3, 4, 10, 17, 30, 0, vn)
+	now := time.Date(2026, 3, 4, 10, 17, 30, 0, vntime.Location)
 	tests := []struct {
 		spec     string
 		wantPrev time.Time
 	}{
-		{"0 2 * * *", time.Date(2026, 3, 4, 2, 0, 0, 0, vn)},
-		{"*/15 * * * *", time.Date(2026, 3, 4, 10, 15, 0, 0, vn)},
-		{"0 0 8 * * 1", time.Date(2026, 3, 2, 8, 0, 0, 0, vn)}, // Mondays 08:00 (6 fields)
-		{"@daily", time.Date(2026, 3, 4, 0, 0, 0, 0, vn)},
+		{"0 2 * * *", time.Date(2026, 3, 4, 2, 0, 0, 0, vntime.Location)},
+		{"*/15 * * * *", time.Date(2026, 3, 4, 10, 15, 0, 0, vntime.Location)},
+		{"0 0 8 * * 1", time.Date(2026, 3, 2, 8, 0, 0, 0, vntime.Location)},
+		{"@daily", time.Date(2026, 3, 4, 0, 0, 0, 0, vntime.Location)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -104,7 +103,7 @@ func TestConnectorScheduleAndPrevTick(t *testing.T) {
 				t.Fatal(err)
 			}
 			// cron specs are in the cron's location; here parse in vn.
-			s.(*cron.SpecSchedule).Location = vn
+			s.(*cron.SpecSchedule).Location = vntime.Location
 			if got := prevTick(s, now); !got.Equal(tt.wantPrev) {
 				t.Errorf("prevTick = %s, want %s", got, tt.wantPrev)
 			}
@@ -129,9 +128,8 @@ func TestConnectorScheduleAndPrevTick(t *testing.T) {
 }
 
 func TestChunks(t *testing.T) {
-	vn := vntime.Location
 	d := func(s string) time.Time {
-		v, err := time.ParseInLocation(time.DateOnly, s, vn)
+		v, err := time.ParseInLocation(time.DateOnly, s, vntime.Location)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"chiso/adapters/vntime"
 	"chiso/warehouse"
 	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
@@ -25,7 +26,7 @@ type evidence struct {
 const ourUnit = "000.25.31.H99"
 
 func vnAt(m time.Month, d, h int) time.Time {
-	return time.Date(2026, m, d, h, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	return time.Date(2026, m, d, h, 0, 0, 0, vntime.Location)
 }
 
 // The sources of one document (issued 10 February 2026), each dating its

@@ -22,9 +22,6 @@ import (
 // TimeLayout is the wire date form: yyyyMMddHHmmss in Vietnam time.
 const TimeLayout = "20060102150405"
 
-// Vietnam is the zone of wire times (UTC+7, no daylight saving).
-var Vietnam = vntime.Location
-
 // Services of the pull API (dvc.md §2.1).
 const (
 	ServiceList      = "LayDanhSachHoSo"
@@ -462,7 +459,7 @@ func (c *Client) List(ctx context.Context, q ListQuery) (Page, error) {
 		q.DateKind = ByUpdate
 	}
 	r, err := c.share(ctx, ServiceList, map[string]any{
-		"madonvi": c.cfg.MaDonVi, "tuNgay": q.From.In(Vietnam).Format(TimeLayout), "denNgay": q.To.In(Vietnam).Format(TimeLayout),
+		"madonvi": c.cfg.MaDonVi, "tuNgay": q.From.In(vntime.Location).Format(TimeLayout), "denNgay": q.To.In(vntime.Location).Format(TimeLayout),
 		"loaiNgay": q.DateKind, "trang": q.Page, "soLuong": q.Size,
 	})
 	if err != nil {

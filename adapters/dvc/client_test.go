@@ -11,6 +11,7 @@ import (
 	"chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 )
 
 func newClient(url string) *dvc.Client {
@@ -22,8 +23,8 @@ func newClient(url string) *dvc.Client {
 func pullAll(t *testing.T, c *dvc.Client) []string {
 	t.Helper()
 	ctx := context.Background()
-	from := time.Date(2025, 1, 1, 0, 0, 0, 0, dvc.Vietnam)
-	to := time.Date(2025, 12, 31, 23, 59, 59, 0, dvc.Vietnam)
+	from := time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)
+	to := time.Date(2025, 12, 31, 23, 59, 59, 0, vntime.Location)
 	var codes []string
 	for page := 1; ; page++ {
 		p, err := c.List(ctx, dvc.ListQuery{From: from, To: to, Page: page, Size: 50})

@@ -1,6 +1,10 @@
 package edxml
 
-import "time"
+import (
+	"time"
+
+	"chiso/adapters/vntime"
+)
 
 // Class is the classification of a document package, computed outside this
 // package (mapping/documents) and carried into the inspect record.
@@ -73,7 +77,7 @@ func NewInspect(file string, p *Package, c Class) Inspect {
 		r := p.Status.ResponseFor
 		in.ResponseFor = &InspectRef{OrganID: r.OrganID, Code: r.Code, DocumentID: r.DocumentID}
 		if !p.Status.Timestamp.IsZero() {
-			in.StatusAt = strp(p.Status.Timestamp.In(Vietnam).Format(time.RFC3339))
+			in.StatusAt = strp(p.Status.Timestamp.In(vntime.Location).Format(time.RFC3339))
 		}
 		return in
 	}

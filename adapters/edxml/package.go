@@ -17,8 +17,6 @@ package edxml
 import (
 	"fmt"
 	"time"
-
-	"chiso/adapters/vntime"
 )
 
 // Namespace URIs.
@@ -38,9 +36,6 @@ const (
 // DefaultMaxSize is the default size limit of a package (256 MiB): far
 // larger than any real package, small enough to refuse garbage early.
 const DefaultMaxSize int64 = 256 << 20
-
-// Vietnam is the zone of every wire time without a zone (UTC+7, no DST).
-var Vietnam = vntime.Location
 
 // Options tune Parse.
 type Options struct {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"chiso/adapters/edxml"
+	"chiso/adapters/vntime"
 )
 
 func TestParseDate(t *testing.T) {
@@ -35,7 +36,7 @@ func TestParseDate(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got.Format("2006-01-02") != tc.want || got.Location() != edxml.Vietnam {
+		if err != nil || got.Format("2006-01-02") != tc.want || got.Location() != vntime.Location {
 			t.Errorf("ParseDate(%q) = %v, %v; want %s in Vietnam time", tc.in, got, err, tc.want)
 		}
 	}

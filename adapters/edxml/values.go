@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // dateLayouts are the accepted date forms: yyyy/MM/dd (emitted), yyyy-MM-dd
@@ -24,7 +26,7 @@ var timestampLayouts = []string{
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
-		if t, err := time.ParseInLocation(l, s, Vietnam); err == nil {
+		if t, err := time.ParseInLocation(l, s, vntime.Location); err == nil {
 			return t, nil
 		}
 	}
@@ -41,11 +43,11 @@ func ParseTimestamp(s string) (time.Time, error) {
 	// RFC 3339 has a 'T' (checked first: a failed parse allocates an error).
 	if strings.ContainsAny(s, "Tt") {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
-			return t.In(Vietnam), nil
+			return t.In(vntime.Location), nil
 		}
 	}
 	for _, l := range timestampLayouts {
-		if t, err := time.ParseInLocation(l, s, Vietnam); err == nil {
+		if t, err := time.ParseInLocation(l, s, vntime.Location); err == nil {
 			return t, nil
 		}
 	}
@@ -77,7 +79,7 @@ func isStandardDate(s string) bool {
 	if len(s) != 10 || s[4] != '/' || s[7] != '/' {
 		return false
 	}
-	_, err := time.ParseInLocation("2006/01/02", s, Vietnam)
+	_, err := time.ParseInLocation("2006/01/02", s, vntime.Location)
 	return err == nil
 }
 

@@ -12,14 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
+	"chiso/adapters/textnorm"
+	"chiso/adapters/vntime"
 	"chiso/adapters/workbook"
 )
 
@@ -83,7 +81,7 @@ func ReadFile(path, sheet string, loc *time.Location) ([]FileRow, []RowError, er
 // (the connector passes the path relative to its folder).
 func ReadFileAs(path, name, sheet string, loc *time.Location) ([]FileRow, []RowError, error) {
 	if loc == nil {
-		loc = Vietnam
+		loc = vntime.Location
 	}
 	var (
 		records [][]string
@@ -223,30 +221,10 @@ func readXLSX(path, sheet string) ([][]string, []int, error) {
 	return recs, nos, rows.Error()
 }
 
-// columnKey folds a column title: "Bắt đầu" and "bat_dau" are both "bat_dau".
+// columnKey folds a column title: "Bắt đầu" and "bat_dau" are both "bat_dau"
+// (textnorm.Key with its spaces written as underscores).
 func columnKey(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, strings.TrimSpace(s))
-	if err != nil {
-		folded = s
-	}
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(folded) {
-		if r == 'đ' {
-			r = 'd'
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if sep && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			sep = false
-			b.WriteRune(r)
-		} else {
-			sep = true
-		}
-	}
-	return b.String()
+	return strings.ReplaceAll(textnorm.Key(strings.TrimSpace(s)), " ", "_")
 }
 
 // findHeader finds the header row among the first 20 and maps column keys

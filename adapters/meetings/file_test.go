@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 func renderRows(rows []FileRow, bad []RowError) string {
@@ -42,7 +44,7 @@ func TestReadFileGolden(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			rows, bad, err := ReadFile(f, "", Vietnam)
+			rows, bad, err := ReadFile(f, "", vntime.Location)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +78,7 @@ func TestReadFileErrors(t *testing.T) {
 		{"testdata/file/lich-hop.xlsx", "Sheet9", `sheet "Sheet9" not found (sheets: Lịch họp)`},
 	}
 	for _, c := range cases {
-		_, _, err := ReadFile(c.path, c.sheet, Vietnam)
+		_, _, err := ReadFile(c.path, c.sheet, vntime.Location)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Base(c.path)) {
 			t.Errorf("%s: error %v, want it to name the file and say %q", c.path, err, c.want)
 		}

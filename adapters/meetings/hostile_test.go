@@ -7,10 +7,11 @@ import (
 
 	wire "chiso/adapters/meetings"
 	"chiso/adapters/meetings/meetingssim"
+	"chiso/adapters/vntime"
 )
 
 // The window of a sync on 2 December 2026 reading from the baseline year.
-var hostileWindow = wire.ParseOptions{From: time.Date(2025, 1, 1, 0, 0, 0, 0, wire.Vietnam), To: time.Date(2027, 2, 1, 0, 0, 0, 0, wire.Vietnam)}
+var hostileWindow = wire.ParseOptions{From: time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location), To: time.Date(2027, 2, 1, 0, 0, 0, 0, vntime.Location)}
 
 // Hostile feeds cost one reject per implausible series (the RRULE named),
 // never the materialised set; the ordinary meeting beside them loads; a

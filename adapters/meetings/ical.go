@@ -118,9 +118,6 @@ type ParseOptions struct {
 	MaxPerFeed int
 }
 
-// Vietnam is Vietnam time (UTC+7, no daylight saving).
-var Vietnam = vntime.Location
-
 // ParseICS is ParseICSContext without a context.
 func ParseICS(data []byte, opt ParseOptions) (*Feed, error) {
 	return ParseICSContext(context.Background(), data, opt)
@@ -133,7 +130,7 @@ func ParseICS(data []byte, opt ParseOptions) (*Feed, error) {
 // others load. The context is checked between events.
 func ParseICSContext(ctx context.Context, data []byte, opt ParseOptions) (*Feed, error) {
 	if opt.Floating == nil {
-		opt.Floating = Vietnam
+		opt.Floating = vntime.Location
 	}
 	if opt.MaxPerSeries <= 0 {
 		opt.MaxPerSeries = DefaultMaxPerSeries
@@ -272,7 +269,7 @@ func (x XProp) Time(start time.Time, floating *time.Location) (time.Time, error)
 // used for times without a zone and for dates.
 func ParseDateTime(value string, loc, floating *time.Location) (t time.Time, dateOnly bool, err error) {
 	if floating == nil {
-		floating = Vietnam
+		floating = vntime.Location
 	}
 	if loc == nil {
 		loc = floating

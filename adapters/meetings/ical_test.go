@@ -9,14 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected.txt golden files")
 
 // goldenWindow is the window of the golden cases.
 var goldenWindow = ParseOptions{
-	From: time.Date(2025, 1, 1, 0, 0, 0, 0, Vietnam),
-	To:   time.Date(2026, 1, 1, 0, 0, 0, 0, Vietnam),
+	From: time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location),
+	To:   time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Location),
 }
 
 // render prints a feed as the golden text: one line per occurrence, then
@@ -41,7 +43,7 @@ func render(f *Feed) string {
 		}
 		sort.Strings(x)
 		fmt.Fprintf(&b, "%s | %s → %s | %s | %q | cats=%s | %s", o.Key,
-			o.Start.In(Vietnam).Format("2006-01-02 15:04"), o.End.In(Vietnam).Format("2006-01-02 15:04"),
+			o.Start.In(vntime.Location).Format("2006-01-02 15:04"), o.End.In(vntime.Location).Format("2006-01-02 15:04"),
 			strings.Join(flags, ","), o.Summary, strings.Join(o.Categories, ","), strings.Join(x, " "))
 		for _, w := range o.Warnings {
 			fmt.Fprintf(&b, " | warning: %s", w)
@@ -72,8 +74,8 @@ func caseWindow(dir string) (ParseOptions, error) {
 	if len(f) != 2 {
 		return ParseOptions{}, fmt.Errorf("%s/window: want two dates", dir)
 	}
-	from, err1 := time.ParseInLocation("2006-01-02", f[0], Vietnam)
-	to, err2 := time.ParseInLocation("2006-01-02", f[1], Vietnam)
+	from, err1 := time.ParseInLocation("2006-01-02", f[0], vntime.Location)
+	to, err2 := time.ParseInLocation("2006-01-02", f[1], vntime.Location)
 	if err1 != nil || err2 != nil {
 		return ParseOptions{}, fmt.Errorf("%s/window: %v %v", dir, err1, err2)
 	}
@@ -173,7 +175,7 @@ func TestParseDateTime(t *testing.T) {
 		{"", nil, "", false, true},
 	}
 	for _, c := range cases {
-		got, dateOnly, err := ParseDateTime(c.in, c.loc, Vietnam)
+		got, dateOnly, err := ParseDateTime(c.in, c.loc, vntime.Location)
 		if c.bad {
 			if err == nil {
 				t.Errorf("%q: want an error, got %s", c.in, got)
@@ -184,7 +186,7 @@ func TestParseDateTime(t *testing.T) {
 			t.Errorf("%q: %v", c.in, err)
 			continue
 		}
-		if s := got.In(Vietnam).Format(time.RFC3339); s != c.want || dateOnly != c.dateOnly {
+		if s := got.In(vntime.Location).Format(time.RFC3339); s != c.want || dateOnly != c.dateOnly {
 			t.Errorf("%q: got %s dateOnly=%v, want %s dateOnly=%v", c.in, s, dateOnly, c.want, c.dateOnly)
 		}
 	}

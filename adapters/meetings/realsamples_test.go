@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"chiso/adapters/vntime"
 )
 
 // notFeeds are the real samples that are not a readable feed, with the
@@ -25,7 +27,7 @@ func TestRealSamples(t *testing.T) {
 	if err != nil || len(files) < 50 {
 		t.Fatalf("real samples: %d files (%v)", len(files), err)
 	}
-	opt := ParseOptions{From: time.Date(1990, 1, 1, 0, 0, 0, 0, Vietnam), To: time.Date(2027, 1, 1, 0, 0, 0, 0, Vietnam)}
+	opt := ParseOptions{From: time.Date(1990, 1, 1, 0, 0, 0, 0, vntime.Location), To: time.Date(2027, 1, 1, 0, 0, 0, 0, vntime.Location)}
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {

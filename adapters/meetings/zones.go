@@ -9,6 +9,8 @@ import (
 
 	ical "github.com/emersion/go-ical"
 	"github.com/teambition/rrule-go"
+
+	"chiso/adapters/vntime"
 )
 
 // Zones. A TZID is resolved, in order: by the tz database (also behind a
@@ -21,8 +23,8 @@ import (
 // windowsZones maps the Windows zone names Outlook/Exchange write in TZID
 // for UTC+7 to an IANA zone.
 var windowsZones = map[string]string{
-	"SE Asia Standard Time":               "Asia/Ho_Chi_Minh",
-	"(UTC+07:00) Bangkok, Hanoi, Jakarta": "Asia/Ho_Chi_Minh",
+	"SE Asia Standard Time":               vntime.Name,
+	"(UTC+07:00) Bangkok, Hanoi, Jakarta": vntime.Name,
 }
 
 // ianaZone resolves a tz database name, also behind a vendor prefix.

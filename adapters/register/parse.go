@@ -13,9 +13,6 @@ import (
 	"chiso/adapters/vntime"
 )
 
-// vietnam is UTC+7 without daylight saving (architecture.md rule 10).
-var vietnam = vntime.Location
-
 // parse reads one data row. skip is true for rows that carry no document:
 // blank rows, section titles ("Tháng 1"), column-numbering rows ("(1) (2)").
 func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, skip bool) {
@@ -297,7 +294,7 @@ func parseDate(s string, year int, date1904 bool, quote func(string) string) (*t
 	default:
 		return nil, fmt.Errorf("unparsable date %s (want dd/MM/yyyy, yyyy-MM-dd or an Excel date)", quote(s))
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, vietnam)
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, vntime.Location)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d || y < 1900 || y > 2200 {
 		return nil, fmt.Errorf("impossible date %s", quote(s))
 	}
@@ -308,9 +305,9 @@ func parseDate(s string, year int, date1904 bool, quote func(string) string) (*t
 // system day 60 is the non-existent 29 Feb 1900; days after it are offset
 // by one, which the 30 Dec 1899 epoch accounts for.
 func excelSerial(days float64, date1904 bool) time.Time {
-	base := time.Date(1899, 12, 30, 0, 0, 0, 0, vietnam)
+	base := time.Date(1899, 12, 30, 0, 0, 0, 0, vntime.Location)
 	if date1904 {
-		base = time.Date(1904, 1, 1, 0, 0, 0, 0, vietnam)
+		base = time.Date(1904, 1, 1, 0, 0, 0, 0, vntime.Location)
 	} else if days < 61 {
 		base = base.AddDate(0, 0, 1)
 	}

@@ -19,11 +19,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"chiso/adapters/textnorm"
 )
 
 // Fields of a register row. Column titles map to these names.
@@ -84,10 +81,6 @@ type Options struct {
 	Sheet string
 	// Year completes dates written without a year ("20/11").
 	Year int
-	// Key folds a title or a cell for matching (the connector passes
-	// textnorm.Key); nil: a built-in fold (lower case, no diacritics, đ → d,
-	// punctuation runs → one space).
-	Key func(string) string
 	// HeaderScan is how many leading rows may precede the header; default 30.
 	HeaderScan int
 	// Name is the file's name in rows, keys and errors (the path relative
@@ -102,37 +95,9 @@ type Options struct {
 	MaxUnzipped int64
 }
 
-func (o *Options) key(s string) string {
-	if o.Key != nil {
-		return o.Key(s)
-	}
-	return fold(s)
-}
-
-// fold is the fallback matching key when Options.Key is nil.
-func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	if f, _, err := transform.String(t, s); err == nil {
-		s = f
-	}
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToLower(s) {
-		if r == 'đ' {
-			r = 'd'
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(r)
-		} else {
-			space = true
-		}
-	}
-	return b.String()
-}
+// key folds a title or a cell for matching (textnorm.Key: lower case, no
+// diacritics, đ → d, punctuation runs → one space).
+func (o *Options) key(s string) string { return textnorm.Key(s) }
 
 // Row is one data row of a register.
 type Row struct {

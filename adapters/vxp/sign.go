@@ -24,13 +24,10 @@ const (
 	HeaderTimestamp = "timestamp"
 )
 
-// vietnam is the zone of the axis' timestamps (UTC+7, no daylight saving).
-var vietnam = vntime.Location
-
 // Timestamp formats t as the axis wants it: ddMMyyyy'T'HHmmss+SSSS, with
 // SSSS the milliseconds padded to four digits, in Vietnam time.
 func Timestamp(t time.Time) string {
-	t = t.In(vietnam)
+	t = t.In(vntime.Location)
 	return t.Format("02012006T150405") + fmt.Sprintf("+%04d", t.Nanosecond()/int(time.Millisecond))
 }
 

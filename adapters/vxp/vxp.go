@@ -24,6 +24,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 )
 
 // Operations of the axis.
@@ -281,7 +282,7 @@ func (it ReceivedItem) Created() (time.Time, bool) { return ParseTime(it.Created
 func ParseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, l := range []string{DateLayout, "2006-01-02 15:04:05", "2006/01/02 15:04:05", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(l, s, vietnam); err == nil {
+		if t, err := time.ParseInLocation(l, s, vntime.Location); err == nil {
 			return t, true
 		}
 	}
@@ -301,10 +302,10 @@ func ParseTime(s string) (time.Time, bool) {
 func (c *Client) ReceivedList(ctx context.Context, messageType string, from, to time.Time) ([]ReceivedItem, error) {
 	params := []Param{{"servicetype", ServiceType}, {"messagetype", messageType}}
 	if !from.IsZero() {
-		params = append(params, Param{"fromDate", from.In(vietnam).Format(DateLayout)})
+		params = append(params, Param{"fromDate", from.In(vntime.Location).Format(DateLayout)})
 	}
 	if !to.IsZero() {
-		params = append(params, Param{"toDate", to.In(vietnam).Format(DateLayout)})
+		params = append(params, Param{"toDate", to.In(vntime.Location).Format(DateLayout)})
 	}
 	var out struct {
 		result

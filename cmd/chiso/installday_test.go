@@ -17,6 +17,7 @@ import (
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/meetings/meetingssim"
 	"chiso/adapters/register/registergen"
+	"chiso/adapters/vntime"
 	"chiso/report"
 	chisosync "chiso/sync"
 	"chiso/sync/config"
@@ -141,7 +142,7 @@ func (s installSources) write(t *testing.T, dir string, at, mtime time.Time) {
 	}
 	cal := *s.calendar
 	cal.Singles = nil
-	day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, edxmlgen.Vietnam)
+	day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, vntime.Location)
 	for _, m := range s.calendar.Singles {
 		if m.Start.Before(day.AddDate(0, 0, 61)) {
 			cal.Singles = append(cal.Singles, m)
@@ -156,8 +157,8 @@ func (s installSources) write(t *testing.T, dir string, at, mtime time.Time) {
 	for _, g := range s.dossiers {
 		byMonth := map[string][]json.RawMessage{}
 		for i := range g.Len() {
-			u := g.Updated(i).In(edxmlgen.Vietnam)
-			end := time.Date(u.Year(), u.Month()+1, 1, 0, 0, 0, 0, edxmlgen.Vietnam)
+			u := g.Updated(i).In(vntime.Location)
+			end := time.Date(u.Year(), u.Month()+1, 1, 0, 0, 0, 0, vntime.Location)
 			if end.After(at) {
 				continue
 			}
@@ -274,8 +275,8 @@ func TestInstallDayDoesNotChangeReports(t *testing.T) {
 		t.Skip("a year of syncs")
 	}
 	s := newInstallSources()
-	today := time.Date(2026, 12, 1, 8, 0, 0, 0, edxmlgen.Vietnam)
-	copyTime := time.Date(2026, 11, 30, 22, 15, 0, 0, edxmlgen.Vietnam)
+	today := time.Date(2026, 12, 1, 8, 0, 0, 0, vntime.Location)
+	copyTime := time.Date(2026, 11, 30, 22, 15, 0, 0, vntime.Location)
 	runner := chisosync.NewRunner(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	fresh := newInstallation(t, s, today, copyTime)

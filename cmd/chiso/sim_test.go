@@ -10,6 +10,7 @@ import (
 	"chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 )
 
 func TestParseFault(t *testing.T) {
@@ -38,7 +39,7 @@ func TestParseFault(t *testing.T) {
 // empty@2` would and reads it over HTTP: pages hold 3 dossiers whatever is
 // asked, and page 2 comes back empty once.
 func TestSimFaultFlags(t *testing.T) {
-	until := time.Date(2025, 12, 31, 0, 0, 0, 0, dvc.Vietnam)
+	until := time.Date(2025, 12, 31, 0, 0, 0, 0, vntime.Location)
 	f, err := parseFault("empty@2")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestSimFaultFlags(t *testing.T) {
 	defer srv.Close()
 	c := dvc.NewClient(dvc.Config{Endpoint: srv.URL + "/dvc", Username: demoDVCUser, Password: demoDVCPassword, MaDonVi: demoUnit,
 		Retry: httpx.Retry{Max: 1, Backoff: time.Millisecond}})
-	q := dvc.ListQuery{From: time.Date(2025, 1, 1, 0, 0, 0, 0, dvc.Vietnam), To: until, Page: 1, Size: 100}
+	q := dvc.ListQuery{From: time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location), To: until, Page: 1, Size: 100}
 	ctx := context.Background()
 	for _, want := range []struct{ page, records int }{{1, 3}, {2, 0}, {2, 3}} {
 		q.Page = want.page

@@ -8,6 +8,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/vntime"
 	"chiso/warehouse/facts"
 )
 
@@ -15,7 +16,7 @@ import (
 // issued 2026-02-10, as the generator writes it.
 func provinceLetter(arrived time.Time) edxmlgen.DocSpec {
 	t, _ := edxmlgen.TypeByID("cong_van")
-	issued := time.Date(2026, 2, 10, 0, 0, 0, 0, edxml.Vietnam)
+	issued := time.Date(2026, 2, 10, 0, 0, 0, 0, vntime.Location)
 	return edxmlgen.DocSpec{
 		Direction: "in", Unit: "000.25.31.H99", IssuerCode: "000.00.00.H99", IssuerName: "UBND tỉnh Bắc Ninh",
 		Recipients: []edxmlgen.Org{{Code: "000.25.31.H99", Name: "UBND xã Yên Định", Relation: edxmlgen.RelSelf}},
@@ -43,7 +44,7 @@ func parsePackage(t *testing.T, d edxmlgen.DocSpec) *edxml.Package {
 // its arrival at one of our units, else the axis's created time, else its
 // date of issue; the time a file was seen (mtime of a copied archive) never.
 func TestArrival(t *testing.T) {
-	vn := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, edxml.Vietnam) }
+	vn := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, vntime.Location) }
 	copied := vn(12, 1, 9) // every file's mtime after a copy
 	for _, tc := range []struct {
 		name    string
@@ -83,7 +84,7 @@ func TestArrival(t *testing.T) {
 // arrived: it dates the document by its date of issue only.
 func TestRevocationDatesNothing(t *testing.T) {
 	d := provinceLetter(time.Time{})
-	d.RevokedAt = time.Date(2026, 3, 2, 9, 0, 0, 0, edxml.Vietnam)
+	d.RevokedAt = time.Date(2026, 3, 2, 9, 0, 0, 0, vntime.Location)
 	var b bytes.Buffer
 	if err := edxmlgen.WriteRevocation(&b, d, edxmlgen.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func TestStatusWithoutTimestamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	copied := time.Date(2026, 12, 1, 9, 0, 0, 0, edxml.Vietnam)
+	copied := time.Date(2026, 12, 1, 9, 0, 0, 0, vntime.Location)
 	for _, tc := range []struct {
 		name    string
 		axis    time.Time
@@ -126,7 +127,7 @@ func TestStatusWithoutTimestamp(t *testing.T) {
 		undated bool
 	}{
 		{"archive", time.Time{}, d.IssuedOn, true},
-		{"axis", time.Date(2026, 2, 11, 9, 0, 0, 0, edxml.Vietnam), time.Date(2026, 2, 11, 9, 0, 0, 0, edxml.Vietnam), false},
+		{"axis", time.Date(2026, 2, 11, 9, 0, 0, 0, vntime.Location), time.Date(2026, 2, 11, 9, 0, 0, 0, vntime.Location), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := FromPackage(p, "000.25.31.H99", testOrg, nil, Seen{At: copied, AxisAt: tc.axis})

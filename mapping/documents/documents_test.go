@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chiso/adapters/edxml"
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/warehouse/facts"
 )
@@ -152,7 +153,7 @@ func parse(t *testing.T, rel string) *edxml.Package {
 }
 
 func TestFromPackage(t *testing.T) {
-	seen := time.Date(2025, 11, 25, 9, 0, 0, 0, edxml.Vietnam)
+	seen := time.Date(2025, 11, 25, 9, 0, 0, 0, vntime.Location)
 	outKey := "000.25.31.H99|2025|regular|125/BC-UBND"
 	t.Run("outgoing document", func(t *testing.T) {
 		f, err := FromPackage(parse(t, "valid/sample_edoc_new.edxml"), "000.25.31.H99", testOrg, nil, Seen{At: seen})

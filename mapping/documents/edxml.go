@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chiso/adapters/edxml"
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/warehouse/facts"
 )
@@ -233,7 +234,7 @@ func dateOnly(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	v := t.In(edxml.Vietnam)
+	v := t.In(vntime.Location)
 	d := time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
 	return &d
 }

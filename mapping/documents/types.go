@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"chiso/mapping/textnorm"
+	"chiso/adapters/textnorm"
 )
 
 // Families of documents (the documents.family column).

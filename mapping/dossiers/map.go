@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 	"chiso/warehouse/facts"
 )
 
@@ -404,4 +405,4 @@ func NeedsSteps(rec dvc.Record) bool {
 
 func ptr[T any](v T) *T { return &v }
 
-func fmtT(t time.Time) string { return t.In(Vietnam).Format("2006-01-02 15:04:05") }
+func fmtT(t time.Time) string { return t.In(vntime.Location).Format("2006-01-02 15:04:05") }

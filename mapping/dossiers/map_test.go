@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -116,7 +117,7 @@ func hasWarning(r Result, field, part string) bool {
 }
 
 func at(s string) time.Time {
-	t, err := time.ParseInLocation("20060102150405", s, Vietnam)
+	t, err := time.ParseInLocation("20060102150405", s, vntime.Location)
 	if err != nil {
 		panic(err)
 	}
@@ -370,7 +371,7 @@ func TestParseWireTime(t *testing.T) {
 		}
 		got := ""
 		if kind != dateNone {
-			got = tm.In(Vietnam).Format("20060102150405")
+			got = tm.In(vntime.Location).Format("20060102150405")
 		}
 		if got != c.want {
 			t.Errorf("%q: got %q want %q", c.in, got, c.want)

@@ -2,6 +2,8 @@ package dossiers
 
 import (
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // Summary is the JSON line `chiso inspect dvc` prints per dossier
@@ -48,6 +50,6 @@ func rfc(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := t.In(Vietnam).Format(time.RFC3339)
+	s := t.In(vntime.Location).Format(time.RFC3339)
 	return &s
 }

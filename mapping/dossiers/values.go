@@ -10,10 +10,6 @@ import (
 	"chiso/adapters/vntime"
 )
 
-// Vietnam is UTC+7 without daylight saving: wire times without a zone are
-// read in it.
-var Vietnam = vntime.Location
-
 // dateKind tells how much of a timestamp the wire value gave.
 type dateKind int
 
@@ -41,17 +37,17 @@ func parseWireTime(v string) (t time.Time, kind dateKind, placeholder bool, err 
 	}
 	if len(s) == 14 && isDigits(s) {
 		// The canonical form (most values): RFC 3339 cannot match it.
-		if t, e := time.ParseInLocation("20060102150405", s, Vietnam); e == nil {
+		if t, e := time.ParseInLocation("20060102150405", s, vntime.Location); e == nil {
 			return checkYear(t, dateFull)
 		}
 	} else if t, e := time.Parse(time.RFC3339Nano, s); e == nil {
-		return checkYear(t.In(Vietnam), dateFull)
+		return checkYear(t.In(vntime.Location), dateFull)
 	}
 	for _, l := range wireLayouts {
 		if l.ok != nil && !l.ok(s) {
 			continue
 		}
-		if t, e := time.ParseInLocation(l.layout, s, Vietnam); e == nil {
+		if t, e := time.ParseInLocation(l.layout, s, vntime.Location); e == nil {
 			return checkYear(t, l.kind)
 		}
 	}

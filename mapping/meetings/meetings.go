@@ -12,8 +12,9 @@ import (
 	"time"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/textnorm"
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
-	"chiso/mapping/textnorm"
 	"chiso/warehouse/facts"
 )
 
@@ -63,7 +64,7 @@ type Options struct {
 
 func (o Options) loc() *time.Location {
 	if o.Location == nil {
-		return wire.Vietnam
+		return vntime.Location
 	}
 	return o.Location
 }

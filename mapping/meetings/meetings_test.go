@@ -9,13 +9,12 @@ import (
 	"time"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/warehouse/facts"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-var vn = wire.Vietnam
 
 func testOptions() Options {
 	org := orgdir.New([]orgdir.Unit{
@@ -25,7 +24,7 @@ func testOptions() Options {
 		{Code: "000.00.00.H99", Name: "UBND tỉnh Bắc Ninh", Relation: "higher"},
 		{Code: "000.00.05.H99", Name: "Sở Nội vụ", Parent: "000.00.00.H99", Relation: "higher"},
 	})
-	return Options{Source: "lich-hop", Unit: "000.25.31.H99", Self: "000.25.31.H99", Org: org, Location: vn}
+	return Options{Source: "lich-hop", Unit: "000.25.31.H99", Self: "000.25.31.H99", Org: org, Location: vntime.Location}
 }
 
 func renderMeeting(m facts.Meeting) string {
@@ -33,7 +32,7 @@ func renderMeeting(m facts.Meeting) string {
 		if t == nil {
 			return "-"
 		}
-		return t.In(vn).Format("2006-01-02 15:04")
+		return t.In(vntime.Location).Format("2006-01-02 15:04")
 	}
 	disc := "-"
 	if m.DiscussionMinutes != nil {
@@ -41,7 +40,7 @@ func renderMeeting(m facts.Meeting) string {
 	}
 	return fmt.Sprintf("%s unit=%s kind=%s scope=%s organised=%v online=%v paperless=%v cancelled=%v %s → %s sessions=%d total=%d materials=%s discussion=%s",
 		m.UID, m.UnitCode, m.Kind, m.Scope, m.OrganizedBySelf, m.Online, m.Paperless, m.Cancelled,
-		m.StartsAt.In(vn).Format("2006-01-02 15:04"), m.EndsAt.In(vn).Format("2006-01-02 15:04"), m.Sessions, m.TotalMinutes,
+		m.StartsAt.In(vntime.Location).Format("2006-01-02 15:04"), m.EndsAt.In(vntime.Location).Format("2006-01-02 15:04"), m.Sessions, m.TotalMinutes,
 		opt(m.MaterialsSentAt), disc)
 }
 
@@ -51,7 +50,7 @@ func TestFromOccurrenceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := wire.ParseICS(data, wire.ParseOptions{From: time.Date(2025, 1, 1, 0, 0, 0, 0, vn), To: time.Date(2026, 1, 1, 0, 0, 0, 0, vn)})
+	feed, err := wire.ParseICS(data, wire.ParseOptions{From: time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location), To: time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Location)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +79,7 @@ func TestFromOccurrenceGolden(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
-	d := func(day, h, m int) time.Time { return time.Date(2025, 3, day, h, m, 0, 0, vn) }
+	d := func(day, h, m int) time.Time { return time.Date(2025, 3, day, h, m, 0, 0, vntime.Location) }
 	cases := []struct {
 		name              string
 		start, end        time.Time
@@ -101,7 +100,7 @@ func TestDuration(t *testing.T) {
 		{"all-day three", d(10, 0, 0), d(13, 0, 0), true, 6, 1440},
 	}
 	for _, c := range cases {
-		s, m := Duration(c.start, c.end, c.allDay, vn)
+		s, m := Duration(c.start, c.end, c.allDay, vntime.Location)
 		if s != c.sessions || m != c.minutes {
 			t.Errorf("%s: got %d sessions, %d min; want %d, %d", c.name, s, m, c.sessions, c.minutes)
 		}
@@ -109,7 +108,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestFromRow(t *testing.T) {
-	at := func(h int) time.Time { return time.Date(2025, 5, 5, h, 0, 0, 0, vn) }
+	at := func(h int) time.Time { return time.Date(2025, 5, 5, h, 0, 0, 0, vntime.Location) }
 	ten := 10
 	base := wire.FileRow{File: "f.csv", Row: 2, Ma: "H-1", TieuDe: "Họp", BatDau: at(8), KetThuc: at(10)}
 	cases := []struct {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 )
 
 // The template event of docs/mau-su-kien-hop.ics must read as the docs say.
@@ -14,7 +15,7 @@ func TestDocsTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := wire.ParseICS(data, wire.ParseOptions{From: time.Date(2026, 1, 1, 0, 0, 0, 0, vn), To: time.Date(2026, 2, 1, 0, 0, 0, 0, vn)})
+	feed, err := wire.ParseICS(data, wire.ParseOptions{From: time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Location), To: time.Date(2026, 2, 1, 0, 0, 0, 0, vntime.Location)})
 	if err != nil || len(feed.Problems) > 0 {
 		t.Fatalf("template: %v %v", err, feed.Problems)
 	}

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"chiso/mapping/textnorm"
+	"chiso/adapters/textnorm"
 )
 
 // Relations, ordered from the highest to the lowest priority used when a

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"chiso/adapters/register"
+	"chiso/adapters/textnorm"
 	"chiso/adapters/vntime"
 	"chiso/mapping/documents"
 	"chiso/mapping/orgdir"
-	"chiso/mapping/textnorm"
 	"chiso/warehouse/facts"
 )
 

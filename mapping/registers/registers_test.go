@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"chiso/adapters/register"
+	"chiso/adapters/vntime"
 	"chiso/mapping/documents"
 	"chiso/mapping/orgdir"
 )
@@ -19,7 +20,7 @@ var dir = orgdir.New([]orgdir.Unit{
 })
 
 func date(s string) *time.Time {
-	t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("ICT", 7*3600))
+	t, err := time.ParseInLocation("2006-01-02", s, vntime.Location)
 	if err != nil {
 		panic(err)
 	}

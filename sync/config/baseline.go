@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"chiso/adapters/vntime"
+)
 
 // Baseline is the earliest instant a report of the configuration's target
 // year may need facts from (see BaselineFrom). The target year is the
@@ -8,7 +12,7 @@ import "time"
 func (c *Config) Baseline() time.Time {
 	loc := c.Location
 	if loc == nil {
-		loc = vietnam
+		loc = vntime.Location
 	}
 	year := time.Now().In(loc).Year()
 	if c.TargetSet != nil && c.TargetSet.Year > 0 {

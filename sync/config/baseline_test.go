@@ -3,6 +3,8 @@ package config
 import (
 	"testing"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 func TestBaselineFrom(t *testing.T) {
@@ -18,12 +20,12 @@ func TestBaselineFrom(t *testing.T) {
 		{"no named periods", 2027, nil, "2026-01-01"},
 	}
 	for _, c := range cases {
-		if got := BaselineFrom(c.year, c.periods, vietnam).Format("2006-01-02"); got != c.want {
+		if got := BaselineFrom(c.year, c.periods, vntime.Location).Format("2006-01-02"); got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, got, c.want)
 		}
 	}
-	cfg := &Config{TargetSet: &Targets{Year: 2026}, ReportPeriods: calendar, Location: vietnam}
-	if got := cfg.Baseline(); !got.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, vietnam)) {
+	cfg := &Config{TargetSet: &Targets{Year: 2026}, ReportPeriods: calendar, Location: vntime.Location}
+	if got := cfg.Baseline(); !got.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)) {
 		t.Errorf("Config.Baseline with 2026 targets: %s", got)
 	}
 }

@@ -219,7 +219,7 @@ func Load(path string) (*Config, error) {
 
 	// Defaults.
 	if cfg.Timezone == "" {
-		cfg.Timezone = "Asia/Ho_Chi_Minh"
+		cfg.Timezone = vntime.Name
 	}
 	if cfg.Warehouse.DataDir == "" {
 		cfg.Warehouse.DataDir = "./var/chiso"
@@ -233,12 +233,7 @@ func Load(path string) (*Config, error) {
 	defaultLabels(cfg.ReportPeriods)
 	cfg.Warehouse.DataDir = cfg.Path(cfg.Warehouse.DataDir)
 
-	loc, err := time.LoadLocation(cfg.Timezone)
-	if err != nil {
-		l.errf(lineOfKey(top, "timezone"), "timezone", "unknown time zone %q", cfg.Timezone)
-		loc = vietnam
-	}
-	cfg.Location = loc
+	cfg.Location = l.location(cfg.Timezone, top)
 
 	l.checkHTTP(cfg, top)
 	l.checkPeriods(cfg, top)
@@ -287,7 +282,20 @@ func Load(path string) (*Config, error) {
 	return cfg, nil
 }
 
-var vietnam = vntime.Location
+// location is the zone the timezone key names: Vietnam time (the one
+// definition, vntime.Location) for its IANA name, else the zone the host's
+// tz database gives; an unknown name is a problem and Vietnam time is used.
+func (l *loader) location(name string, top *yaml.Node) *time.Location {
+	if name == vntime.Name {
+		return vntime.Location
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		l.errf(lineOfKey(top, "timezone"), "timezone", "unknown time zone %q", name)
+		return vntime.Location
+	}
+	return loc
+}
 
 // Path resolves p relative to the config file's directory.
 func (c *Config) Path(p string) string {

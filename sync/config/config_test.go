@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"chiso/adapters/vntime"
 	"chiso/sync/config"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -70,7 +71,7 @@ connectors:
 	if c.Token.Reveal() != "s3cret" || c.Depth != 3 {
 		t.Errorf("decoded %+v", c)
 	}
-	if cfg.Location.String() != "Asia/Ho_Chi_Minh" || cfg.Warehouse.DataDir != filepath.Join(dir, "var/chiso") {
+	if cfg.Location != vntime.Location || cfg.Warehouse.DataDir != filepath.Join(dir, "var/chiso") {
 		t.Errorf("defaults: %v %v", cfg.Location, cfg.Warehouse.DataDir)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"chiso/adapters/vntime"
 )
 
 // Parser accepts 5-field specs, 6-field specs with seconds, and
@@ -27,7 +29,7 @@ func ParseSchedule(spec string) (cron.Schedule, time.Duration, error) {
 		}
 		return s, c.Delay, nil
 	}
-	t := time.Date(2026, 1, 1, 0, 0, 0, 0, vietnam)
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Location)
 	prev := s.Next(t)
 	if prev.IsZero() {
 		return nil, 0, fmt.Errorf("%q: never runs", spec)

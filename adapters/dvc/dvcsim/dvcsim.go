@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 )
 
 // Fault kinds.
@@ -189,7 +190,7 @@ func (s *Server) Put(raw []byte, steps []dvc.Step, stamp bool) error {
 	if ma.String() == "" {
 		return fmt.Errorf("dvcsim: put: record without MaHoSo")
 	}
-	now := s.opt.Now().In(dvc.Vietnam).Truncate(time.Second)
+	now := s.opt.Now().In(vntime.Location).Truncate(time.Second)
 	if stamp {
 		m["NgayCapNhat"], _ = json.Marshal(now.Format(dvc.TimeLayout))
 		raw, _ = json.Marshal(m)
@@ -197,11 +198,11 @@ func (s *Server) Put(raw []byte, steps []dvc.Step, stamp bool) error {
 	e := &entry{ma: ma.String(), raw: raw, updated: now}
 	var upd, rec dvc.Str
 	_ = json.Unmarshal(m["NgayCapNhat"], &upd)
-	if t, err := time.ParseInLocation(dvc.TimeLayout, upd.String(), dvc.Vietnam); err == nil {
+	if t, err := time.ParseInLocation(dvc.TimeLayout, upd.String(), vntime.Location); err == nil {
 		e.updated = t
 	}
 	_ = json.Unmarshal(m["NgayTiepNhan"], &rec)
-	if t, err := time.ParseInLocation(dvc.TimeLayout, rec.String(), dvc.Vietnam); err == nil {
+	if t, err := time.ParseInLocation(dvc.TimeLayout, rec.String(), vntime.Location); err == nil {
 		e.received = &t
 	}
 	s.mu.Lock()
@@ -439,8 +440,8 @@ func mustJSON(v any) []byte {
 // overridden), then overlay records of the window, paged.
 func (s *Server) list(req shareReq, fault string) []byte {
 	malformed := fault == FaultMalformed
-	from, err1 := time.ParseInLocation(dvc.TimeLayout, req.TuNgay, dvc.Vietnam)
-	to, err2 := time.ParseInLocation(dvc.TimeLayout, req.DenNgay, dvc.Vietnam)
+	from, err1 := time.ParseInLocation(dvc.TimeLayout, req.TuNgay, vntime.Location)
+	to, err2 := time.ParseInLocation(dvc.TimeLayout, req.DenNgay, vntime.Location)
 	if err1 != nil || err2 != nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 )
 
 // Fixtures is a Dataset read from files: every *.json under a folder is a
@@ -60,7 +61,7 @@ func LoadDir(dir string) (*Fixtures, error) {
 			}
 			x := fixture{ma: rec.MaHoSo.String(), raw: append([]byte(nil), raw...), steps: rec.QuaTrinhXuLy}
 			for _, v := range []dvc.Str{rec.NgayCapNhat, rec.NgayTra, rec.NgayKetThucXuLy, rec.NgayTuChoi, rec.NgayTiepNhan, rec.NgayNopHoSo} {
-				if t, err := time.ParseInLocation(dvc.TimeLayout, v.String(), dvc.Vietnam); err == nil {
+				if t, err := time.ParseInLocation(dvc.TimeLayout, v.String(), vntime.Location); err == nil {
 					if rec.NgayCapNhat.String() != "" {
 						x.updated = t
 						break
@@ -70,7 +71,7 @@ func LoadDir(dir string) (*Fixtures, error) {
 					}
 				}
 			}
-			if t, err := time.ParseInLocation(dvc.TimeLayout, rec.NgayTiepNhan.String(), dvc.Vietnam); err == nil {
+			if t, err := time.ParseInLocation(dvc.TimeLayout, rec.NgayTiepNhan.String(), vntime.Location); err == nil {
 				x.received = &t
 			}
 			fx.recs = append(fx.recs, x)

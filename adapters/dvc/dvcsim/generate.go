@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 )
 
 // Dataset is the base data the simulator serves. Records are ordered by
@@ -46,7 +47,7 @@ type Generated struct {
 // (dd/MM/yyyy and RFC 3339 dates, mixed flag spellings, deleted items, blank
 // status, placeholders, long text, 9 hiding 5). Every record is valid.
 func Generate(seed int64, unit string, year, n int) *Generated {
-	start := time.Date(year, 1, 1, 0, 0, 0, 0, dvc.Vietnam)
+	start := time.Date(year, 1, 1, 0, 0, 0, 0, vntime.Location)
 	return &Generated{seed: uint64(seed), unit: unit, year: year, n: n, start: start,
 		span: start.AddDate(1, 0, 0).Sub(start) - time.Hour}
 }
@@ -214,7 +215,7 @@ func (g *Generated) plan(i int) plan {
 	p.ended = upd.Add(-time.Duration(1+r.IntN(240)) * time.Minute)
 	p.received = p.ended.Add(-work)
 	p.submitted = p.received.Add(-time.Duration(r.IntN(180)) * time.Minute)
-	p.due = time.Date(p.received.Year(), p.received.Month(), p.received.Day(), 17, 0, 0, 0, dvc.Vietnam).AddDate(0, 0, days+days*2/5)
+	p.due = time.Date(p.received.Year(), p.received.Month(), p.received.Day(), 17, 0, 0, 0, vntime.Location).AddDate(0, 0, days+days*2/5)
 	switch p.status {
 	case "10":
 		p.hasEnd, p.hasReturn = true, true

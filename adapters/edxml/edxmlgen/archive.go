@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"chiso/adapters/vntime"
 )
 
 // WriteArchive writes the QLVB archive tree of a corpus under root:
@@ -26,7 +28,7 @@ func WriteArchive(root string, corpus []DocSpec, opts WriteOptions) (int, error)
 	}
 	n := 0
 	for _, m := range ms {
-		at := m.At.In(Vietnam)
+		at := m.At.In(vntime.Location)
 		dir := filepath.Join(root, strconv.Itoa(at.Year()), strconv.Itoa(int(at.Month())))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return n, fmt.Errorf("edxmlgen: archive: %w", err)

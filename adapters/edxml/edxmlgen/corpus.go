@@ -12,9 +12,6 @@ import (
 	"chiso/adapters/vntime"
 )
 
-// Vietnam is UTC+7 without daylight saving: the zone of every generated date.
-var Vietnam = vntime.Location
-
 // DocType is a document type of Nghị định 30/2020 Điều 7 as written in
 // edXML: Type is the number this generator emits (the decree's order,
 // công văn 18), Name the TypeName, Abbr the notation abbreviation.
@@ -319,7 +316,7 @@ type gen struct {
 func workingDays(year int) []time.Time {
 	tet := map[int][2]string{2024: {"02-08", "02-14"}, 2025: {"01-25", "02-02"}, 2026: {"02-14", "02-22"}, 2027: {"02-04", "02-10"}}
 	var out []time.Time
-	for d := time.Date(year, 1, 1, 0, 0, 0, 0, Vietnam); d.Year() == year; d = d.AddDate(0, 0, 1) {
+	for d := time.Date(year, 1, 1, 0, 0, 0, 0, vntime.Location); d.Year() == year; d = d.AddDate(0, 0, 1) {
 		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
 			continue
 		}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // Namespace is the QCVN 102:2016 namespace of every generated package.
@@ -94,9 +96,9 @@ func (x *xw) flush() error {
 
 const e = "edXML:"
 
-func date(t time.Time) string { return t.In(Vietnam).Format("2006/01/02") }
+func date(t time.Time) string { return t.In(vntime.Location).Format("2006/01/02") }
 
-func stamp(t time.Time) string { return t.In(Vietnam).Format("2006/01/02 15:04:05") }
+func stamp(t time.Time) string { return t.In(vntime.Location).Format("2006/01/02 15:04:05") }
 
 func (x *xw) begin() {
 	x.raw(`<?xml version="1.0" encoding="utf-8"?>`)

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"time"
 
-	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 )
 
 // Options configure the generated calendars and the server.
@@ -41,7 +41,7 @@ func (o Options) withDefaults() Options {
 		o.Domain = "lich.yendinh.gov.vn"
 	}
 	if o.Modified.IsZero() {
-		o.Modified = time.Date(2026, 11, 1, 8, 0, 0, 0, wire.Vietnam)
+		o.Modified = time.Date(2026, 11, 1, 8, 0, 0, 0, vntime.Location)
 	}
 	return o
 }
@@ -176,7 +176,7 @@ var titles = map[string][]string{
 // workday returns a random working day of the year (not in the Tết week).
 func (g *gen) workday(year int) time.Time {
 	for {
-		d := time.Date(year, 1, 2, 0, 0, 0, 0, wire.Vietnam).AddDate(0, 0, g.rnd.IntN(360))
+		d := time.Date(year, 1, 2, 0, 0, 0, 0, vntime.Location).AddDate(0, 0, g.rnd.IntN(360))
 		if d.Year() != year || d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || holiday(d) {
 			continue
 		}
@@ -186,8 +186,8 @@ func (g *gen) workday(year int) time.Time {
 
 // tet is the Lunar New Year week (no meetings).
 var tet = map[int][2]time.Time{
-	2025: {time.Date(2025, 1, 25, 0, 0, 0, 0, wire.Vietnam), time.Date(2025, 2, 3, 0, 0, 0, 0, wire.Vietnam)},
-	2026: {time.Date(2026, 2, 14, 0, 0, 0, 0, wire.Vietnam), time.Date(2026, 2, 23, 0, 0, 0, 0, wire.Vietnam)},
+	2025: {time.Date(2025, 1, 25, 0, 0, 0, 0, vntime.Location), time.Date(2025, 2, 3, 0, 0, 0, 0, vntime.Location)},
+	2026: {time.Date(2026, 2, 14, 0, 0, 0, 0, vntime.Location), time.Date(2026, 2, 23, 0, 0, 0, 0, vntime.Location)},
 }
 
 func holiday(d time.Time) bool {
@@ -208,7 +208,7 @@ func (g *gen) uid(year int) string {
 }
 
 func at(d time.Time, h, m int) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, wire.Vietnam)
+	return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, vntime.Location)
 }
 
 // attrs fills materials and discussion time, with some meetings breaking
@@ -322,7 +322,7 @@ func (g *gen) year(cal *Calendar, year int) {
 // commune, monthly (first Tuesday) for the units, with holidays excluded,
 // one occurrence moved and one cancelled.
 func (g *gen) recurring(cal *Calendar, year int) {
-	first := time.Date(year, 1, 1, 0, 0, 0, 0, wire.Vietnam)
+	first := time.Date(year, 1, 1, 0, 0, 0, 0, vntime.Location)
 	var rule string
 	var step func(time.Time) time.Time
 	var start time.Time
@@ -335,7 +335,7 @@ func (g *gen) recurring(cal *Calendar, year int) {
 		step = func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
 	} else {
 		firstTue := func(y int, m time.Month) time.Time {
-			d := time.Date(y, m, 1, 0, 0, 0, 0, wire.Vietnam)
+			d := time.Date(y, m, 1, 0, 0, 0, 0, vntime.Location)
 			for d.Weekday() != time.Tuesday {
 				d = d.AddDate(0, 0, 1)
 			}

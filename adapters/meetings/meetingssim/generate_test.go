@@ -6,11 +6,12 @@ import (
 	"time"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 )
 
 var (
-	from2025 = time.Date(2025, 1, 1, 0, 0, 0, 0, wire.Vietnam)
-	to2027   = time.Date(2027, 1, 1, 0, 0, 0, 0, wire.Vietnam)
+	from2025 = time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)
+	to2027   = time.Date(2027, 1, 1, 0, 0, 0, 0, vntime.Location)
 )
 
 func TestGenerateDeterministic(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 )
 
 const vtimezone = `BEGIN:VTIMEZONE
@@ -119,7 +120,7 @@ func writeEvent(w func(string), m Meeting, uid, stamp string, extra func()) {
 	w("END:VEVENT")
 }
 
-func local(t time.Time) string { return t.In(wire.Vietnam).Format("20060102T150405") }
+func local(t time.Time) string { return t.In(vntime.Location).Format("20060102T150405") }
 
 func escape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`)

@@ -435,20 +435,18 @@ func fail(w http.ResponseWriter, code, desc string) {
 
 const dateLayout = "02/01/2006 15:04:05"
 
-var vietnam = vntime.Location
-
 func (s *Server) received(w http.ResponseWriter, r *http.Request) {
 	mt := r.Header.Get("messagetype")
 	var from, to time.Time
 	var err error
 	if v := r.Header.Get("fromDate"); v != "" {
-		if from, err = time.ParseInLocation(dateLayout, v, vietnam); err != nil {
+		if from, err = time.ParseInLocation(dateLayout, v, vntime.Location); err != nil {
 			fail(w, "400", "fromDate: want dd/MM/yyyy HH:mm:ss")
 			return
 		}
 	}
 	if v := r.Header.Get("toDate"); v != "" {
-		if to, err = time.ParseInLocation(dateLayout, v, vietnam); err != nil {
+		if to, err = time.ParseInLocation(dateLayout, v, vntime.Location); err != nil {
 			fail(w, "400", "toDate: want dd/MM/yyyy HH:mm:ss")
 			return
 		}
@@ -462,7 +460,7 @@ func (s *Server) received(w http.ResponseWriter, r *http.Request) {
 		if (!from.IsZero() && p.created.Before(from)) || (!to.IsZero() && p.created.After(to)) {
 			continue
 		}
-		created := p.created.In(vietnam).Format(dateLayout)
+		created := p.created.In(vntime.Location).Format(dateLayout)
 		data = append(data, map[string]any{
 			"docId": p.docID, "serviceType": "eDoc", "messageType": p.msgType, "created_time": created,
 			"updated_time": created, "from": p.from, "to": p.to, "status": p.state, "status_desc": stateDesc[p.state],
@@ -535,11 +533,11 @@ func (s *Server) sentList(w http.ResponseWriter, r *http.Request) {
 	for _, x := range rows {
 		recv := ""
 		if !x.recv.IsZero() {
-			recv = x.recv.In(vietnam).Format(dateLayout)
+			recv = x.recv.In(vntime.Location).Format(dateLayout)
 		}
 		data = append(data, map[string]any{
 			"senderDocId": id, "receiverDocId": id, "fromCode": x.from, "toCode": x.to, "title": x.title,
-			"notation": x.notation, "sentTime": x.sent.In(vietnam).Format(dateLayout), "receivedTime": recv,
+			"notation": x.notation, "sentTime": x.sent.In(vntime.Location).Format(dateLayout), "receivedTime": recv,
 			"sendStatus": "done", "sendStatusDesc": "Đã gửi", "receiveStatus": x.recvStatus, "receiveStatusDesc": "",
 		})
 	}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chiso/adapters/vntime"
 )
 
 // req builds a request signed by hand, following edxml.md §4 word by word;
@@ -158,7 +160,7 @@ func TestMailbox(t *testing.T) {
 
 func TestUntilHidesLaterPackages(t *testing.T) {
 	all, _ := server(t, Options{})
-	until := time.Date(2025, 6, 30, 23, 59, 59, 0, vietnam)
+	until := time.Date(2025, 6, 30, 23, 59, 59, 0, vntime.Location)
 	half, _ := server(t, Options{Years: []int{2025}, Scale: 0.03, Seed: 5, Until: until})
 	a, h := len(all.Pending("")), len(half.Pending(""))
 	if h == 0 || h >= a {

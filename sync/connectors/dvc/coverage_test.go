@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	wire "chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
+	"chiso/adapters/vntime"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse/warehousetest"
@@ -19,7 +19,7 @@ import (
 // a backfill of the gap closes it, and a window not read whole is not
 // counted as covered.
 func TestFirstSyncReachesTheBaseline(t *testing.T) {
-	baseline := time.Date(2025, 1, 1, 0, 0, 0, 0, wire.Vietnam)
+	baseline := time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)
 	data := dvcsim.Generate(31, unit, 2025, 300)
 	srv := httptest.NewServer(dvcsim.New(dvcsim.Options{Data: data}))
 	defer srv.Close()
@@ -47,7 +47,7 @@ func TestFirstSyncReachesTheBaseline(t *testing.T) {
 		return cov
 	}
 	// Installed in November 2026: the first sync still reads from 2025-01-01.
-	late := time.Date(2026, 11, 20, 9, 0, 0, 0, wire.Vietnam)
+	late := time.Date(2026, 11, 20, 9, 0, 0, 0, vntime.Location)
 	t.Run("default start", func(t *testing.T) {
 		st := warehousetest.New(t)
 		if err := syncOnce(t, st, conn(t, srv.URL, "", late)); err != nil {

@@ -28,6 +28,7 @@ import (
 
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -125,7 +126,7 @@ func (c *Connector) Validate(env connector.Env) error {
 	}
 	loc := env.Location
 	if loc == nil {
-		loc = wire.Vietnam
+		loc = vntime.Location
 	}
 	if c.Start != "" {
 		t, err := time.ParseInLocation("2006-01-02", c.Start, loc)
@@ -267,7 +268,7 @@ func (c *Connector) loc() *time.Location {
 	if c.env.Location != nil {
 		return c.env.Location
 	}
-	return wire.Vietnam
+	return vntime.Location
 }
 
 // pull reads every page of one window in a three-stage pipeline: one

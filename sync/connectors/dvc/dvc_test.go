@@ -22,6 +22,7 @@ import (
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -102,7 +103,7 @@ func count(t testing.TB, st *warehouse.Store, q string, args ...any) int {
 	return n
 }
 
-var syncNow = time.Date(2026, 1, 10, 8, 0, 0, 0, wire.Vietnam)
+var syncNow = time.Date(2026, 1, 10, 8, 0, 0, 0, vntime.Location)
 
 func TestPullWithFaultsEqualsCleanPull(t *testing.T) {
 	data := dvcsim.Generate(11, unit, 2025, 600)
@@ -242,7 +243,7 @@ func TestUpdatedDossierIsUpdatedNotDuplicated(t *testing.T) {
 	if err := st.DB.QueryRow(`SELECT status, finished_at FROM dossiers WHERE ma_ho_so = $1`, ma).Scan(&status, &finished); err != nil {
 		t.Fatal(err)
 	}
-	if status != 10 || !finished.Equal(time.Date(2026, 1, 10, 9, 0, 0, 0, wire.Vietnam)) {
+	if status != 10 || !finished.Equal(time.Date(2026, 1, 10, 9, 0, 0, 0, vntime.Location)) {
 		t.Errorf("dossier %s: status %d finished %v", ma, status, finished)
 	}
 	if n := count(t, st, `SELECT count(*) FROM dossier_sightings WHERE ma_ho_so = $1`, ma); n != 1 {
@@ -559,8 +560,8 @@ func TestBackfillWindowByReception(t *testing.T) {
 	defer srv.Close()
 	st := warehousetest.New(t)
 	c := newConn(t, srv.URL, syncNow)
-	from := time.Date(2025, 3, 1, 0, 0, 0, 0, wire.Vietnam)
-	to := time.Date(2025, 3, 31, 0, 0, 0, 0, wire.Vietnam)
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, vntime.Location)
+	to := time.Date(2025, 3, 31, 0, 0, 0, 0, vntime.Location)
 	c.SetEnv(connector.Env{Name: "dvc-tinh", Self: unit, Window: &connector.Window{From: from, To: to}})
 	if err := syncOnce(t, st, c); err != nil {
 		t.Fatal(err)

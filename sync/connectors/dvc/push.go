@@ -17,6 +17,7 @@ import (
 	"time"
 
 	wire "chiso/adapters/dvc"
+	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
 	chisosync "chiso/sync"
 	"chiso/sync/secret"
@@ -431,7 +432,7 @@ func toWireSteps(ma wire.Str, steps []facts.DossierStep) []wire.Step {
 		if s.Status != nil {
 			st = strconv.Itoa(*s.Status)
 		}
-		out[i] = wire.Step{MaHoSo: ma, ChucDanh: wire.Str(s.Actor), ThoiDiemXuLy: wire.Str(s.At.In(wire.Vietnam).Format(wire.TimeLayout)),
+		out[i] = wire.Step{MaHoSo: ma, ChucDanh: wire.Str(s.Actor), ThoiDiemXuLy: wire.Str(s.At.In(vntime.Location).Format(wire.TimeLayout)),
 			NoiDungXuLy: wire.Str(s.Action), TrangThai: wire.Str(st)}
 	}
 	return out

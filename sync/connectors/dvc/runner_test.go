@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	wire "chiso/adapters/dvc"
 	"chiso/adapters/dvc/dvcsim"
+	"chiso/adapters/vntime"
 	chisosync "chiso/sync"
 	"chiso/sync/config"
 	"chiso/sync/connector"
@@ -26,13 +26,13 @@ func TestBackfillStopsAtAMonthNotReadWhole(t *testing.T) {
 	st := warehousetest.New(t)
 	ctx := context.Background()
 	runner := chisosync.NewRunner(nil, quiet)
-	from := time.Date(2025, 1, 1, 0, 0, 0, 0, wire.Vietnam)
-	to := time.Date(2025, 4, 30, 0, 0, 0, 0, wire.Vietnam)
+	from := time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)
+	to := time.Date(2025, 4, 30, 0, 0, 0, 0, vntime.Location)
 	job := func(url string) *config.ConnectorConfig {
 		c := newConn(t, url, syncNow)
 		c.PageSize = 10
 		return &config.ConnectorConfig{Name: "dvc-tinh", Type: "dvc", Conn: c, Timeout: time.Minute,
-			Env: connector.Env{Name: "dvc-tinh", Self: unit, Location: wire.Vietnam}}
+			Env: connector.Env{Name: "dvc-tinh", Self: unit, Location: vntime.Location}}
 	}
 	// Every month's page 2 comes back empty, whatever the retries.
 	sim := dvcsim.New(dvcsim.Options{Data: data, Faults: []dvcsim.Fault{{Kind: dvcsim.FaultEmpty, Page: 2, Times: 1000}}})

@@ -21,6 +21,7 @@ import (
 
 	"chiso/adapters/httpx"
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 	mapping "chiso/mapping/meetings"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -144,7 +145,7 @@ func (c *Connector) loc() *time.Location {
 	if c.env.Location != nil {
 		return c.env.Location
 	}
-	return wire.Vietnam
+	return vntime.Location
 }
 
 // label names the feed in errors, logs and rejects (never with

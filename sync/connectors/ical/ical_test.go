@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	wire "chiso/adapters/meetings"
 	"chiso/adapters/meetings/meetingssim"
+	"chiso/adapters/vntime"
 	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
@@ -23,15 +23,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(warehousetest.Main(m)) }
 
-var vn = wire.Vietnam
-
 func testEnv() connector.Env {
 	org := orgdir.New([]orgdir.Unit{
 		{Code: "000.25.31.H99", Name: "UBND xã Yên Định", Parent: "000.00.00.H99", Relation: "self"},
 		{Code: "001.25.31.H99", Name: "Văn phòng HĐND và UBND xã", Parent: "000.25.31.H99", Relation: "internal"},
 		{Code: "000.00.00.H99", Name: "UBND tỉnh Bắc Ninh", Relation: "higher"},
 	})
-	return connector.Env{Name: "lich-hop", BaseDir: "testdata", Self: "000.25.31.H99", Org: org, Location: vn}
+	return connector.Env{Name: "lich-hop", BaseDir: "testdata", Self: "000.25.31.H99", Org: org, Location: vntime.Location}
 }
 
 // syncOnce runs one sync the way the runner does and returns the run id.
@@ -74,7 +72,7 @@ func newFileConnector(t *testing.T, path string, future time.Duration) *Connecto
 	c := New()
 	c.Path = path
 	c.Window.Future = connector.Span(future)
-	c.now = func() time.Time { return time.Date(2025, 4, 15, 10, 0, 0, 0, vn) }
+	c.now = func() time.Time { return time.Date(2025, 4, 15, 10, 0, 0, 0, vntime.Location) }
 	if err := c.Validate(testEnv()); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +107,7 @@ func TestSyncAcrossFeedVersions(t *testing.T) {
 		t.Fatalf("after v2: %d meetings, want 10 (9 + e@x, nothing duplicated): %v", len(m2), keys(m2))
 	}
 	a := m2["a@x"]
-	if got := a.StartsAt.In(vn).Format("15:04"); got != "14:00" || a.FirstSeen != run1 || a.DeletedRun != nil {
+	if got := a.StartsAt.In(vntime.Location).Format("15:04"); got != "14:00" || a.FirstSeen != run1 || a.DeletedRun != nil {
 		t.Errorf("a@x moved: starts %s first_seen %d deleted %v; want 14:00, %d, nil", got, a.FirstSeen, a.DeletedRun, run1)
 	}
 	if !m2["b@x"].Cancelled || !m2["w@x#20250421T003000Z"].Cancelled {
@@ -217,7 +215,7 @@ func TestSyncETagAgainstSimulator(t *testing.T) {
 	sim := meetingssim.New(meetingssim.Options{Seed: 5, Username: "vp", Password: "pw"})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, vn)
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, vntime.Location)
 	c := New()
 	c.URL = srv.URL + "/ical/000.25.31.H99.ics"
 	c.Username, c.Password = secret.New("vp"), secret.New("pw")
@@ -389,7 +387,7 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 			continue
 		}
 		for _, m := range cal.Occurrences {
-			truth[m.Start.In(vn).Year()]++
+			truth[m.Start.In(vntime.Location).Year()]++
 		}
 	}
 	if truth[2025] == 0 || truth[2026] == 0 {
@@ -399,7 +397,7 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 		name     string
 		baseline time.Time
 	}{
-		{"config baseline 2025-01-01", time.Date(2025, 1, 1, 0, 0, 0, 0, vn)},
+		{"config baseline 2025-01-01", time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location)},
 		{"no config: 1 January of last year", time.Time{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -416,7 +414,7 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 			sim := meetingssim.New(meetingssim.Options{Seed: 5})
 			srv := httptest.NewServer(sim)
 			defer srv.Close()
-			now := time.Date(2026, 12, 2, 9, 0, 0, 0, vn)
+			now := time.Date(2026, 12, 2, 9, 0, 0, 0, vntime.Location)
 			c := New() // default window: past 400d, which alone would start on 28 Oct 2025
 			c.URL = srv.URL + "/ical/000.25.31.H99.ics"
 			c.now = func() time.Time { return now }
@@ -444,8 +442,8 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 				}
 				now = now.Add(24 * time.Hour)
 			}
-			h1 := meetingsHeld(t, st, time.Date(2026, 1, 1, 0, 0, 0, 0, vn), time.Date(2026, 6, 30, 0, 0, 0, 0, vn))
-			base := meetingsHeld(t, st, time.Date(2025, 1, 1, 0, 0, 0, 0, vn), time.Date(2025, 6, 30, 0, 0, 0, 0, vn))
+			h1 := meetingsHeld(t, st, time.Date(2026, 1, 1, 0, 0, 0, 0, vntime.Location), time.Date(2026, 6, 30, 0, 0, 0, 0, vntime.Location))
+			base := meetingsHeld(t, st, time.Date(2025, 1, 1, 0, 0, 0, 0, vntime.Location), time.Date(2025, 6, 30, 0, 0, 0, 0, vntime.Location))
 			if base == 0 || h1 == 0 {
 				t.Errorf("meetings held 2026-H1 %d, baseline 2025-H1 %d: want both > 0", h1, base)
 			}
@@ -489,7 +487,7 @@ func TestURLCredentialsRedacted(t *testing.T) {
 		c := New()
 		c.URL = tc.url
 		c.Retry.Max = 1
-		c.now = func() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, vn) }
+		c.now = func() time.Time { return time.Date(2026, 11, 26, 9, 0, 0, 0, vntime.Location) }
 		if err := c.Validate(testEnv()); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -585,12 +583,12 @@ func TestSyncRealProducerShapes(t *testing.T) {
 		location string // its location's suffix
 		fail     string // the run fails with this
 	}{
-		{"latin1", golden + "latin1-export/feed.ics", time.Date(2017, 7, 1, 9, 0, 0, 0, vn), 3, 0, "graue Restmülltonne", "", "", ""},
-		{"outlook bad DTSTART", golden + "outlook-bad-dtstart-line/feed.ics", time.Date(2020, 9, 1, 9, 0, 0, 0, vn), 1, 1, "test", "DTSTART", "feed.ics line 51", ""},
-		{"NUL in SUMMARY", golden + "nul-in-summary/feed.ics", time.Date(2021, 12, 1, 9, 0, 0, 0, vn), 1, 1, "Google says this is 9PM to 10PM on 12/22/2021", "SUMMARY", "feed.ics line 19", ""},
-		{"hourly ×30", hostile(meetingssim.HostileHourly, 30), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 1, 30, "Giao ban", "RRULE", "hourly.ics line 15", ""},
-		{"minutely ×60", hostile(meetingssim.HostileMinutely, 60), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 1, 60, "Giao ban", "RRULE", "minutely.ics line 15", ""},
-		{"25 daily series of 1000", hostile(meetingssim.HostileManySeries, 25), time.Date(2026, 12, 2, 9, 0, 0, 0, vn), 0, 0, "", "", "", "more than 20000 occurrences"},
+		{"latin1", golden + "latin1-export/feed.ics", time.Date(2017, 7, 1, 9, 0, 0, 0, vntime.Location), 3, 0, "graue Restmülltonne", "", "", ""},
+		{"outlook bad DTSTART", golden + "outlook-bad-dtstart-line/feed.ics", time.Date(2020, 9, 1, 9, 0, 0, 0, vntime.Location), 1, 1, "test", "DTSTART", "feed.ics line 51", ""},
+		{"NUL in SUMMARY", golden + "nul-in-summary/feed.ics", time.Date(2021, 12, 1, 9, 0, 0, 0, vntime.Location), 1, 1, "Google says this is 9PM to 10PM on 12/22/2021", "SUMMARY", "feed.ics line 19", ""},
+		{"hourly ×30", hostile(meetingssim.HostileHourly, 30), time.Date(2026, 12, 2, 9, 0, 0, 0, vntime.Location), 1, 30, "Giao ban", "RRULE", "hourly.ics line 15", ""},
+		{"minutely ×60", hostile(meetingssim.HostileMinutely, 60), time.Date(2026, 12, 2, 9, 0, 0, 0, vntime.Location), 1, 60, "Giao ban", "RRULE", "minutely.ics line 15", ""},
+		{"25 daily series of 1000", hostile(meetingssim.HostileManySeries, 25), time.Date(2026, 12, 2, 9, 0, 0, 0, vntime.Location), 0, 0, "", "", "", "more than 20000 occurrences"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -644,8 +642,8 @@ func TestSyncRealProducerShapes(t *testing.T) {
 // back with a longer window.past), the whole history on a first sync and
 // a backfill, which reconciles only its own days.
 func TestRanges(t *testing.T) {
-	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, vn) }
-	now := time.Date(2026, 12, 2, 9, 0, 0, 0, vn)
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, vntime.Location) }
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, vntime.Location)
 	cases := []struct {
 		name               string
 		past               time.Duration

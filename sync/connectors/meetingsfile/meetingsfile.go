@@ -16,6 +16,7 @@ import (
 	"time"
 
 	wire "chiso/adapters/meetings"
+	"chiso/adapters/vntime"
 	mapping "chiso/mapping/meetings"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/filesource"
@@ -127,7 +128,7 @@ func (c *Connector) loc() *time.Location {
 	if c.env.Location != nil {
 		return c.env.Location
 	}
-	return wire.Vietnam
+	return vntime.Location
 }
 
 const stream = "files"

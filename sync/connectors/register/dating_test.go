@@ -12,6 +12,7 @@ import (
 
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/register/registergen"
+	"chiso/adapters/vntime"
 	"chiso/report"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/edxmldir"
@@ -41,7 +42,7 @@ type exchangeFixture struct {
 }
 
 func vnDay(m time.Month, d int) time.Time {
-	return time.Date(2026, m, d, 0, 0, 0, 0, edxmlgen.Vietnam)
+	return time.Date(2026, m, d, 0, 0, 0, 0, vntime.Location)
 }
 
 func newExchangeFixture() exchangeFixture {
@@ -117,7 +118,7 @@ func (f exchangeFixture) write(t *testing.T, base string, copied bool) {
 	if _, err := edxmlgen.WriteArchive(archive, f.corpus, edxmlgen.WriteOptions{MaxAttachment: 256}); err != nil {
 		t.Fatal(err)
 	}
-	copyTime := time.Date(2026, 12, 1, 9, 30, 0, 0, edxmlgen.Vietnam)
+	copyTime := time.Date(2026, 12, 1, 9, 30, 0, 0, vntime.Location)
 	when := map[string]time.Time{}
 	for _, d := range f.corpus {
 		when[d.DocID] = d.IssuedAt

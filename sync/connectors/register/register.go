@@ -26,9 +26,9 @@ import (
 	"time"
 
 	wire "chiso/adapters/register"
+	"chiso/adapters/textnorm"
 	"chiso/adapters/workbook"
 	"chiso/mapping/registers"
-	"chiso/mapping/textnorm"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/filesource"
 	"chiso/warehouse/facts"
@@ -144,7 +144,7 @@ func (c *Connector) unit() string {
 // options are the read options of one file, named by its path relative to
 // the connector's folder (rows, keys and errors use that name).
 func (c *Connector) options(rel string) wire.Options {
-	return wire.Options{Columns: c.Columns, Sheet: c.Sheet, Year: c.Year, Key: textnorm.Key,
+	return wire.Options{Columns: c.Columns, Sheet: c.Sheet, Year: c.Year,
 		Name: rel, Secret: c.SecretRegister, MaxUnzipped: c.maxUnzipped}
 }
 

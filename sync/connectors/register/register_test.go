@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"chiso/adapters/vntime"
 	"chiso/mapping/documents"
 
 	"chiso/mapping/orgdir"
@@ -34,7 +35,7 @@ var dir = orgdir.New([]orgdir.Unit{
 })
 
 func env(name, base string) connector.Env {
-	return connector.Env{Name: name, BaseDir: base, Self: self, Org: dir, Location: time.FixedZone("ICT", 7*3600)}
+	return connector.Env{Name: name, BaseDir: base, Self: self, Org: dir, Location: vntime.Location}
 }
 
 // newConn validates a connector like the config loader does.
@@ -252,7 +253,7 @@ func TestArchiveAndRegisterMergeInBothOrders(t *testing.T) {
 				}
 				// What the archive connector writes for 88/SNV-CCVC: the
 				// edXML package's issuer, date and code give the same key.
-				issued := time.Date(2026, 1, 5, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+				issued := time.Date(2026, 1, 5, 0, 0, 0, 0, vntime.Location)
 				d := facts.Document{UnitCode: self, Direction: "in", DocKey: documents.DocKey("000.00.05.H99", "2026", documents.SeriesRegular, "88", "SNV-CCVC"),
 					DocumentID: "000.00.05.H99,2026/01/05,88/SNV-CCVC", IssuerCode: "000.00.05.H99", CodeNumber: "88",
 					CodeNotation: "SNV-CCVC", DocType: "cong_van", Family: "hanh_chinh", Medium: "electronic",
@@ -434,8 +435,7 @@ func TestBackfillWindow(t *testing.T) {
 	write(t, filepath.Join(base, "so-di.csv"), outCSV)
 	c := newConn(t, "so-di", base, &Connector{Path: "so-di.csv", Direction: "out"})
 	e := c.env
-	loc := time.FixedZone("ICT", 7*3600)
-	e.Window = &connector.Window{From: time.Date(2025, 12, 1, 0, 0, 0, 0, loc), To: time.Date(2025, 12, 5, 0, 0, 0, 0, loc)}
+	e.Window = &connector.Window{From: time.Date(2025, 12, 1, 0, 0, 0, 0, vntime.Location), To: time.Date(2025, 12, 5, 0, 0, 0, 0, vntime.Location)}
 	c.SetEnv(e)
 	runSync(t, st, c)
 	got := docs(t, st, "out")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/vntime"
 	"chiso/adapters/vxp/vxpsim"
 	"chiso/mapping/documents"
 	"chiso/sync/connector"
@@ -32,7 +33,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 	want := map[string]struct{ on, by string }{}
 	for _, m := range edxmlgen.Inbox(corpus) {
 		if m.Kind == edxmlgen.KindDocument {
-			want[docKey(m.Doc)] = struct{ on, by string }{m.At.In(edxmlgen.Vietnam).Format(time.DateOnly), facts.ReceivedByAxis}
+			want[docKey(m.Doc)] = struct{ on, by string }{m.At.In(vntime.Location).Format(time.DateOnly), facts.ReceivedByAxis}
 		}
 	}
 	// The archive's copy of every fifth incoming document carries the trace
@@ -51,7 +52,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 	if _, err := edxmlgen.WriteArchive(archive, corpus, edxmlgen.WriteOptions{MaxAttachment: 128}); err != nil {
 		t.Fatal(err)
 	}
-	copyTime := time.Date(2026, 12, 1, 9, 30, 0, 0, edxmlgen.Vietnam)
+	copyTime := time.Date(2026, 12, 1, 9, 30, 0, 0, vntime.Location)
 	if err := filepath.Walk(archive, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
@@ -63,7 +64,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 	syncArchive := func(st *warehouse.Store) {
 		c := edxmldir.New()
 		c.Path = archive
-		env := connector.Env{Name: "qlvb-archive", Self: unit, Org: directory(), Location: edxmlgen.Vietnam}
+		env := connector.Env{Name: "qlvb-archive", Self: unit, Org: directory(), Location: vntime.Location}
 		if err := c.Validate(env); err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +119,7 @@ func TestAxisTimeDatesIncoming(t *testing.T) {
 					w.by = facts.ReceivedByAxis
 					for _, m := range edxmlgen.Inbox(corpus) {
 						if m.Kind == edxmlgen.KindDocument && docKey(m.Doc) == r.Key {
-							w.on = m.At.In(edxmlgen.Vietnam).Format(time.DateOnly)
+							w.on = m.At.In(vntime.Location).Format(time.DateOnly)
 						}
 					}
 				}

@@ -18,6 +18,7 @@ import (
 
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/httpx"
+	"chiso/adapters/vntime"
 	wire "chiso/adapters/vxp"
 	"chiso/adapters/vxp/vxpsim"
 	"chiso/mapping/orgdir"
@@ -71,7 +72,7 @@ func newConn(t *testing.T, endpoint, mode, secretValue string) *vxp.Connector {
 	c.BatchSize = 10
 	c.Retry.Backoff = time.Millisecond
 	c.RequestTimeout = 5 * time.Second
-	env := connector.Env{Name: "axis", Self: unit, Org: directory(), Location: edxmlgen.Vietnam}
+	env := connector.Env{Name: "axis", Self: unit, Org: directory(), Location: vntime.Location}
 	if err := c.Validate(env); err != nil {
 		t.Fatal(err)
 	}
@@ -583,9 +584,9 @@ func TestBackfillWindow(t *testing.T) {
 	st := warehousetest.New(t)
 	_, url := newSim(t, vxpsim.Faults{})
 	c := newConn(t, url, vxp.ModeObserver, "s3cr3t")
-	from := time.Date(2025, 3, 1, 0, 0, 0, 0, edxmlgen.Vietnam)
-	to := time.Date(2025, 4, 30, 0, 0, 0, 0, edxmlgen.Vietnam)
-	env := connector.Env{Name: "axis", Self: unit, Org: directory(), Location: edxmlgen.Vietnam, Window: &connector.Window{From: from, To: to}}
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, vntime.Location)
+	to := time.Date(2025, 4, 30, 0, 0, 0, 0, vntime.Location)
+	env := connector.Env{Name: "axis", Self: unit, Org: directory(), Location: vntime.Location, Window: &connector.Window{From: from, To: to}}
 	c.SetEnv(env)
 	if err := syncOnce(ctx, st, c); err != nil {
 		t.Fatal(err)
