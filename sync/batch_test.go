@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"chiso/warehouse"
+	"chiso/sync/connector"
 	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
@@ -36,7 +36,7 @@ func TestRunBatch(t *testing.T) {
 	}
 
 	t.Run("recorded", func(t *testing.T) {
-		res, err := r.RunBatch(ctx, st, "push-test", opts, func(ctx context.Context, run *warehouse.Run) error {
+		res, err := r.RunBatch(ctx, st, "push-test", opts, func(ctx context.Context, run connector.Sink) error {
 			run.Fetched(2)
 			for _, uid := range []string{"a", "b"} {
 				if err := run.UpsertMeeting(ctx, meeting(uid)); err != nil {
@@ -56,7 +56,7 @@ func TestRunBatch(t *testing.T) {
 		}
 	})
 	t.Run("panic", func(t *testing.T) {
-		res, err := r.RunBatch(ctx, st, "push-test", opts, func(ctx context.Context, run *warehouse.Run) error {
+		res, err := r.RunBatch(ctx, st, "push-test", opts, func(ctx context.Context, run connector.Sink) error {
 			if err := run.UpsertMeeting(ctx, meeting("c")); err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func TestRunBatch(t *testing.T) {
 		started, release := make(chan struct{}), make(chan struct{})
 		done := make(chan error, 1)
 		go func() {
-			_, err := r.RunBatch(ctx, st, "push-test", BatchOptions{Wait: 5 * time.Second}, func(ctx context.Context, run *warehouse.Run) error {
+			_, err := r.RunBatch(ctx, st, "push-test", BatchOptions{Wait: 5 * time.Second}, func(ctx context.Context, run connector.Sink) error {
 				close(started)
 				<-release
 				return run.UpsertMeeting(ctx, meeting("d"))
@@ -88,7 +88,7 @@ func TestRunBatch(t *testing.T) {
 		<-started
 		second := make(chan Result, 1)
 		go func() {
-			res, err := r.RunBatch(ctx, st, "push-test", BatchOptions{Wait: 5 * time.Second}, func(ctx context.Context, run *warehouse.Run) error {
+			res, err := r.RunBatch(ctx, st, "push-test", BatchOptions{Wait: 5 * time.Second}, func(ctx context.Context, run connector.Sink) error {
 				return run.UpsertMeeting(ctx, meeting("e"))
 			})
 			if err != nil {
@@ -113,7 +113,7 @@ func TestRunBatch(t *testing.T) {
 		var before int
 		st.DB.Get(&before, `SELECT count(*) FROM sync_runs WHERE connector = 'push-test'`)
 		ran := false
-		_, err = r.RunBatch(ctx, st, "push-test", opts, func(context.Context, *warehouse.Run) error { ran = true; return nil })
+		_, err = r.RunBatch(ctx, st, "push-test", opts, func(context.Context, connector.Sink) error { ran = true; return nil })
 		if !errors.Is(err, ErrBusy) || ran {
 			t.Fatalf("err %v, ran %v: want ErrBusy without running", err, ran)
 		}

@@ -17,6 +17,9 @@ import (
 	"chiso/warehouse"
 )
 
+// A warehouse run is the sink every connector writes through.
+var _ connector.Sink = (*warehouse.Run)(nil)
+
 // Runner runs connectors against a warehouse. One Runner per process: it
 // holds the per-connector slots that keep a connector from overlapping
 // with itself, across config reloads.
@@ -101,7 +104,7 @@ func (r *Runner) Run(ctx context.Context, store *warehouse.Store, job *config.Co
 
 // BatchFunc writes one batch that a receiver was sent (a dossier push)
 // through its run, as a connector's Sync writes through its sink.
-type BatchFunc func(ctx context.Context, run *warehouse.Run) error
+type BatchFunc func(ctx context.Context, sink connector.Sink) error
 
 // ErrBusy: a batch could not get its turn in time (another batch or run of
 // the same connector, here or in another process, kept it); nothing was
@@ -137,15 +140,9 @@ func (r *Runner) RunBatch(ctx context.Context, store *warehouse.Store, name stri
 // batchConn lets a BatchFunc run where a connector's Sync does.
 type batchConn struct{ fn BatchFunc }
 
-func (batchConn) Validate(connector.Env) error { return nil }
-func (batchConn) Check(context.Context) error  { return nil }
-func (b batchConn) Sync(ctx context.Context, sink connector.Sink) error {
-	run, ok := sink.(*warehouse.Run)
-	if !ok {
-		return fmt.Errorf("sync: a batch needs a warehouse run, got %T", sink)
-	}
-	return b.fn(ctx, run)
-}
+func (batchConn) Validate(connector.Env) error                          { return nil }
+func (batchConn) Check(context.Context) error                           { return nil }
+func (b batchConn) Sync(ctx context.Context, sink connector.Sink) error { return b.fn(ctx, sink) }
 
 // run is one run of job inside gates (outermost first), recorded and
 // observed the same way whatever started it.

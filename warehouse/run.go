@@ -66,8 +66,11 @@ func (r *Run) SetWindow(ctx context.Context, from, to time.Time) error {
 // RunID is the sync_runs id.
 func (r *Run) RunID() int64 { return r.id }
 
-// Store returns the store, for source-specific operations.
-func (r *Run) Store() *Store { return r.store }
+// ProcedureCodes lists the ma_tthc of the procedure catalogue (committed
+// entries, as Store.ProcedureCodes).
+func (r *Run) ProcedureCodes(ctx context.Context) (map[string]bool, error) {
+	return r.store.ProcedureCodes(ctx)
+}
 
 // Connector is the connector name of the run.
 func (r *Run) Connector() string { return r.connector }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"chiso/mapping/orgdir"
-	"chiso/warehouse"
 	"chiso/warehouse/facts"
 )
 
@@ -84,18 +83,67 @@ func Errf(key, format string, args ...any) error {
 	return &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Sink is where a connector writes. It is implemented by *warehouse.Run;
-// everything written between two Flush calls commits or rolls back together.
-type Sink interface {
+// The sink a connector writes through is declared here in small groups of
+// verbs, one per kind of fact; Sink is all of them. *warehouse.Run
+// implements Sink (asserted in package sync); everything written between
+// two Flush calls commits or rolls back together. A connector needs no
+// other way into the storage: there is no escape hatch and no capability
+// found by type assertion.
+
+// DocumentWriter writes documents, their sightings and what happens to
+// them afterwards (edXML status and revocation packages).
+type DocumentWriter interface {
 	UpsertDocument(ctx context.Context, d facts.Document, s facts.Sighting) error
 	ApplyStatus(ctx context.Context, st facts.DocumentStatus) error
 	Revoke(ctx context.Context, r facts.Revocation) error
+}
+
+// DossierWriter writes procedure dossiers; DossierSource reads back the
+// stored record and steps of one dossier (the push receiver derives a
+// dossier from steps sent apart from its record).
+type DossierWriter interface {
 	UpsertDossier(ctx context.Context, d facts.Dossier, steps []facts.DossierStep, s facts.DossierSighting) error
+	// UpsertDossiers writes a batch with the rules of UpsertDossier, one
+	// statement per table.
+	UpsertDossiers(ctx context.Context, batch []facts.DossierWrite) error
+	// UpsertDossierSteps keeps the steps of a dossier whose record has not
+	// arrived yet.
+	UpsertDossierSteps(ctx context.Context, unit, maHoSo string, steps []facts.DossierStep) error
+	DossierSource(ctx context.Context, unit, maHoSo string) (raw []byte, steps []facts.DossierStep, found bool, err error)
+}
+
+// ProcedureReader reads the procedure catalogue.
+type ProcedureReader interface {
+	// ProcedureCodes lists the ma_tthc already in the catalogue.
+	ProcedureCodes(ctx context.Context) (map[string]bool, error)
+}
+
+// ProcedureWriter adds entries to the procedure catalogue.
+type ProcedureWriter interface {
 	UpsertProcedure(ctx context.Context, p facts.Procedure) error
+}
+
+// MeetingWriter writes meetings and, after a full read of a source,
+// records which of its meetings are gone (deleted) or back (restored).
+type MeetingWriter interface {
 	UpsertMeeting(ctx context.Context, m facts.Meeting) error
-	Reject(ctx context.Context, r facts.Reject) error
-	// Fetched counts records read from upstream (for the run record).
-	Fetched(n int)
+	// ReconcileMeetings marks deleted the meetings of source in [from, to)
+	// (zero: all) that the read did not write, except the spare UIDs, and
+	// restores those written again.
+	ReconcileMeetings(ctx context.Context, source string, from, to time.Time, spare []string) (deleted, restored int64, err error)
+}
+
+// RegisterWriter is the register-row bookkeeping of register files: which
+// rows a file has, which left it, the agency names it used that the org
+// directory does not know.
+type RegisterWriter interface {
+	TrackRegisterRows(ctx context.Context, rows []facts.RegisterRow) (facts.RowCounts, error)
+	CloseRegisterFile(ctx context.Context, file string) ([]facts.RegisterRow, error)
+	SetUnresolvedNames(ctx context.Context, file string, names []facts.UnresolvedName) error
+}
+
+// Checkpoints are a connector's cursors (sync_state streams).
+type Checkpoints interface {
 	// SetCheckpoint stores a checkpoint; it becomes visible to later runs
 	// only when the current batch commits.
 	SetCheckpoint(ctx context.Context, stream, value string) error
@@ -103,13 +151,37 @@ type Sink interface {
 	Checkpoint(ctx context.Context, stream string) (value string, ok bool, err error)
 	// Checkpoints returns the committed checkpoints whose stream starts with prefix.
 	Checkpoints(ctx context.Context, prefix string) (map[string]string, error)
+}
+
+// Rejects keeps the records that failed validation.
+type Rejects interface {
+	Reject(ctx context.Context, r facts.Reject) error
+}
+
+// Flusher commits batches and keeps the run's own record.
+type Flusher interface {
+	// Fetched counts records read from upstream (for the run record).
+	Fetched(n int)
+	// Incomplete records that the run could not read all of its source:
+	// it ends partial with the reason.
+	Incomplete(reason string)
 	// Flush commits the current batch (facts, checkpoints, run counters).
 	Flush(ctx context.Context) error
-	// Store gives access to connector-specific store operations
-	// (warehouse methods added for one source, e.g. register row tracking).
-	Store() *warehouse.Store
 	// RunID is the id of the sync_runs row of this run.
 	RunID() int64
+}
+
+// Sink is where a connector writes: every group of verbs above.
+type Sink interface {
+	DocumentWriter
+	DossierWriter
+	ProcedureReader
+	ProcedureWriter
+	MeetingWriter
+	RegisterWriter
+	Checkpoints
+	Rejects
+	Flusher
 }
 
 // Factory returns a new connector with its defaults set.

@@ -200,9 +200,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 			return err
 		}
 		if incomplete != "" {
-			if err := markIncomplete(sink, "dvc: "+incomplete+"; the backfill resumes at this window when run again"); err != nil {
-				return err
-			}
+			sink.Incomplete("dvc: " + incomplete + "; the backfill resumes at this window when run again")
 		} else if err := c.covered(ctx, sink, from, to); err != nil {
 			return err
 		}
@@ -236,9 +234,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 		if incomplete != "" {
 			// Keep what was read; the checkpoint stays before the window,
 			// so the next run reads it again (and what follows it).
-			if err := markIncomplete(sink, "dvc: "+incomplete+"; "+resume); err != nil {
-				return err
-			}
+			sink.Incomplete("dvc: " + incomplete + "; " + resume)
 			return w.Commit(ctx)
 		}
 		if err := sink.SetCheckpoint(ctx, stream, b.Format(time.RFC3339)); err != nil {
@@ -443,20 +439,6 @@ func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time,
 		incomplete = fmt.Sprintf("window %s: read %d of the %d dossiers the portal announced", span, read, total)
 	}
 	return false, incomplete, nil
-}
-
-// incompleteSink is implemented by *warehouse.Run: a run that could not
-// read all of its source ends partial with the reason.
-type incompleteSink interface{ Incomplete(reason string) }
-
-// markIncomplete records on the run why it could not read all.
-func markIncomplete(sink connector.Sink, reason string) error {
-	is, ok := sink.(incompleteSink)
-	if !ok {
-		return errors.New(reason)
-	}
-	is.Incomplete(reason)
-	return nil
 }
 
 // item is one record of a page, prepared for writing.

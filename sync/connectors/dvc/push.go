@@ -20,6 +20,7 @@ import (
 	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
 	chisosync "chiso/sync"
+	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
 	"chiso/warehouse/facts"
@@ -187,7 +188,7 @@ func (h *PushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := requestID(r, body)
 	var res pushResult
 	out, err := h.runner.RunBatch(r.Context(), h.store, PushConnector, chisosync.BatchOptions{Wait: h.limits.Wait, Timeout: h.limits.Timeout},
-		func(ctx context.Context, run *warehouse.Run) (err error) {
+		func(ctx context.Context, run connector.Sink) (err error) {
 			if op == "DongBoHoSoMC" {
 				res, err = h.records(ctx, run, req, body)
 			} else {
@@ -287,7 +288,7 @@ func payloadReject(op, req string, body []byte, perr error) facts.Reject {
 }
 
 // records stores DongBoHoSoMC records.
-func (h *PushHandler) records(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
+func (h *PushHandler) records(ctx context.Context, run connector.Sink, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	var recs []wire.Item
 	env, perr := wire.DecodeItems(bytes.NewReader(body), func(it wire.Item) error {
@@ -341,7 +342,7 @@ func (h *PushHandler) records(ctx context.Context, run *warehouse.Run, req strin
 
 // steps stores CapNhatTienDoHoSoMC steps and re-derives the dossiers they
 // belong to (status, finished_at) from their stored record and all steps.
-func (h *PushHandler) steps(ctx context.Context, run *warehouse.Run, req string, body []byte) (pushResult, error) {
+func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	byMa := map[string][]wire.Step{}
 	var order []string

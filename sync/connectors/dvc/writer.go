@@ -18,12 +18,6 @@ import (
 // batchSize is how many dossiers go to the warehouse in one statement.
 const batchSize = 1000
 
-// batchSink is implemented by *warehouse.Run: one statement per batch
-// instead of three per dossier.
-type batchSink interface {
-	UpsertDossiers(ctx context.Context, batch []facts.DossierWrite) error
-}
-
 // Writer maps dossier records and writes them through a sink in batches;
 // the pull connector, the push receiver and dvc-dir share it. It fills the
 // procedure catalogue for codes it has not seen, when it can ask a portal.
@@ -148,16 +142,8 @@ func (w *Writer) Write(ctx context.Context) error {
 	if len(w.pending) == 0 {
 		return nil
 	}
-	if bs, ok := w.Sink.(batchSink); ok {
-		if err := bs.UpsertDossiers(ctx, w.pending); err != nil {
-			return err
-		}
-	} else {
-		for _, p := range w.pending {
-			if err := w.Sink.UpsertDossier(ctx, p.Dossier, p.Steps, p.Sighting); err != nil {
-				return err
-			}
-		}
+	if err := w.Sink.UpsertDossiers(ctx, w.pending); err != nil {
+		return err
 	}
 	w.pending = w.pending[:0]
 	return nil
@@ -179,7 +165,7 @@ func (w *Writer) procedure(ctx context.Context, code, name string) error {
 		return nil
 	}
 	if w.known == nil {
-		known, err := w.Sink.Store().ProcedureCodes(ctx)
+		known, err := w.Sink.ProcedureCodes(ctx)
 		if err != nil {
 			return err
 		}

@@ -311,13 +311,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 			return err
 		}
 	}
-	rec, ok := sink.(interface {
-		ReconcileMeetings(ctx context.Context, source string, from, to time.Time, spare []string) (int64, int64, error)
-	})
-	if !ok {
-		return fmt.Errorf("ical: the sink %T cannot mark deleted meetings", sink)
-	}
-	deleted, restored, err := rec.ReconcileMeetings(ctx, c.env.Name, reconcile.from, reconcile.to, spare)
+	deleted, restored, err := sink.ReconcileMeetings(ctx, c.env.Name, reconcile.from, reconcile.to, spare)
 	if err != nil {
 		return err
 	}

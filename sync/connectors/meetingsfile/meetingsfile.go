@@ -264,13 +264,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		log.Info("meetings file synced", "files", len(files), "meetings", loaded, "rejected", rejected, "files_rejected", unreadable)
 		return nil
 	}
-	rec, ok := sink.(interface {
-		ReconcileMeetings(ctx context.Context, source string, from, to time.Time, spare []string) (int64, int64, error)
-	})
-	if !ok {
-		return fmt.Errorf("meetings-file: the sink %T cannot mark deleted meetings", sink)
-	}
-	deleted, restored, err := rec.ReconcileMeetings(ctx, c.env.Name, time.Time{}, time.Time{}, spare)
+	deleted, restored, err := sink.ReconcileMeetings(ctx, c.env.Name, time.Time{}, time.Time{}, spare)
 	if err != nil {
 		return err
 	}

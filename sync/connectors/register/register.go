@@ -180,24 +180,11 @@ func (c *Connector) Check(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// tracker is what the connector needs of the sink beyond connector.Sink:
-// the register-row bookkeeping of warehouse/store_registers.go, written in
-// the run's open batch. *warehouse.Run implements it.
-type tracker interface {
-	TrackRegisterRows(ctx context.Context, rows []facts.RegisterRow) (facts.RowCounts, error)
-	CloseRegisterFile(ctx context.Context, file string) ([]facts.RegisterRow, error)
-	SetUnresolvedNames(ctx context.Context, file string, names []facts.UnresolvedName) error
-}
-
 // Sync reads the new and changed register files. A file that cannot be
 // opened is rejected (no bytes) and tried again next run; one that cannot
 // be read as a register (no header, broken workbook, a zip bomb) is
 // rejected and checkpointed, so it is read again only once it changes.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
-	tr, ok := sink.(tracker)
-	if !ok {
-		return fmt.Errorf("register-file: the sink %T cannot track register rows", sink)
-	}
 	log := slog.Default().With("connector", c.env.Name, "type", Type)
 	// A change of settings or of the org directory changes how rows map:
 	// every file is then read again.
@@ -214,7 +201,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	prev := maps.Clone(seen)
 	_, err = c.source().Walk(ctx, prev, func(e filesource.Entry) error {
 		delete(seen, e.Stream())
-		return c.syncEntry(ctx, sink, tr, log, e, force)
+		return c.syncEntry(ctx, sink, log, e, force)
 	}, func(p filesource.Problem) error {
 		delete(seen, p.Stream())
 		if p.Known {
@@ -246,7 +233,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 
 // syncEntry reads one register file when it is new or changed (or force),
 // and moves its checkpoint (not in a backfill window).
-func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, e filesource.Entry, force bool) error {
+func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, log *slog.Logger, e filesource.Entry, force bool) error {
 	if !force && e.QuickMatch() {
 		log.Debug("register unchanged", "file", e.Rel)
 		return nil
@@ -268,7 +255,7 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, tr track
 	case !force && sum == e.PrevSHA():
 		// Touched, same bytes: not read again.
 	default:
-		if err := c.syncFile(ctx, sink, tr, log, e); err != nil {
+		if err := c.syncFile(ctx, sink, log, e); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
@@ -323,7 +310,7 @@ type fileStats struct {
 //
 // Errors of the sink come back as sinkError; any other error means the file
 // cannot be read as a register.
-func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracker, log *slog.Logger, e filesource.Entry) error {
+func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, log *slog.Logger, e filesource.Entry) error {
 	rel := e.Rel
 	cfg := registers.Config{Unit: c.unit(), Direction: c.Direction, SecretRegister: c.SecretRegister,
 		Org: c.env.Org, Source: Type + ":" + c.env.Name, Names: registers.NewNameCache()}
@@ -339,7 +326,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 	}
 	var pending []facts.RegisterRow
 	track := func() error {
-		n, err := tr.TrackRegisterRows(ctx, pending)
+		n, err := sink.TrackRegisterRows(ctx, pending)
 		pending = pending[:0]
 		st.fresh += n.New
 		st.changed += n.Changed
@@ -419,7 +406,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		log.Info("register read (backfill window)", "file", rel, "rows", st.rows, "rejected", st.rejected)
 		return nil
 	}
-	removed, err := tr.CloseRegisterFile(ctx, rel)
+	removed, err := sink.CloseRegisterFile(ctx, rel)
 	if err != nil {
 		return sinkError{err}
 	}
@@ -435,7 +422,7 @@ func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, tr tracke
 		list = append(list, *n)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Role+list[i].NameKey < list[j].Role+list[j].NameKey })
-	if err := tr.SetUnresolvedNames(ctx, rel, list); err != nil {
+	if err := sink.SetUnresolvedNames(ctx, rel, list); err != nil {
 		return sinkError{err}
 	}
 	if len(list) > 0 {
