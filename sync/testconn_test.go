@@ -33,7 +33,7 @@ type jsonConn struct {
 }
 
 func init() {
-	connector.Register("test-json", func() connector.Connector { return &jsonConn{Flush: 50} })
+	connector.Register(connector.Type{Name: "test-json", DefaultSchedule: "@every 1h", New: func() connector.Connector { return &jsonConn{Flush: 50} }})
 }
 
 func (c *jsonConn) Validate(env connector.Env) error {

@@ -453,12 +453,15 @@ func (l *loader) loadConnectors(cfg *Config, top *yaml.Node) {
 			}
 			names[cc.Name] = item.Line
 		}
-		conn, ok := connector.New(cc.Type)
-		if !ok {
+		typ, ok := connector.Lookup(cc.Type)
+		var conn connector.Connector
+		if ok {
+			conn = typ.New()
+		} else {
 			l.errf(item.Line, key+".type", "unknown connector type %q (known: %s)", cc.Type, strings.Join(connector.Types(), ", "))
 		}
 		if cc.Schedule == "" {
-			cc.Schedule = connector.DefaultSchedules[cc.Type]
+			cc.Schedule = typ.DefaultSchedule
 			if cc.Schedule == "" {
 				cc.Schedule = "@every 1h"
 			}

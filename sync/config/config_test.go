@@ -31,7 +31,9 @@ func (c *dirConn) Validate(connector.Env) error {
 func (c *dirConn) Check(context.Context) error                { return nil }
 func (c *dirConn) Sync(context.Context, connector.Sink) error { return nil }
 
-func init() { connector.Register("test-dir", func() connector.Connector { return &dirConn{Depth: 3} }) }
+func init() {
+	connector.Register(connector.Type{Name: "test-dir", DefaultSchedule: "@every 1h", New: func() connector.Connector { return &dirConn{Depth: 3} }})
+}
 
 const directory = `units:
   - {code: "000.25.31.H99", name: "UBND xã Yên Định", relation: self}

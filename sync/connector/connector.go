@@ -184,57 +184,67 @@ type Sink interface {
 	Flusher
 }
 
-// Factory returns a new connector with its defaults set.
-type Factory func() Connector
+// Type is one connector type as the config and the docs know it: its
+// name (the `type:` key), the title and paragraph of its section in
+// docs/ket-noi.md (Vietnamese, for the admin), its sample config (an
+// embedded sample.yaml beside the connector, documenting every key), the
+// schedule used when the config sets none, and its constructor (defaults
+// filled in there).
+type Type struct {
+	Name            string
+	Title           string
+	About           string
+	Sample          string
+	DefaultSchedule string
+	New             func() Connector
+}
 
 var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
+	mu    sync.RWMutex
+	types = map[string]Type{}
 )
 
 // Register makes a connector type available to the config. It panics on a
-// duplicate type: that is a programming error.
-func Register(typ string, f Factory) {
+// duplicate or incomplete type: that is a programming error.
+func Register(t Type) {
 	mu.Lock()
 	defer mu.Unlock()
-	if _, dup := factories[typ]; dup {
-		panic("connector: type registered twice: " + typ)
+	if t.Name == "" || t.New == nil || t.DefaultSchedule == "" {
+		panic("connector: type registered without a name, constructor or default schedule: " + t.Name)
 	}
-	factories[typ] = f
+	if _, dup := types[t.Name]; dup {
+		panic("connector: type registered twice: " + t.Name)
+	}
+	types[t.Name] = t
+}
+
+// Lookup returns the registered type name.
+func Lookup(name string) (Type, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	t, ok := types[name]
+	return t, ok
 }
 
 // New returns a fresh connector of type typ.
 func New(typ string) (Connector, bool) {
-	mu.RLock()
-	defer mu.RUnlock()
-	f, ok := factories[typ]
+	t, ok := Lookup(typ)
 	if !ok {
 		return nil, false
 	}
-	return f(), true
+	return t.New(), true
 }
 
-// Types lists the registered types, sorted.
+// Types lists the registered type names, sorted.
 func Types() []string {
 	mu.RLock()
 	defer mu.RUnlock()
-	out := make([]string, 0, len(factories))
-	for t := range factories {
+	out := make([]string, 0, len(types))
+	for t := range types {
 		out = append(out, t)
 	}
 	sort.Strings(out)
 	return out
-}
-
-// DefaultSchedules are the schedules used when a connector sets none.
-var DefaultSchedules = map[string]string{
-	"edxml-dir":     "@every 15m",
-	"vxp":           "@every 5m",
-	"register-file": "@every 1h",
-	"dvc":           "@every 15m",
-	"dvc-dir":       "@every 1h",
-	"ical":          "@every 30m",
-	"meetings-file": "@every 1h",
 }
 
 // OurUnit resolves a connector's unit key: empty means org.self; any other

@@ -17,6 +17,7 @@ package dvc
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,25 +35,11 @@ import (
 	"chiso/sync/secret"
 )
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: dvc-tinh
-    type: dvc
-    schedule: "@every 15m"
-    endpoint: https://motcua.bacninh.gov.vn/api/dvc   # /auth and /share are appended
-    username: ${CHISO_DVC_USER}
-    password: ${CHISO_DVC_PASSWORD}
-    madonvi: "000.25.31.H99"          # unit code the portal filters on
-    unit: "000.25.31.H99"             # unit_code of the dossiers; default org.self
-    page_size: 100                    # 1..1000
-    overlap: 2d                       # each run re-reads this much before the checkpoint
-    start: "2025-01-01"               # first window start without a checkpoint; default 1 Jan of the baseline year (the year before the targets' year)
-    chunk: 30d                        # the checkpoint advances after each chunk of this length
-    fetch_steps: needed               # needed | always | never (LayTienDoHoSo)
-    request_timeout: 30s              # per HTTP attempt
-    tls: {ca_file: "", insecure_skip_verify: false}
-    retry: {max: 3, backoff: 1s}
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 // Connector is the dvc pull connector; its fields are the type-specific keys.
 type Connector struct {
@@ -78,7 +65,14 @@ type Connector struct {
 }
 
 func init() {
-	connector.Register("dvc", func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            "dvc",
+		Title:           "Cổng dịch vụ công / hệ thống một cửa (`dvc`)",
+		About:           "Lấy hồ sơ thủ tục hành chính theo khoảng thời gian cập nhật (có phần chồng lấn vì cổng còn cập nhật hồ sơ sau khi tiếp nhận). Không lưu thông tin cá nhân (họ tên, số giấy tờ, số điện thoại, trích yếu), kể cả trong bảng `rejects`: xem docs/du-lieu-ca-nhan.md. Ngoài cách lấy này, `chiso run` còn nhận dữ liệu đẩy tới `POST /dvc/DongBoHoSoMC` khi đặt `http.push_token`.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 15m",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // New returns a connector with the defaults set.

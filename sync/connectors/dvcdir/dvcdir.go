@@ -13,6 +13,7 @@ package dvcdir
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,14 +28,11 @@ import (
 	"chiso/warehouse/facts"
 )
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: dvc-export
-    type: dvc-dir
-    schedule: "@every 1h"
-    path: /srv/dvc-export          # folder of .json files (sub-folders included)
-    unit: "000.25.31.H99"          # unit_code of the dossiers; default org.self
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 // Connector is the dvc-dir connector.
 type Connector struct {
@@ -46,7 +44,14 @@ type Connector struct {
 }
 
 func init() {
-	connector.Register("dvc-dir", func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            "dvc-dir",
+		Title:           "Thư mục tệp JSON hồ sơ xuất từ cổng (`dvc-dir`)",
+		About:           "Đọc các tệp JSON hồ sơ (gói đồng bộ quốc gia, mảng bản ghi hoặc một bản ghi) mà hệ thống một cửa xuất ra. Không bao giờ sửa tệp; hồ sơ sai được ghi vào `rejects` với vị trí (byte) trong tệp và mã băm, không kèm thông tin cá nhân (docs/du-lieu-ca-nhan.md).",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 1h",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // New returns a connector with the defaults set.

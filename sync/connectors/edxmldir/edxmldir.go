@@ -22,6 +22,7 @@ package edxmldir
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -45,19 +46,11 @@ import (
 // Type is the config type of this connector.
 const Type = "edxml-dir"
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: qlvb-archive
-    type: edxml-dir
-    schedule: "@every 15m"
-    path: /srv/qlvb/edxml          # the archive root; read only, any depth, *.edxml and *.xml
-    unit: "000.25.31.H99"          # our unit the archive belongs to; default org.self
-    include: ["2025/**", "2026/**"] # optional globs on the path relative to root ("**" crosses folders;
-    exclude: ["**/tmp/**"]         #   a pattern without "/" matches the file name)
-    max_file_size: 256MiB          # larger files are rejected without being read
-    document_types:                # optional: type name or ký hiệu abbreviation → doc_type
-      "Công văn hỏa tốc": cong_van
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 // Defaults.
 const (
@@ -85,7 +78,14 @@ var fileContext = func(ctx context.Context, rel string) (context.Context, contex
 var rawLimit int64 = 1 << 20
 
 func init() {
-	connector.Register(Type, func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            Type,
+		Title:           "Kho lưu gói tin edXML của hệ thống QLVB (`edxml-dir`)",
+		About:           "Đọc (không bao giờ ghi) thư mục lưu gói tin edXML mà QLVB và bộ SDK trục liên thông ghi ra, thường là `{gốc}/{năm}/{tháng}/{docId}.edxml`. Mỗi tệp chỉ đọc lại khi kích thước, thời điểm sửa hoặc mã băm thay đổi; tệp không mở được (sai quyền…) được ghi vào `rejects` và thử lại ở mọi lần chạy sau. Tệp hỏng được giữ nguyên văn trong bảng `rejects` kèm lý do. Liên kết tượng trưng (symlink) chỉ được đọc khi trỏ tới tệp nằm trong thư mục gốc; liên kết trỏ ra ngoài, liên kết vòng và liên kết hỏng không được đọc, được ghi vào `rejects` (không kèm nội dung) một lần cho tới khi thay đổi.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 15m",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // Connector reads an edXML archive folder. Its exported fields are the YAML keys.

@@ -9,6 +9,7 @@ package ical
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -28,21 +29,11 @@ import (
 	"chiso/warehouse/facts"
 )
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: lich-hop
-    type: ical
-    schedule: "@every 30m"
-    url: https://lich.yendinh.gov.vn/ical/000.25.31.H99.ics   # or path: lich-hop.ics
-    username: ${CHISO_ICAL_USER}      # optional basic auth
-    password: ${CHISO_ICAL_PASSWORD}
-    unit: "000.25.31.H99"             # default: org.self
-    window: {past: 400d, future: 60d} # read at least from 1 Jan of the baseline year; past only reads more
-    tls: {ca_file: "", insecure_skip_verify: false}
-    retry: {max: 3, backoff: 1s}
-    max_series_occurrences: 1000      # a series with more (from its DTSTART) is rejected
-    max_feed_occurrences: 20000       # a feed with more is refused
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 // Window is the window: key.
 type Window struct {
@@ -72,7 +63,14 @@ type Connector struct {
 }
 
 func init() {
-	connector.Register("ical", func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            "ical",
+		Title:           "Lịch họp iCalendar (`ical`)",
+		About:           "Đọc lịch họp dạng iCalendar theo địa chỉ URL (có thể có tài khoản) hoặc tệp. Cuộc họp định kỳ được trải ra trong cửa sổ thời gian; cuộc họp bị hủy, dời hoặc xóa khỏi lịch được cập nhật, không bị đếm trùng. Cách ghi loại họp, trực tuyến, không giấy, thời điểm gửi tài liệu, thời gian thảo luận: xem docs/lich-hop.md.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 30m",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // New returns a connector with the defaults set.

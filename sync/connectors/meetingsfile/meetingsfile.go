@@ -6,6 +6,7 @@ package meetingsfile
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,15 +24,11 @@ import (
 	"chiso/warehouse/facts"
 )
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: lich-hop-file
-    type: meetings-file
-    schedule: "@every 1h"
-    path: lich-hop.xlsx        # a .csv/.xlsx file, or a folder of them
-    sheet: ""                  # .xlsx: the sheet to read (default: the first)
-    unit: "000.25.31.H99"      # default: org.self
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 // Connector is the meetings-file connector.
 type Connector struct {
@@ -43,7 +40,14 @@ type Connector struct {
 }
 
 func init() {
-	connector.Register("meetings-file", func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            "meetings-file",
+		Title:           "Bảng kê cuộc họp (`meetings-file`)",
+		About:           "Cho cơ quan chưa có hệ thống lịch: bảng .csv/.xlsx với các cột `ma, tieu_de, loai, pham_vi, bat_dau, ket_thuc, truc_tuyen, khong_giay, huy, vai_tro, don_vi, gui_tai_lieu, phut_thao_luan` (xem docs/lich-hop.md). Chỉ đọc các tệp nằm ngay trong thư mục (không đọc thư mục con). Tệp không đọc được như một bảng kê (thiếu dòng tiêu đề, tệp hỏng, bom zip) được ghi vào `rejects`, các tệp khác vẫn được nạp và lần chạy đó không đánh dấu cuộc họp nào là đã xóa.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 1h",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // New returns a connector with its defaults.

@@ -19,7 +19,7 @@ func loadConfig(t *testing.T, connectors string) (*config.Config, error) {
 
 // The sample config documents valid keys: it loads through the real loader.
 func TestSampleConfigLoads(t *testing.T) {
-	cfg, err := loadConfig(t, SampleConfig)
+	cfg, err := loadConfig(t, strings.TrimPrefix(SampleConfig, "connectors:"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ package register
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,25 +38,21 @@ import (
 // Type is the config type of this connector.
 const Type = "register-file"
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: so-van-ban-di
-    type: register-file
-    schedule: "@every 1h"
-    path: registers/di            # a file (.xlsx, .csv) or a folder of them
-    direction: out                # out: sổ văn bản đi | in: sổ văn bản đến
-    unit: "000.25.31.H99"         # our unit keeping the register; default org.self
-    sheet: ""                     # worksheet of .xlsx files; default the first
-    year: 0                       # completes dates written without a year ("20/11")
-    secret_register: false        # true for the secret register: counts and keys only (no subject, signer,
-                                  #   recipient, nor any cell of a bad row), own number series
-    max_unzipped_size: 256MiB     # an .xlsx that unpacks to more (a zip bomb) is rejected unread
-    columns:                      # optional: titles of some fields, replacing the defaults
-      code: ["Số, ký hiệu văn bản"]
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 func init() {
-	connector.Register(Type, func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            Type,
+		Title:           "Sổ đăng ký văn bản đi / đến (`register-file`)",
+		About:           "Đọc tệp xuất .xlsx hoặc .csv của sổ đăng ký văn bản đi, văn bản đến và sổ văn bản mật. Sổ là nguồn duy nhất thấy văn bản giấy và văn bản mật; thiếu sổ, tỷ lệ văn bản điện tử luôn là 100% (sai). Dòng tiêu đề được tìm theo tên cột; tên cơ quan được tra trong danh bạ (tên chưa có được liệt kê trong `chiso status`). Sổ mật (`secret_register: true`) chỉ lấy số lượng và khóa (số, ký hiệu, ngày): không lưu trích yếu, người ký, nơi nhận; dòng sai của sổ mật (và dòng có độ mật của sổ thường) chỉ giữ vị trí (tệp, trang tính, dòng, cột), lý do nêu tên cột mà không trích nội dung ô, và mã băm của dòng. Ô chứa byte NUL hoặc không phải UTF-8 làm dòng bị loại, nêu tên cột. Tệp .xlsx giải nén ra lớn hơn `max_unzipped_size` (bom zip) bị loại mà không đọc, và chỉ đọc lại khi tệp thay đổi.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 1h",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // Connector reads register files. Its exported fields are the YAML keys.

@@ -22,6 +22,7 @@ package vxp
 import (
 	"context"
 	"crypto/tls"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -51,26 +52,21 @@ const (
 	ModeConsumer = "consumer"
 )
 
-// SampleConfig documents every key of the connector.
-const SampleConfig = `
-  - name: truc-lien-thong
-    type: vxp
-    schedule: "@every 5m"
-    endpoint: https://lgsp.example.gov.vn/vxp   # operations are {endpoint}/getEdoc...
-    system_id: "000.25.31.H99"                 # systemid registered on the axis
-    secret: ${CHISO_VXP_SECRET}                # or file:/etc/chiso/vxp.secret
-    mode: observer                             # observer (default): never acknowledges | consumer: updateStatus done/fail
-    message_types: [edoc, status]              # what to read
-    lookback: 35d                              # how far back fromDate reaches (d, h, m, s); the first sync reads from the baseline (1 Jan of the year before the targets)
-    unit: "000.25.31.H99"                      # our unit; default org.self
-    request_timeout: 2m                        # one HTTP attempt, body included
-    batch_size: 100                            # packages per warehouse commit
-    tls: {ca_file: "", cert_file: "", key_file: "", insecure_skip_verify: false}
-    retry: {max: 3, backoff: 1s}               # network errors, timeouts and 5xx only
-`
+// SampleConfig documents every key of the connector: sample.yaml beside
+// this file, a complete config of one connector; docs/ket-noi.md shows it.
+//
+//go:embed sample.yaml
+var SampleConfig string
 
 func init() {
-	connector.Register(Type, func() connector.Connector { return New() })
+	connector.Register(connector.Type{
+		Name:            Type,
+		Title:           "Trục liên thông văn bản quốc gia (`vxp`)",
+		About:           "Đọc gói tin văn bản và gói tin trạng thái từ trục. Mặc định là chế độ **quan sát** (`observer`): chiso không bao giờ xác nhận đã nhận (`updateStatus`), vì hộp thư trên trục là của hệ thống QLVB. Chỉ đặt `mode: consumer` khi chiso là bên nhận chính thức. Khóa bí mật HMAC do đơn vị quản lý trục cấp cho `system_id`.",
+		Sample:          SampleConfig,
+		DefaultSchedule: "@every 5m",
+		New:             func() connector.Connector { return New() },
+	})
 }
 
 // Connector reads the axis mailbox. Its exported fields are the YAML keys.

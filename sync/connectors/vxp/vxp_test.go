@@ -498,11 +498,13 @@ func vxpBlocks(t *testing.T, list []yaml.Node, baseDir string) int {
 // config decode strictly and validate.
 func TestSampleAndExampleConfig(t *testing.T) {
 	t.Setenv("CHISO_VXP_SECRET", "x")
-	var sample []yaml.Node
+	var sample struct {
+		Connectors []yaml.Node `yaml:"connectors"`
+	}
 	if err := yaml.Unmarshal([]byte(vxp.SampleConfig), &sample); err != nil {
 		t.Fatal(err)
 	}
-	if vxpBlocks(t, sample, ".") != 1 {
+	if vxpBlocks(t, sample.Connectors, ".") != 1 {
 		t.Fatal("SampleConfig holds no vxp connector")
 	}
 	if _, err := os.Stat("../../../configs/chiso.example.yaml"); err != nil {
