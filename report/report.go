@@ -12,6 +12,7 @@ import (
 
 	"chiso/adapters/vntime"
 	"chiso/warehouse"
+	"chiso/warehouse/facts"
 )
 
 // Options select what chiso report prints.
@@ -229,11 +230,14 @@ func (r *Report) buildDocTypes(ctx context.Context, st *warehouse.Store) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]DocTypeRow, len(DocTypes))
+	// One row per administrative type of facts.DocTypes, in its order.
+	var rows []DocTypeRow
 	idx := map[string]int{}
-	for i, t := range DocTypes {
-		rows[i].Label = t.Label
-		idx[t.ID] = i
+	for _, t := range facts.DocTypes {
+		if !t.QPPL {
+			idx[t.ID] = len(rows)
+			rows = append(rows, DocTypeRow{Label: t.ReportLabel()})
+		}
 	}
 	var total, qppl, secret, other DocTypeRow
 	total.Label, total.Total = "Tổng số văn bản hành chính", true

@@ -247,57 +247,6 @@ ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
 	return nil
 }
 
-// textColumns are the columns of a batch, each kept as the text of a
-// PostgreSQL text[] literal ("" is NULL) and built as rows are added: no
-// reflection and no per-element values for the driver to walk.
-type textColumns struct{ cols [][]byte }
-
-func newTextColumns(n, rows int) *textColumns {
-	c := &textColumns{cols: make([][]byte, n)}
-	for i := range c.cols {
-		c.cols[i] = append(make([]byte, 0, 2+rows*16), '{')
-	}
-	return c
-}
-
-func (c *textColumns) add(vals ...string) {
-	for i, v := range vals {
-		b := c.cols[i]
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		c.cols[i] = appendArrayElem(b, v)
-	}
-}
-
-// appendArrayElem appends v as one element of an array literal: NULL when
-// empty, otherwise double-quoted with '"' and '\' escaped.
-func appendArrayElem(b []byte, v string) []byte {
-	if v == "" {
-		return append(b, "NULL"...)
-	}
-	b = append(b, '"')
-	for {
-		i := strings.IndexAny(v, `"\`)
-		if i < 0 {
-			break
-		}
-		b = append(b, v[:i]...)
-		b = append(b, '\\', v[i])
-		v = v[i+1:]
-	}
-	b = append(b, v...)
-	return append(b, '"')
-}
-
-func (c *textColumns) args() []any {
-	out := make([]any, len(c.cols))
-	for i, col := range c.cols {
-		out[i] = string(append(col, '}'))
-	}
-	return out
-}
-
 func dateText(t *time.Time) string {
 	if t == nil {
 		return ""

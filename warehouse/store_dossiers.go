@@ -7,10 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"chiso/warehouse/facts"
@@ -370,96 +367,4 @@ func storableJSON(raw []byte) bool {
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
 	return facts.JSONTextProblem(raw) == ""
-}
-
-// pgArray builds the text form of a one-dimensional PostgreSQL array
-// ({"a",NULL,"b"}) for a parameter such as $1::text[].
-type pgArray struct {
-	buf []byte
-	n   int
-}
-
-func (a *pgArray) start() { a.buf, a.n = append(a.buf[:0], '{'), 0 }
-
-func (a *pgArray) sep() {
-	if a.n > 0 {
-		a.buf = append(a.buf, ',')
-	}
-	a.n++
-}
-
-// end returns the literal, which stays valid until the next start (the
-// driver sends a []byte parameter as it is, without a copy).
-func (a *pgArray) end() []byte {
-	a.buf = append(a.buf, '}')
-	return a.buf
-}
-
-func (a *pgArray) null() { a.sep(); a.buf = append(a.buf, "NULL"...) }
-
-func (a *pgArray) text(s string) {
-	a.sep()
-	a.buf = appendQuoted(a.buf, s)
-}
-
-func (a *pgArray) textPtr(s *string) {
-	if s == nil {
-		a.null()
-		return
-	}
-	a.text(*s)
-}
-
-func (a *pgArray) int(v int) { a.sep(); a.buf = strconv.AppendInt(a.buf, int64(v), 10) }
-
-func (a *pgArray) intPtr(v *int) {
-	if v == nil {
-		a.null()
-		return
-	}
-	a.int(*v)
-}
-
-func (a *pgArray) bool(v bool) {
-	a.sep()
-	if v {
-		a.buf = append(a.buf, 't')
-	} else {
-		a.buf = append(a.buf, 'f')
-	}
-}
-
-func (a *pgArray) time(t *time.Time) {
-	if t == nil {
-		a.null()
-		return
-	}
-	a.sep()
-	a.buf = append(a.buf, '"')
-	a.buf = t.AppendFormat(a.buf, "2006-01-02 15:04:05.999999999Z07:00")
-	a.buf = append(a.buf, '"')
-}
-
-// appendQuoted appends s as a quoted array element: backslash and double
-// quote escaped, invalid UTF-8 replaced (as encoding/json did before) and
-// NUL bytes dropped (PostgreSQL text cannot hold them).
-func appendQuoted(buf []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return appendEscaped(buf, s)
-}
-
-func appendEscaped(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case 0:
-		default:
-			buf = append(buf, c)
-		}
-	}
-	return append(buf, '"')
 }

@@ -73,7 +73,7 @@ func TestOverride(t *testing.T) {
 func TestTypesList(t *testing.T) {
 	admin := 0
 	seen := map[string]bool{}
-	for _, ty := range Types {
+	for _, ty := range facts.DocTypes {
 		if seen[ty.ID] || ty.Label == "" {
 			t.Errorf("bad or duplicate type %+v", ty)
 		}

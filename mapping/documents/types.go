@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chiso/adapters/textnorm"
+	"chiso/warehouse/facts"
 )
 
 // Families of documents (the documents.family column).
@@ -27,75 +28,12 @@ const (
 	TypeKhac    = "khac"     // unknown type
 )
 
-// TypeInfo describes one document type.
-type TypeInfo struct {
-	ID     string // doc_type id, e.g. "quyet_dinh"
-	Abbrev string // abbreviation in ký hiệu (Phụ lục III), "" when none
-	Label  string // Vietnamese name, as officers read it
-	QPPL   bool   // legal-normative only (never an administrative document)
-}
-
-// Types lists the document types: the 29 administrative types of Nghị định
-// 30/2020 Điều 7 in their legal order, the legal-normative types that appear
-// in exchanged documents, and khac. Reports break documents down by it.
-var Types = []TypeInfo{
-	{"nghi_quyet", "NQ", "Nghị quyết", false},
-	{"quyet_dinh", "QĐ", "Quyết định", false},
-	{"chi_thi", "CT", "Chỉ thị", false},
-	{"quy_che", "QC", "Quy chế", false},
-	{"quy_dinh", "QyĐ", "Quy định", false},
-	{"thong_cao", "TC", "Thông cáo", false},
-	{"thong_bao", "TB", "Thông báo", false},
-	{"huong_dan", "HD", "Hướng dẫn", false},
-	{"chuong_trinh", "CTr", "Chương trình", false},
-	{"ke_hoach", "KH", "Kế hoạch", false},
-	{"phuong_an", "PA", "Phương án", false},
-	{"de_an", "ĐA", "Đề án", false},
-	{"du_an", "DA", "Dự án", false},
-	{"bao_cao", "BC", "Báo cáo", false},
-	{"bien_ban", "BB", "Biên bản", false},
-	{"to_trinh", "TTr", "Tờ trình", false},
-	{"hop_dong", "HĐ", "Hợp đồng", false},
-	{"cong_van", "", "Công văn", false},
-	{"cong_dien", "CĐ", "Công điện", false},
-	{"ban_ghi_nho", "BGN", "Bản ghi nhớ", false},
-	{"ban_thoa_thuan", "BTT", "Bản thỏa thuận", false},
-	{"giay_uy_quyen", "GUQ", "Giấy ủy quyền", false},
-	{"giay_moi", "GM", "Giấy mời", false},
-	{"giay_gioi_thieu", "GGT", "Giấy giới thiệu", false},
-	{"giay_nghi_phep", "GNP", "Giấy nghỉ phép", false},
-	{"phieu_gui", "PG", "Phiếu gửi", false},
-	{"phieu_chuyen", "PC", "Phiếu chuyển", false},
-	{"phieu_bao", "PB", "Phiếu báo", false},
-	{"thu_cong", "", "Thư công", false},
-	{"hien_phap", "", "Hiến pháp", true},
-	{"bo_luat", "", "Bộ luật", true},
-	{"luat", "", "Luật", true},
-	{"phap_lenh", "PL", "Pháp lệnh", true},
-	{"lenh", "", "Lệnh", true},
-	{"nghi_dinh", "NĐ", "Nghị định", true},
-	{"thong_tu", "TT", "Thông tư", true},
-	{"thong_tu_lien_tich", "TTLT", "Thông tư liên tịch", true},
-	{"nghi_quyet_lien_tich", "NQLT", "Nghị quyết liên tịch", true},
-	{"khac", "", "Khác", false},
-}
-
 // copyAbbrevs mark copies (bản sao y, sao lục, trích sao): family ban_sao.
 var copyAbbrevs = map[string]bool{"SY": true, "SL": true, "TrS": true}
 
-// TypeByID returns the description of a doc_type id.
-func TypeByID(id string) (TypeInfo, bool) {
-	for _, t := range Types {
-		if t.ID == id {
-			return t, true
-		}
-	}
-	return TypeInfo{}, false
-}
-
 // Label returns the Vietnamese label of a doc_type id (the id itself if unknown).
 func Label(id string) string {
-	if t, ok := TypeByID(id); ok {
+	if t, ok := facts.DocTypeByID(id); ok {
 		return t.Label
 	}
 	return id
@@ -112,7 +50,7 @@ type Rules struct {
 // DefaultRules returns the rules of edxml.md §6.
 func DefaultRules() *Rules {
 	r := &Rules{names: map[string]string{}, abbrevs: map[string]string{}, qppl: map[string]bool{}}
-	for _, t := range Types {
+	for _, t := range facts.DocTypes {
 		r.names[textnorm.Key(t.Label)] = t.ID
 		if t.Abbrev != "" {
 			r.abbrevs[t.Abbrev] = t.ID
@@ -139,7 +77,7 @@ func (r *Rules) Override(m map[string]string) error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		id := strings.TrimSpace(m[k])
-		if _, ok := TypeByID(id); !ok {
+		if _, ok := facts.DocTypeByID(id); !ok {
 			return fmt.Errorf("documents: type override %q: unknown doc_type %q", k, id)
 		}
 		k = strings.TrimSpace(k)
