@@ -11,7 +11,6 @@
 package dossiers
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -123,209 +122,43 @@ func (m *mapper) itemFlag(list string, i int, name string, v dvc.Str) bool {
 }
 
 // MapRecord maps a decoded record; raw is its wire bytes (for the sighting).
+// The rules run as named steps, in this order (warnings keep it): the key,
+// the kept members, procedure, channel, status, dates, steps, the status
+// the steps show, reception, finish, result method, derived flags, the
+// source's update time.
 func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	m := &mapper{id: rec.MaHoSo.String()}
-	if m.id == "" {
-		return Result{}, &dvc.FieldError{Field: "MaHoSo", Msg: "missing: a dossier needs its code"}
+	if err := m.checkKey(); err != nil {
+		return Result{}, err
 	}
-	if len([]rune(m.id)) > MaxKeyLen {
-		return Result{}, &dvc.FieldError{MaHoSo: clip(m.id, 60), Field: "MaHoSo", Msg: fmt.Sprintf("longer than %d characters", MaxKeyLen)}
-	}
-	// Only the allow-listed members are kept (keep.go), and each of them
-	// must be storable text: a record that cannot be stored is rejected
-	// alone, naming the field.
-	kept, bad := KeepRecord(raw)
-	if bad != nil {
-		if bad.Field != "MaHoSo" {
-			bad.MaHoSo = m.id
-		}
-		return Result{}, bad
-	}
-	if kept == nil {
-		kept, _ = json.Marshal(map[string]string{"MaHoSo": m.id})
+	kept, err := m.keep(raw)
+	if err != nil {
+		return Result{}, err
 	}
 	d := facts.Dossier{UnitCode: opt.Unit, MaHoSo: m.id, Source: opt.Source}
-
-	// Procedure.
-	code, national := NormalizeProcedure(rec.MaTTHC.String())
-	switch {
-	case code == "":
-		m.warnf("MaTTHC", "missing: procedure unknown")
-	case !national:
-		m.warnf("MaTTHC", "%q is not a national procedure code; kept as it is", clip(code, 40))
-	}
-	d.MaTTHC = clip(code, maxCodeLen)
-	if opt.Level != nil && d.MaTTHC != "" {
-		d.ProcedureLevel = opt.Level(d.MaTTHC)
-	}
-
-	// Channel: missing counts as in person, but stays null so that the
-	// gap is visible.
-	switch k := rec.KenhThucHien.String(); k {
-	case "1":
-		d.Channel = ptr("direct")
-	case "2":
-		d.Channel = ptr("online")
-	case "3":
-		d.Channel = ptr("postal")
-	case "":
-		m.warnf("KenhThucHien", "missing: counted as in person")
-	default:
-		m.warnf("KenhThucHien", "unknown channel %q: counted as in person", clip(k, 20))
-	}
-
-	// Status.
-	status, ok := parseStatus(string(rec.TrangThaiHoSo))
-	if !ok {
-		if s := rec.TrangThaiHoSo.String(); s == "" {
-			m.warnf("TrangThaiHoSo", "blank: status unknown")
-		} else {
-			m.warnf("TrangThaiHoSo", "unknown status %q: status unknown", clip(s, 20))
-		}
-	}
-
-	// Dates.
-	submitted, _ := m.time("NgayNopHoSo", rec.NgayNopHoSo)
-	received, _ := m.time("NgayTiepNhan", rec.NgayTiepNhan)
-	due, dueKind := m.time("NgayHenTra", rec.NgayHenTra)
-	ended, _ := m.time("NgayKetThucXuLy", rec.NgayKetThucXuLy)
-	returned, _ := m.time("NgayTra", rec.NgayTra)
-	refused, _ := m.time("NgayTuChoi", rec.NgayTuChoi)
-	updated, _ := m.time("NgayCapNhat", rec.NgayCapNhat)
+	d.MaTTHC, d.ProcedureLevel = m.procedure(rec.MaTTHC.String(), opt.Level)
+	d.Channel = m.channel(rec.KenhThucHien.String())
+	status := m.status(rec.TrangThaiHoSo)
+	dt := m.dates(rec)
 	if m.err != nil {
 		return Result{}, m.err
 	}
-	if due != nil && dueKind == dateDateOnly {
-		// A due date without a time means by the end of that day.
-		t := due.Add(24*time.Hour - time.Second)
-		due = &t
-	}
-
 	// Steps: the record's own and those given by the caller (duplicates
 	// of the same time and action collapse).
-	wireSteps := append(slices.Clip(rec.QuaTrinhXuLy), opt.Steps...)
-	steps := m.steps(wireSteps)
-
-	// Some producers rewrite 5/6/8 as 9: when steps exist, trust them.
-	var last *int
-	for i := len(steps) - 1; i >= 0; i-- {
-		if steps[i].Status != nil {
-			last = steps[i].Status
-			break
-		}
-	}
-	if last != nil {
-		switch {
-		case status == nil:
-			status = ptr(*last)
-			m.warnf("TrangThaiHoSo", "taken from the last step: %d", *last)
-		case *status == 9 && (*last == 5 || *last == 6 || *last == 8):
-			m.warnf("TrangThaiHoSo", "9 in the record but the last step is %d: trusting the steps", *last)
-			status = ptr(*last)
-			if *last != 8 && ended != nil {
-				m.warnf("NgayKetThucXuLy", "ignored: the steps show the dossier still open (status %d)", *last)
-				ended = nil
-			}
-		}
-	}
+	steps := m.steps(append(slices.Clip(rec.QuaTrinhXuLy), opt.Steps...))
+	status, dt.ended = m.statusFromSteps(status, steps, dt.ended)
 	d.Status = status
-
-	switch {
-	case status != nil && *status == 3:
-		// Refused at reception: not received.
-		if received != nil {
-			m.warnf("NgayTiepNhan", "ignored: the dossier was refused at reception (status 3)")
-			received = nil
-		}
-		if refused == nil {
-			m.warnf("NgayTuChoi", "missing for a refused dossier")
-		}
-	case status != nil && *status == 1 && received != nil:
-		m.warnf("NgayTiepNhan", "set on a dossier with status 1 (not accepted yet)")
-	case received == nil && status != nil && *status != 1:
-		m.warnf("NgayTiepNhan", "missing on a dossier with status %d: not counted as received", *status)
-	}
-	d.ReceivedAt, d.DueAt, d.ReturnedAt, d.RefusedAt = received, due, returned, refused
-
-	// finished_at: NgayKetThucXuLy, else the first step reaching 9, 10, 8 or 7.
-	d.FinishedAt = ended
-	if d.FinishedAt == nil && !(status != nil && (*status == 5 || *status == 6)) {
-		for _, s := range steps {
-			if s.Status != nil && (*s.Status == 9 || *s.Status == 10 || *s.Status == 8 || *s.Status == 7) {
-				t := s.At
-				d.FinishedAt = &t
-				break
-			}
-		}
-	}
-	if status != nil && (*status == 9 || *status == 10) && d.FinishedAt == nil {
-		m.warnf("NgayKetThucXuLy", "missing on a processed dossier (status %d)", *status)
-	}
-	if received != nil && d.FinishedAt != nil && d.FinishedAt.Before(*received) {
-		m.warnf("NgayKetThucXuLy", "%s is before NgayTiepNhan %s: inconsistent", fmtT(*d.FinishedAt), fmtT(*received))
-	}
-	if received != nil && returned != nil && returned.Before(*received) {
-		m.warnf("NgayTra", "%s is before NgayTiepNhan %s: inconsistent", fmtT(*returned), fmtT(*received))
-	}
-
-	// Result method.
-	switch h := rec.HinhThuc.String(); h {
-	case "0":
-		d.ResultMethod = ptr("counter")
-	case "1":
-		d.ResultMethod = ptr("postal")
-	case "":
-	default:
-		m.warnf("HinhThuc", "unknown result method %q", clip(h, 20))
-	}
-
-	// Derived flags.
-	d.InputDigitized = m.flag("HoSoCoThanhPhanSoHoa", rec.HoSoCoThanhPhanSoHoa)
-	for i, t := range rec.TaiLieuNop {
-		const l = "TaiLieuNop"
-		if m.itemFlag(l, i, "IsDeleted", t.IsDeleted) {
-			continue
-		}
-		if m.itemFlag(l, i, "DuocSoHoa", t.DuocSoHoa) {
-			d.InputDigitized = true
-		}
-		if m.itemFlag(l, i, "DuocTaiSuDung", t.DuocTaiSuDung) || m.itemFlag(l, i, "DuocLayTuKhoDMQG", t.DuocLayTuKhoDMQG) {
-			d.ReusedData = true
-		}
-	}
-	for _, r := range rec.DanhSachGiayToKetQua {
-		if u := r.DuongDanTepTinKetQua.String(); u != "" && !strings.EqualFold(u, "null") {
-			d.ResultElectronic = true
-		}
-	}
+	dt.received = m.reception(status, dt.received, dt.refused)
+	d.ReceivedAt, d.DueAt, d.ReturnedAt, d.RefusedAt = dt.received, dt.due, dt.returned, dt.refused
+	d.FinishedAt = m.finished(status, dt, steps)
+	d.ResultMethod = m.resultMethod(rec.HinhThuc.String())
+	d.InputDigitized, d.ReusedData, d.ResultElectronic = m.digitized(rec)
 	if d.Channel != nil && *d.Channel == "online" && status != nil && (*status == 9 || *status == 10) &&
 		!d.ResultElectronic && (d.ResultMethod == nil || *d.ResultMethod != "postal") {
 		m.warnf("DanhSachGiayToKetQua", "online dossier processed without an electronic result")
 	}
 	d.Supplements = len(rec.DanhSachHoSoBoSung)
-
-	// The source's update time: NgayCapNhat, else the latest event known.
-	if updated == nil {
-		for _, t := range []*time.Time{submitted, received, ended, returned, refused} {
-			if t != nil && (updated == nil || t.After(*updated)) {
-				updated = t
-			}
-		}
-		for _, s := range steps {
-			if updated == nil || s.At.After(*updated) {
-				t := s.At
-				updated = &t
-			}
-		}
-		for _, b := range rec.DanhSachHoSoBoSung {
-			for _, v := range []dvc.Str{b.NgayBoSung, b.NgayTiepNhanBoSung} {
-				if t, k, _, err := parseWireTime(string(v)); err == nil && k != dateNone && (updated == nil || t.After(*updated)) {
-					updated = &t
-				}
-			}
-		}
-	}
-	d.SourceUpdatedAt = updated
+	d.SourceUpdatedAt = sourceUpdated(dt, steps, rec.DanhSachHoSoBoSung)
 
 	return Result{
 		Dossier:       d,
