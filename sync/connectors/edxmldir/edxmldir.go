@@ -209,6 +209,11 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	return err
 }
 
+// sync runs one pass as a pipeline of named steps: walk lists the files
+// and sends those not quickly matched by their checkpoint, parse reads
+// them on c.workers goroutines, drain writes the results through the sink
+// one at a time (flushing every c.flushEvery files), then the pass is
+// summed up and flushed.
 func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error) {
 	var stats Stats
 	if c.rules == nil {
@@ -223,105 +228,27 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 	if err != nil {
 		return stats, fmt.Errorf("edxml-dir: checkpoints: %w", err)
 	}
-	log := slog.With("connector", c.env.Name, "path", c.root)
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan job, 4*c.workers)
-	results := make(chan result, c.flushEvery)
-	bigRaws := make(chan struct{}, bigRawSlots)
-
-	var walkErr error
-	var walked filesource.Stats
-	var skipped int
-	walkDone := make(chan struct{}) // the walker also sends results (problems)
-	go func() {
-		defer close(walkDone)
-		defer close(jobs)
-		walked, walkErr = c.src.Walk(ctx, cps, func(j filesource.Entry) error {
-			if j.QuickMatch() {
-				skipped++
-				return nil
-			}
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			return nil
-		}, func(p filesource.Problem) error {
-			if p.Known {
-				return nil
-			}
-			log.Warn("edxml-dir: entry not read", "file", p.Rel, "problem", p.Kind)
-			select {
-			case results <- result{problem: &p}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			return nil
-		})
-	}()
-
-	var wg sync.WaitGroup
-	for range c.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				r := c.process(ctx, j)
-				if r.reject != nil && len(r.reject.Raw) > bigRaw {
-					select {
-					case bigRaws <- struct{}{}:
-					case <-ctx.Done():
-						return
-					}
-				}
-				select {
-				case results <- r:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
+	p := &pipeline{
+		c:       c,
+		log:     slog.With("connector", c.env.Name, "path", c.root),
+		jobs:    make(chan job, 4*c.workers),
+		results: make(chan result, c.flushEvery),
+		bigRaws: make(chan struct{}, bigRawSlots),
 	}
-	go func() { wg.Wait(); <-walkDone; close(results) }()
-
-	source := Type + ":" + c.env.Name
-	pending := 0
-	t0 := time.Now()
-	for r := range results {
-		t1 := time.Now()
-		stats.WriterIdle += t1.Sub(t0)
-		if r.reject != nil && len(r.reject.Raw) > bigRaw {
-			<-bigRaws
+	walkDone := p.walk(ctx, cps)
+	p.parse(ctx, walkDone)
+	if err := p.drain(ctx, sink, &stats); err != nil {
+		cancel()
+		for range p.results {
 		}
-		if err := c.write(ctx, sink, source, r, &stats); err != nil {
-			cancel()
-			for range results {
-			}
-			return stats, err
-		}
-		if r.vanished {
-			continue
-		}
-		pending++
-		if pending >= c.flushEvery {
-			if err := sink.Flush(ctx); err != nil {
-				cancel()
-				for range results {
-				}
-				return stats, err
-			}
-			pending = 0
-		}
-		t0 = time.Now()
-		stats.WriterBusy += t0.Sub(t1)
+		return stats, err
 	}
-	stats.Listed, stats.Skipped = walked.Listed, skipped
-	stats.Problems, stats.KnownProblems = walked.Problems, walked.KnownProblems
-	if walkErr != nil {
-		return stats, fmt.Errorf("edxml-dir: walking %s: %w", c.root, walkErr)
+	stats.Listed, stats.Skipped = p.walked.Listed, p.skipped
+	stats.Problems, stats.KnownProblems = p.walked.Problems, p.walked.KnownProblems
+	if p.walkErr != nil {
+		return stats, fmt.Errorf("edxml-dir: walking %s: %w", c.root, p.walkErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return stats, err
@@ -329,10 +256,122 @@ func (c *Connector) sync(ctx context.Context, sink connector.Sink) (Stats, error
 	if err := sink.Flush(ctx); err != nil {
 		return stats, err
 	}
-	log.Info("edxml-dir: sync done", "files", stats.Listed, "unchanged", stats.Skipped+stats.Unchanged,
+	p.log.Info("edxml-dir: sync done", "files", stats.Listed, "unchanged", stats.Skipped+stats.Unchanged,
 		"parsed", stats.Parsed, "rejected", stats.Rejected, "not_read", stats.Problems+stats.KnownProblems, "vanished", stats.Vanished, "warnings", stats.Warnings,
 		"writer_busy", stats.WriterBusy.Round(time.Millisecond), "writer_idle", stats.WriterIdle.Round(time.Millisecond))
 	return stats, nil
+}
+
+// pipeline is the state of one sync shared by its steps. walked, skipped
+// and walkErr are written by the walker and read after results is closed.
+type pipeline struct {
+	c       *Connector
+	log     *slog.Logger
+	jobs    chan job
+	results chan result
+	bigRaws chan struct{} // one slot per large reject in flight (bounded memory)
+	walked  filesource.Stats
+	skipped int
+	walkErr error
+}
+
+// walk lists the folder on its own goroutine: a file whose size and mtime
+// match its checkpoint is skipped unread, others become jobs, a new
+// problem entry (link out of the root, special file…) goes straight to the
+// results. It closes jobs, then the returned channel, when done.
+func (p *pipeline) walk(ctx context.Context, cps map[string]string) <-chan struct{} {
+	walkDone := make(chan struct{})
+	go func() {
+		defer close(walkDone)
+		defer close(p.jobs)
+		p.walked, p.walkErr = p.c.src.Walk(ctx, cps, func(j filesource.Entry) error {
+			if j.QuickMatch() {
+				p.skipped++
+				return nil
+			}
+			select {
+			case p.jobs <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		}, func(pr filesource.Problem) error {
+			if pr.Known {
+				return nil
+			}
+			p.log.Warn("edxml-dir: entry not read", "file", pr.Rel, "problem", pr.Kind)
+			select {
+			case p.results <- result{problem: &pr}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		})
+	}()
+	return walkDone
+}
+
+// parse starts the workers: each reads and maps jobs into results, taking a
+// big-raw slot before it hands over a large reject. results is closed once
+// the workers and the walker are done.
+func (p *pipeline) parse(ctx context.Context, walkDone <-chan struct{}) {
+	var wg sync.WaitGroup
+	for range p.c.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range p.jobs {
+				r := p.c.process(ctx, j)
+				if r.reject != nil && len(r.reject.Raw) > bigRaw {
+					select {
+					case p.bigRaws <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
+				select {
+				case p.results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); <-walkDone; close(p.results) }()
+}
+
+// drain writes every result through the sink on the calling goroutine,
+// releasing a big-raw slot once its reject is written, and flushes every
+// c.flushEvery recorded files (a vanished file records nothing). It times
+// the writer's busy and idle spells. An error stops it at once; the caller
+// cancels and empties results.
+func (p *pipeline) drain(ctx context.Context, sink connector.Sink, stats *Stats) error {
+	source := Type + ":" + p.c.env.Name
+	pending := 0
+	t0 := time.Now()
+	for r := range p.results {
+		t1 := time.Now()
+		stats.WriterIdle += t1.Sub(t0)
+		if r.reject != nil && len(r.reject.Raw) > bigRaw {
+			<-p.bigRaws
+		}
+		if err := p.c.write(ctx, sink, source, r, stats); err != nil {
+			return err
+		}
+		if r.vanished {
+			continue
+		}
+		pending++
+		if pending >= p.c.flushEvery {
+			if err := sink.Flush(ctx); err != nil {
+				return err
+			}
+			pending = 0
+		}
+		t0 = time.Now()
+		stats.WriterBusy += t0.Sub(t1)
+	}
+	return nil
 }
 
 // write records one result through the sink (single goroutine).
