@@ -1,5 +1,7 @@
 package warehouse
 
+import "context"
+
 // ArrayLiteral exposes the array encoder (pgArray) to the tests of
 // package warehouse_test: the literal of vals, each written with text, or
 // with textOrNull ("" as NULL) when orNull.
@@ -14,4 +16,10 @@ func ArrayLiteral(vals []string, orNull bool) string {
 		}
 	}
 	return string(a.end())
+}
+
+// ApplyKPISQLFiles applies files as Migrate applies the embedded kpi
+// files (tests of the checksum rule).
+func (s *Store) ApplyKPISQLFiles(ctx context.Context, files []KPISQLFile) (bool, error) {
+	return s.applyKPISQLFiles(ctx, files)
 }

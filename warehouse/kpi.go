@@ -12,7 +12,7 @@ import (
 	"chiso/warehouse/facts"
 )
 
-// The kpi SQL lives in migrations/00050_kpi.sql; this file is the Go
+// The kpi SQL lives in sql/*.sql (kpisql.go applies it); this file is the Go
 // access to it: targets and report periods in, indicator rows and the
 // records behind them out.
 

@@ -79,8 +79,9 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// Migrate applies the embedded migrations and (re)grants the read-only
-// role chiso_reader on every table, view and function.
+// Migrate applies the embedded migrations, then the kpi SQL files when
+// they changed (kpisql.go), and (re)grants the read-only role
+// chiso_reader on every table, view and function.
 func (s *Store) Migrate(ctx context.Context) error {
 	p, err := goose.NewProvider(goose.DialectPostgres, s.DB.DB, Migrations(), goose.WithAllowOutofOrder(true))
 	if err != nil {
@@ -88,6 +89,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("warehouse: migrate: %w", err)
+	}
+	if _, err := s.applyKPISQL(ctx); err != nil {
+		return err
 	}
 	return s.grantReader(ctx)
 }

@@ -66,11 +66,13 @@ END
 $body$;
 -- +goose StatementEnd
 
-SELECT kpi_regenerate_triggers();
+-- (Migrating up again after 00100's Down, the templates are gone: the kpi
+-- files make the triggers.)
+SELECT kpi_regenerate_triggers() WHERE to_regproc('kpi_day_documents_sql') IS NOT NULL;
 
 -- +goose Down
-DROP FUNCTION kpi_regenerate_triggers();
-DROP FUNCTION kpi_trigger_source(text, text, text, text, text);
+DROP FUNCTION IF EXISTS kpi_regenerate_triggers();
+DROP FUNCTION IF EXISTS kpi_trigger_source(text, text, text, text, text);
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION kpi_documents_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN

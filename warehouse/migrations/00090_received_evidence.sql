@@ -27,6 +27,10 @@ CREATE FUNCTION document_evidence_rank(by text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT array_position(ARRAY['trace', 'status', 'axis', 'register', 'issue_date'], by) $$;
 
+-- document_received calls kpi_vn_date, which the kpi files define since
+-- 00100 (it is not there when migrating up again after 00100's Down).
+SET LOCAL check_function_bodies = off;
+
 -- +goose StatementBegin
 -- document_received is the best evidence of the arrival of the incoming
 -- document (p_doc_key, p_unit): its Vietnam date and its kind. No row
@@ -49,6 +53,11 @@ LANGUAGE sql STABLE AS $$
 -- +goose StatementEnd
 
 -- chiso explain lists the evidence that dated each incoming document.
+-- (Migrating up again after 00100's Down there is no kpi to extend: the
+-- kpi files define the view.)
+-- +goose StatementBegin
+DO $do$ BEGIN
+IF to_regproc('kpi_document_class') IS NOT NULL THEN
 CREATE OR REPLACE VIEW kpi_document_facts AS
 SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code_notation,
        d.doc_type, d.family, c.secret, d.medium,
@@ -57,6 +66,9 @@ SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code
        d.received_by
 FROM documents d
 CROSS JOIN LATERAL kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c;
+END IF;
+END $do$;
+-- +goose StatementEnd
 
 -- Sightings written before this migration carry no evidence. The files of
 -- the archives and registers that wrote incoming documents are read again
@@ -68,6 +80,10 @@ WHERE starts_with(s.stream, 'file:')
   AND src.source IN ('edxml-dir:' || s.connector, 'register-file:' || s.connector);
 
 -- +goose Down
+-- (Since 00100 the view is the kpi files' and 00100's Down has dropped it.)
+-- +goose StatementBegin
+DO $do$ BEGIN
+IF to_regproc('kpi_document_class') IS NOT NULL THEN
 DROP VIEW kpi_document_facts;
 CREATE VIEW kpi_document_facts AS
 SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code_notation,
@@ -76,6 +92,9 @@ SELECT d.unit_code, d.direction, d.doc_key, d.document_id, d.code_number, d.code
        c.counts_issued, c.issued_unknown, c.ex_scope, c.electronic, c.ex_unknown
 FROM documents d
 CROSS JOIN LATERAL kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c;
+END IF;
+END $do$;
+-- +goose StatementEnd
 DROP FUNCTION document_received(text, text);
 DROP FUNCTION document_evidence_rank(text);
 ALTER TABLE document_statuses DROP COLUMN undated;
