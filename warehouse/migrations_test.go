@@ -73,7 +73,7 @@ func TestKPISQLAppliesOnChecksum(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must(t, run.UpsertDocument(ctx, doc("K1", "electronic"), warehouse.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}))
+	must(t, run.UpsertDocument(ctx, doc("K1", "electronic"), facts.Sighting{Source: "edxml-dir", SourceKey: "a.edxml"}))
 	must(t, run.Finish(ctx, nil))
 	// A summary gone wrong is rebuilt when the files change.
 	if _, err := st.DB.ExecContext(ctx, `UPDATE kpi_day_documents SET issued = issued + 5`); err != nil {
