@@ -166,7 +166,7 @@ func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
 	// Columns travel as one text[] parameter each and are zipped by unnest:
 	// one short statement to parse and plan, whatever the batch size.
 	sight := newTextColumns(9, len(batch))
-	docs := newTextColumns(18, len(batch))
+	docs := newTextColumns(20, len(batch))
 	for _, p := range batch {
 		d := p.d
 		received, by := "", ""
@@ -180,7 +180,7 @@ func (r *Run) writeDocuments(ctx context.Context, batch []pendingDoc) error {
 		}
 		docs.add(d.UnitCode, d.Direction, d.DocKey, d.DocumentID, d.IssuerCode, d.CodeNumber, d.CodeNotation,
 			d.Series, d.DocType, d.Family, strconv.FormatBool(d.IsSecret), d.Medium, dateText(d.IssuedOn), dateText(d.EventOn),
-			strings.Join(d.Counterparts, "\x1f"), d.CounterpartRelation, d.Subject, priority)
+			strings.Join(d.Counterparts, "\x1f"), d.CounterpartRelation, d.Subject, priority, received, by)
 	}
 	if err := r.exec(ctx, `INSERT INTO document_sightings (source, source_key, unit_code, direction, doc_key, medium, seen_at,
 		       received_at, received_by, run_id)
@@ -206,22 +206,29 @@ SELECT v.unit_code, v.direction, v.doc_key, v.document_id, v.issuer_code, v.code
   v.issued_on, COALESCE(rcv.received_on, v.event_on), v.counterparts, v.counterpart_relation, v.subject, v.priority,
   EXISTS (SELECT 1 FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
   (SELECT min(rv.at) FROM document_revocations rv WHERE rv.doc_key = v.doc_key AND rv.kind = 1),
-  st.status_code, st.status_at, $19::bigint, $19::bigint, now(), rcv.received_by
+  st.status_code, st.status_at, $21::bigint, $21::bigint, now(), rcv.received_by
 FROM (SELECT u.unit_code, u.direction, u.doc_key, u.document_id, u.issuer_code, u.code_number, u.code_notation,
         COALESCE(u.series, 'regular') AS series, COALESCE(u.doc_type, 'khac') AS doc_type, COALESCE(u.family, 'unknown') AS family,
         CAST(u.is_secret AS boolean) AS is_secret, u.medium,
         CAST(u.issued_on AS date) AS issued_on, CAST(u.event_on AS date) AS event_on,
         COALESCE(string_to_array(u.counterparts, chr(31)), CAST('{}' AS text[])) AS counterparts,
-        u.counterpart_relation, u.subject, CAST(u.priority AS integer) AS priority
+        u.counterpart_relation, u.subject, CAST(u.priority AS integer) AS priority,
+        CAST(u.received_at AS timestamptz) AS received_at, u.received_by
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-                  $17::text[], $18::text[])
+                  $17::text[], $18::text[], $19::text[], $20::text[])
         AS u(unit_code, direction, doc_key, document_id, issuer_code, code_number, code_notation, series, doc_type,
-             family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation, subject, priority)) v
+             family, is_secret, medium, issued_on, event_on, counterparts, counterpart_relation, subject, priority,
+             received_at, received_by)) v
 LEFT JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = v.doc_key AND v.direction = 'out'
                    ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) st ON true
-LEFT JOIN LATERAL (SELECT r.received_on, r.received_by FROM document_received(v.doc_key, v.unit_code) r
-                   WHERE v.direction = 'in') rcv ON true
+LEFT JOIN LATERAL (SELECT kpi_vn_date(e.at) AS received_on, e.by AS received_by
+                   FROM (SELECT v.received_at AS at, v.received_by AS by WHERE v.received_by IS NOT NULL
+                         UNION ALL
+                         SELECT s.status_at, 'status' FROM document_statuses s
+                         WHERE s.doc_key = v.doc_key AND s.reporter = v.unit_code AND s.status_code IN ('01', '03') AND NOT s.undated) e
+                   WHERE v.direction = 'in'
+                   ORDER BY document_evidence_rank(e.by), e.at LIMIT 1) rcv ON true
 ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
   document_id   = COALESCE(EXCLUDED.document_id, d.document_id),
   issuer_code   = COALESCE(EXCLUDED.issuer_code, d.issuer_code),
@@ -232,8 +239,10 @@ ON CONFLICT (unit_code, direction, doc_key) DO UPDATE SET
   is_secret     = d.is_secret OR EXCLUDED.is_secret,
   medium        = CASE WHEN d.medium = 'electronic' OR EXCLUDED.medium = 'electronic' THEN 'electronic' ELSE 'paper' END,
   issued_on     = COALESCE(EXCLUDED.issued_on, d.issued_on),
-  event_on      = CASE WHEN EXCLUDED.received_by IS NOT NULL THEN EXCLUDED.event_on ELSE COALESCE(EXCLUDED.event_on, d.event_on) END,
-  received_by   = COALESCE(EXCLUDED.received_by, d.received_by),
+  event_on      = CASE WHEN EXCLUDED.received_by IS NULL THEN COALESCE(EXCLUDED.event_on, d.event_on)
+                       ELSE COALESCE((SELECT r.received_on FROM document_received(d.doc_key, d.unit_code) r), EXCLUDED.event_on) END,
+  received_by   = CASE WHEN EXCLUDED.received_by IS NULL THEN d.received_by
+                       ELSE COALESCE((SELECT r.received_by FROM document_received(d.doc_key, d.unit_code) r), EXCLUDED.received_by) END,
   counterparts  = ARRAY(SELECT DISTINCT c FROM unnest(d.counterparts || EXCLUDED.counterparts) c ORDER BY c),
   counterpart_relation = (` + relationRank + `)[GREATEST(array_position(` + relationRank + `, d.counterpart_relation),
                                                  array_position(` + relationRank + `, EXCLUDED.counterpart_relation))],
