@@ -486,7 +486,7 @@ func (c *Connector) process(ctx context.Context, j job) result {
 		}
 	}
 	raw, note := filesource.Head(j, rawLimit)
-	r.reject = &facts.Reject{SourceKey: j.Rel, Location: j.Rel, Reason: perr.Error() + note, Hash: sum, Raw: raw}
+	r.reject = &facts.Reject{SourceKey: j.Rel, Location: j.Rel, Field: edxml.ErrorPath(perr), Reason: perr.Error() + note, Hash: sum, Raw: raw}
 	return r
 }
 

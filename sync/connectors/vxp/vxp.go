@@ -21,8 +21,10 @@ package vxp
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -367,13 +369,16 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 		seen = documents.Seen{At: at, AxisAt: at}
 	}
 	name := "vxp:" + it.DocID
-	reject := func(reason string) (string, error) {
-		raw, err := readRaw(tmp)
+	reject := func(perr error) (string, error) {
+		raw, sum, err := readRaw(tmp)
 		if err != nil {
 			return "", err
 		}
+		reason := perr.Error()
 		c.log().Warn("vxp: package rejected", "docId", it.DocID, "reason", reason)
-		if err := sink.Reject(ctx, facts.Reject{SourceKey: it.DocID, Reason: reason, Raw: raw}); err != nil {
+		// The field is the element the parser names (its error's path).
+		rj := facts.Reject{SourceKey: it.DocID, Location: name, Field: edxml.ErrorPath(perr), Reason: reason, Hash: sum, Raw: raw}
+		if err := sink.Reject(ctx, rj); err != nil {
 			return "", err
 		}
 		return stateRejected, nil
@@ -388,11 +393,11 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 		if ctx.Err() != nil {
 			return "", err // the run is stopping: no verdict on the package
 		}
-		return reject(err.Error())
+		return reject(err)
 	}
 	facts, err := documents.FromPackage(pkg, c.Unit, c.env.Org, nil, seen)
 	if err != nil {
-		return reject(fmt.Sprintf("%s: %v", name, err))
+		return reject(fmt.Errorf("%s: %w", name, err))
 	}
 	if len(pkg.Warnings)+len(facts.Warnings) > 0 {
 		c.log().Debug("vxp: package warnings", "docId", it.DocID, "warnings", slices.Concat(pkg.Warnings, facts.Warnings))
@@ -419,10 +424,19 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 	return stateStored, nil
 }
 
-// readRaw returns the package bytes for rejects (at most maxRaw).
-func readRaw(f *os.File) ([]byte, error) {
+// readRaw returns the package bytes for rejects (at most maxRaw) and the
+// hex SHA-256 of the whole package.
+func readRaw(f *os.File) ([]byte, string, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return io.ReadAll(io.LimitReader(f, maxRaw))
+	h := sha256.New()
+	raw, err := io.ReadAll(io.LimitReader(io.TeeReader(f, h), maxRaw))
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, "", err
+	}
+	return raw, hex.EncodeToString(h.Sum(nil)), nil
 }
