@@ -285,3 +285,13 @@ func (r *Run) Reject(ctx context.Context, rj facts.Reject) error {
 	r.pRejected++
 	return nil
 }
+
+// ClearReject drops the connector's reject kept under sourceKey (no error
+// when there is none), in the open batch: the record now reads fine.
+func (r *Run) ClearReject(ctx context.Context, sourceKey string) error {
+	key := facts.StorableText(sourceKey)
+	if err := r.exec(ctx, `DELETE FROM rejects WHERE connector = $1 AND source_key = $2`, r.connector, key); err != nil {
+		return fmt.Errorf("warehouse: clear reject %s: %w", key, err)
+	}
+	return nil
+}

@@ -156,6 +156,10 @@ type Checkpoints interface {
 // Rejects keeps the records that failed validation.
 type Rejects interface {
 	Reject(ctx context.Context, r facts.Reject) error
+	// ClearReject drops the reject kept under sourceKey, if any, because the
+	// record now reads fine (e.g. a bad file rewritten): a fixed record no
+	// longer counts as rejected. It commits with the batch.
+	ClearReject(ctx context.Context, sourceKey string) error
 }
 
 // Flusher commits batches and keeps the run's own record.

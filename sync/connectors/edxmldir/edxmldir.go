@@ -401,6 +401,13 @@ func (c *Connector) write(ctx context.Context, sink connector.Sink, source strin
 		if len(r.warnings) > 0 {
 			slog.Debug("edxml-dir: package read with warnings", "connector", c.env.Name, "file", r.Rel, "warnings", r.warnings)
 		}
+		if r.Prev != "" {
+			// A file read before (changed since, or unreadable then) may
+			// have been rejected: now that it reads fine, its reject goes.
+			if err := sink.ClearReject(ctx, r.Rel); err != nil {
+				return err
+			}
+		}
 		f := r.facts
 		if f.Document != nil {
 			s := f.Sighting
