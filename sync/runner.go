@@ -109,7 +109,7 @@ type BatchFunc func(ctx context.Context, sink connector.Sink) error
 // ErrBusy: a batch could not get its turn in time (another batch or run of
 // the same connector, here or in another process, kept it); nothing was
 // written, and the sender should send it again later.
-var ErrBusy = fmt.Errorf("%w: another run of this connector is going; send again later", ErrSkipped)
+var ErrBusy = fmt.Errorf("%w: %w", ErrSkipped, connector.ErrBusy)
 
 // BatchOptions bound one batch run.
 type BatchOptions struct {
@@ -129,11 +129,27 @@ func (r *Runner) RunBatch(ctx context.Context, store *warehouse.Store, name stri
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second
 	}
-	job := &config.ConnectorConfig{Name: name, Type: "push", Timeout: opts.Timeout, Conn: batchConn{fn}}
+	return r.runNow(ctx, store, &config.ConnectorConfig{Name: name, Type: "push", Timeout: opts.Timeout, Conn: batchConn{fn}}, opts.Wait)
+}
+
+// RunNow is the connector.RunNow of this runner over store: what a
+// receiver (the dossier push receiver) runs each batch it is sent with.
+func (r *Runner) RunNow(store *warehouse.Store) connector.RunNow {
+	return func(ctx context.Context, name string, c connector.Connector, wait, timeout time.Duration) (int64, error) {
+		if wait <= 0 {
+			wait = 30 * time.Second
+		}
+		res, err := r.runNow(ctx, store, &config.ConnectorConfig{Name: name, Type: name, Timeout: timeout, Conn: c}, wait)
+		return res.RunID, err
+	}
+}
+
+// runNow runs job once, waiting up to wait for its turn.
+func (r *Runner) runNow(ctx context.Context, store *warehouse.Store, job *config.ConnectorConfig, wait time.Duration) (Result, error) {
 	return r.run(ctx, store, job, RunOptions{},
-		WithTurn(r.slot(name), opts.Wait),
-		WithAdvisoryLockWait(store, name, opts.Wait, r.Logger),
-		WithTimeout(opts.Timeout),
+		WithTurn(r.slot(job.Name), wait),
+		WithAdvisoryLockWait(store, job.Name, wait, r.Logger),
+		WithTimeout(job.Timeout),
 	)
 }
 

@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite docs/ket-noi.md from the connec
 // type, in the order of the data flow. Each section's title, paragraph and
 // YAML come from the type's registry entry (its sample.yaml), so the page
 // cannot drift from the code.
-var docOrder = []string{"edxml-dir", "vxp", "register-file", "dvc", "dvc-dir", "ical", "meetings-file"}
+var docOrder = []string{"edxml-dir", "vxp", "register-file", "dvc", "dvc-push", "dvc-dir", "ical", "meetings-file"}
 
 func renderConnectorDocs() string {
 	var b strings.Builder
@@ -41,7 +41,12 @@ func TestConnectorDocs(t *testing.T) {
 		if d.Title == "" || d.About == "" {
 			t.Errorf("%s: its registry entry has no title or paragraph for docs/ket-noi.md", name)
 		}
-		if !strings.HasPrefix(d.Sample, "connectors:\n") || !strings.Contains(d.Sample, "type: "+name) {
+		switch {
+		case d.Receiver:
+			if !strings.HasPrefix(d.Sample, "http:\n") {
+				t.Errorf("%s: a receiver's sample is its http: keys", name)
+			}
+		case !strings.HasPrefix(d.Sample, "connectors:\n") || !strings.Contains(d.Sample, "type: "+name):
 			t.Errorf("%s: its sample.yaml is not a connectors: list with type: %s", name, name)
 		}
 	}

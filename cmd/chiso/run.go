@@ -55,8 +55,7 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		// The dossier push receiver (dvc.md §2.2); its token is read at startup.
 		// Each batch runs through the daemon's runner: locked, recorded in
 		// sync_runs (chiso status) and counted like a scheduled sync.
-		push := dvcconn.NewPushHandler(w.Store, cfg.HTTP.PushToken, cfg.Org.Self, log)
-		push.SetRunner(d.Runner())
+		push := dvcconn.NewPushHandler(d.Runner().RunNow(w.Store), cfg.HTTP.PushToken, cfg.Org.Self, log)
 		push.SetLimits(dvcconn.PushLimits{MaxBody: int64(cfg.HTTP.PushMaxBodyMB) << 20, MaxInFlight: int64(cfg.HTTP.PushMaxInFlightMB) << 20})
 		d.Handle("/dvc/", push)
 	}

@@ -51,8 +51,7 @@ func TestStatusShowsPushRuns(t *testing.T) {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := dvcconn.NewPushHandler(st, secret.New("t"), demoUnit, quiet)
-	h.SetRunner(chisosync.NewRunner(nil, quiet))
+	h := dvcconn.NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("t"), demoUnit, quiet)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	body := `[{"MaHoSo":"` + demoUnit + `-PUSH-1","MaTTHC":"1.001193","KenhThucHien":"2","NgayTiepNhan":"20260105080000","TrangThaiHoSo":"4"},

@@ -455,9 +455,13 @@ func (l *loader) loadConnectors(cfg *Config, top *yaml.Node) {
 		}
 		typ, ok := connector.Lookup(cc.Type)
 		var conn connector.Connector
-		if ok {
+		switch {
+		case ok && typ.Receiver:
+			ok = false
+			l.errf(item.Line, key+".type", "%s is not listed under connectors: it is sent its data over HTTP; turn it on with http.push_token", cc.Type)
+		case ok:
 			conn = typ.New()
-		} else {
+		default:
 			l.errf(item.Line, key+".type", "unknown connector type %q (known: %s)", cc.Type, strings.Join(connector.Types(), ", "))
 		}
 		if cc.Schedule == "" {

@@ -5,6 +5,7 @@ package connector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -201,7 +202,24 @@ type Type struct {
 	Sample          string
 	DefaultSchedule string
 	New             func() Connector
+	// Receiver marks a type that is sent its data (the dossier push
+	// receiver) instead of fetching it: the daemon serves it over HTTP and
+	// runs each batch it is sent through RunNow; it is turned on by http.*
+	// keys, never listed under connectors:, never scheduled.
+	Receiver bool
 }
+
+// ErrBusy: a batch sent to a receiver could not get its turn in time
+// (another run of the same connector, here or in another process, kept
+// it); nothing was written, and the sender should send it again later.
+var ErrBusy = errors.New("another run of this connector is going; send again later")
+
+// RunNow runs c once now as a run of the connector name through the
+// runner: the same slot and advisory lock as a scheduled sync (waited for
+// up to wait, then an error wrapping ErrBusy), timeout (0: none), the run
+// record in sync_runs, panic recovery, metrics and the log line. It is how
+// a receiver has each batch it is sent run like a sync.
+type RunNow func(ctx context.Context, name string, c Connector, wait, timeout time.Duration) (runID int64, err error)
 
 var (
 	mu    sync.RWMutex
@@ -213,7 +231,7 @@ var (
 func Register(t Type) {
 	mu.Lock()
 	defer mu.Unlock()
-	if t.Name == "" || t.New == nil || t.DefaultSchedule == "" {
+	if t.Name == "" || t.New == nil || (t.DefaultSchedule == "" && !t.Receiver) {
 		panic("connector: type registered without a name, constructor or default schedule: " + t.Name)
 	}
 	if _, dup := types[t.Name]; dup {

@@ -73,7 +73,20 @@ func init() {
 		DefaultSchedule: "@every 15m",
 		New:             func() connector.Connector { return New() },
 	})
+	connector.Register(connector.Type{
+		Name:     PushConnector,
+		Title:    "Nhận hồ sơ do cổng đẩy tới (`dvc-push`)",
+		About:    "Cổng dịch vụ công đẩy hồ sơ tới `POST /dvc/DongBoHoSoMC` và tiến độ xử lý tới `POST /dvc/CapNhatTienDoHoSoMC` của `chiso run`, kèm `Authorization: Bearer <push_token>`. Bộ nhận bật khi đặt `http.push_token` (không khai trong `connectors:`, không chạy theo lịch); hồ sơ thuộc đơn vị `org.self`. Mỗi lô là một lần chạy của `dvc-push`, hiện trong `chiso status` như các connector khác. Quy tắc như `dvc`: không lưu thông tin cá nhân (docs/du-lieu-ca-nhan.md); giới hạn kích thước và lô bận: xem docs/van-hanh.md.",
+		Sample:   PushSampleConfig,
+		Receiver: true,
+		New:      func() connector.Connector { return NewPushHandler(nil, secret.Value{}, "", nil) },
+	})
 }
+
+// PushSampleConfig documents the keys of the push receiver (push_sample.yaml).
+//
+//go:embed push_sample.yaml
+var PushSampleConfig string
 
 // New returns a connector with the defaults set.
 func New() *Connector {

@@ -24,6 +24,7 @@ import (
 	"chiso/adapters/httpx"
 	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
+	chisosync "chiso/sync"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse"
@@ -323,7 +324,7 @@ func envelope(data *dvcsim.Generated, from, n int) string {
 
 func TestPushReceiver(t *testing.T) {
 	st := warehousetest.New(t)
-	srv := httptest.NewServer(NewPushHandler(st, secret.New("s3cret"), unit, quiet))
+	srv := httptest.NewServer(NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("s3cret"), unit, quiet))
 	defer srv.Close()
 	data := dvcsim.Generate(9, unit, 2025, 1000)
 	body := envelope(data, 0, 1000)
@@ -519,7 +520,7 @@ func sampleHeap() func() uint64 {
 // BenchmarkPush1000 posts a batch of 1,000 dossiers to the receiver.
 func BenchmarkPush1000(b *testing.B) {
 	st := warehousetest.New(b)
-	srv := httptest.NewServer(NewPushHandler(st, secret.New("t"), unit, quiet))
+	srv := httptest.NewServer(NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("t"), unit, quiet))
 	defer srv.Close()
 	data := dvcsim.Generate(9, unit, 2025, 1000)
 	body := envelope(data, 0, 1000)

@@ -19,10 +19,8 @@ import (
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
-	chisosync "chiso/sync"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
-	"chiso/warehouse"
 	"chiso/warehouse/facts"
 )
 
@@ -73,11 +71,10 @@ func (l PushLimits) withDefaults() PushLimits {
 
 // PushHandler is the dossier push receiver; see NewPushHandler.
 type PushHandler struct {
-	store  *warehouse.Store
 	token  secret.Value
 	unit   string
 	log    *slog.Logger
-	runner *chisosync.Runner
+	run    connector.RunNow
 	limits PushLimits
 
 	mu       sync.Mutex
@@ -91,26 +88,63 @@ type PushHandler struct {
 // …/DongBoHoSoMC (dossier records) and POST …/CapNhatTienDoHoSoMC
 // (processing steps), each a national envelope or a bare array, with
 // `Authorization: Bearer <token>`. Each request is one run of connector
-// "dvc-push" through a sync.Runner (SetRunner: the daemon's, so that a
-// push takes the connector's slot and advisory lock, is recorded in
-// sync_runs and chiso status, recovers from a panic and is counted in the
-// metrics like a scheduled sync); every record is committed or kept in
+// "dvc-push" through run (the daemon runner's RunNow, so that a push takes
+// the connector's slot and advisory lock, is recorded in sync_runs and
+// chiso status, recovers from a panic and is counted in the metrics like a
+// scheduled sync); every record is committed or kept in
 // rejects before the answer {"error_code":"0","message":"Đồng bộ thành
 // công"} or {"error_code":"-1","message":"<record, field, why>"}. Pushing
 // the same payload again changes no fact. Bodies are bounded (SetLimits):
 // one by MaxBody, all in flight by MaxInFlight, beyond which the receiver
 // answers 503 with Retry-After. Mount it at /dvc/.
-func NewPushHandler(store *warehouse.Store, token secret.Value, unit string, logger *slog.Logger) *PushHandler {
+func NewPushHandler(run connector.RunNow, token secret.Value, unit string, logger *slog.Logger) *PushHandler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &PushHandler{store: store, token: token, unit: unit, log: logger,
-		runner: chisosync.NewRunner(nil, logger), limits: PushLimits{}.withDefaults()}
+	return &PushHandler{token: token, unit: unit, log: logger, run: run, limits: PushLimits{}.withDefaults()}
 }
 
-// SetRunner makes the batches run through r (the daemon's runner). Call it
-// before serving.
-func (h *PushHandler) SetRunner(r *chisosync.Runner) { h.runner = r }
+// Validate checks what the receiver was given (by http.push_token and
+// org.self); no I/O.
+func (h *PushHandler) Validate(connector.Env) error {
+	var errs []error
+	if !h.token.IsSet() {
+		errs = append(errs, connector.Errf("push_token", "required: the bearer token senders present"))
+	}
+	if h.unit == "" {
+		errs = append(errs, connector.Errf("unit", "required (set org.self)"))
+	}
+	return errors.Join(errs...)
+}
+
+// Check writes nothing and touches nothing: the receiver is sent its data.
+func (h *PushHandler) Check(context.Context) error { return nil }
+
+// Sync is not how a receiver runs: each batch it is sent runs by itself
+// (pushBatch). A receiver is never scheduled.
+func (h *PushHandler) Sync(context.Context, connector.Sink) error {
+	return fmt.Errorf("%s: a receiver is sent its data (POST /dvc/…); it is not run on a schedule", PushConnector)
+}
+
+// pushBatch is one push request as the runner runs it: a one-batch
+// connector of type dvc-push.
+type pushBatch struct {
+	h       *PushHandler
+	op, req string
+	body    []byte
+	res     pushResult
+}
+
+func (b *pushBatch) Validate(connector.Env) error { return nil }
+func (b *pushBatch) Check(context.Context) error  { return nil }
+func (b *pushBatch) Sync(ctx context.Context, sink connector.Sink) (err error) {
+	if b.op == "DongBoHoSoMC" {
+		b.res, err = b.h.records(ctx, sink, b.req, b.body)
+	} else {
+		b.res, err = b.h.steps(ctx, sink, b.req, b.body)
+	}
+	return err
+}
 
 // SetLimits sets the body and wait bounds (zero fields: defaults). Call it
 // before serving.
@@ -186,25 +220,22 @@ func (h *PushHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	req := requestID(r, body)
-	var res pushResult
-	out, err := h.runner.RunBatch(r.Context(), h.store, PushConnector, chisosync.BatchOptions{Wait: h.limits.Wait, Timeout: h.limits.Timeout},
-		func(ctx context.Context, run connector.Sink) (err error) {
-			if op == "DongBoHoSoMC" {
-				res, err = h.records(ctx, run, req, body)
-			} else {
-				res, err = h.steps(ctx, run, req, body)
-			}
-			return err
-		})
+	if h.run == nil {
+		answer(w, http.StatusServiceUnavailable, "-1", "request "+req+": the receiver has no runner, nothing stored")
+		return
+	}
+	batch := &pushBatch{h: h, op: op, req: req, body: body}
+	runID, err := h.run(r.Context(), PushConnector, batch, h.limits.Wait, h.limits.Timeout)
+	res := batch.res
 	switch {
-	case errors.Is(err, chisosync.ErrBusy):
+	case errors.Is(err, connector.ErrBusy):
 		h.busy(w, "another push batch is being stored")
 		return
 	case err != nil:
 		answer(w, http.StatusInternalServerError, "-1", "request "+req+": not stored, send again: "+err.Error())
 		return
 	}
-	h.log.Info("dvc push", "op", op, "request", req, "written", res.written, "rejected", res.rejected, "run", out.RunID)
+	h.log.Info("dvc push", "op", op, "request", req, "written", res.written, "rejected", res.rejected, "run", runID)
 	if res.rejected > 0 || res.payloadErr != "" {
 		// An error answer: the sender keeps what was rejected and sends it
 		// again once fixed (chiso keeps only its allow-listed members).

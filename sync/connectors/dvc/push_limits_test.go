@@ -36,8 +36,7 @@ func metricsBody(t *testing.T, m *chisosync.Metrics) string {
 func TestPushIsARun(t *testing.T) {
 	st := warehousetest.New(t)
 	runner := chisosync.NewRunner(nil, quiet)
-	h := NewPushHandler(st, secret.New("t"), unit, quiet)
-	h.SetRunner(runner)
+	h := NewPushHandler(runner.RunNow(st), secret.New("t"), unit, quiet)
 	h.SetLimits(PushLimits{Wait: 200 * time.Millisecond, RetryAfter: 3 * time.Second})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -114,8 +113,7 @@ func padded(t testing.TB, data *dvcsim.Generated, from, records, n int) []byte {
 func TestPushBodiesInFlightAreBounded(t *testing.T) {
 	const body = 256 << 10
 	st := warehousetest.New(t)
-	h := NewPushHandler(st, secret.New("t"), unit, quiet)
-	h.SetRunner(chisosync.NewRunner(nil, quiet))
+	h := NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("t"), unit, quiet)
 	h.SetLimits(PushLimits{MaxBody: body, MaxInFlight: 2 * body, Wait: 10 * time.Second})
 	var mu sync.Mutex
 	var peak int64
@@ -235,8 +233,7 @@ func BenchmarkConcurrentPushes(b *testing.B) {
 		mb = v
 	}
 	st := warehousetest.New(b)
-	h := NewPushHandler(st, secret.New("t"), unit, quiet)
-	h.SetRunner(chisosync.NewRunner(nil, quiet))
+	h := NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("t"), unit, quiet)
 	h.SetLimits(PushLimits{MaxBody: int64(mb+1) << 20, MaxInFlight: 4 * int64(mb+1) << 20})
 	var peakInFlight atomic.Int64
 	h.onReserve = func(n int64) {

@@ -86,8 +86,7 @@ func TestPushDuringPullBothRecorded(t *testing.T) {
 	c := newConn(t, srv.URL, syncNow)
 	c.PageSize, c.RequestTimeout = 10, 2*time.Second
 	job := &config.ConnectorConfig{Name: "dvc-tinh", Type: "dvc", Conn: c, Timeout: time.Minute, Env: connector.Env{Name: "dvc-tinh", Self: unit}}
-	h := NewPushHandler(st, secret.New("t"), unit, quiet)
-	h.SetRunner(runner)
+	h := NewPushHandler(runner.RunNow(st), secret.New("t"), unit, quiet)
 	psrv := httptest.NewServer(h)
 	defer psrv.Close()
 	extra := dvcsim.Generate(44, "000.25.31.H99", 2026, 30)

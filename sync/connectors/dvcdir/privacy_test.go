@@ -19,6 +19,7 @@ import (
 
 	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/httpx"
+	chisosync "chiso/sync"
 	"chiso/sync/connector"
 	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/sync/connectors/dvcdir"
@@ -215,7 +216,7 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 	for i := range pushGoodRaw {
 		needles = append(needles, applicantOf("pushok", i).needles()...)
 	}
-	recv := httptest.NewServer(dvcconn.NewPushHandler(st, secret.New("s3cret"), unit, log))
+	recv := httptest.NewServer(dvcconn.NewPushHandler(chisosync.NewRunner(nil, log).RunNow(st), secret.New("s3cret"), unit, log))
 	defer recv.Close()
 	pushBody := `{"session":"x","madonvi":"` + unit + `","service":"DongBoHoSoMC","data":[` +
 		string(bytes.Join(append(append([][]byte{}, pushGoodRaw...), pushBadRaw...), []byte(","))) + `]}`
