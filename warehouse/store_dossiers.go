@@ -53,6 +53,20 @@ func (r *Run) UpsertDossiers(ctx context.Context, batch []facts.DossierWrite) er
 	return nil
 }
 
+// dossierConflict is the rule both dossier writes (UpsertDossier and
+// UpsertDossiers) end with: the record with the latest source update wins,
+// the catalogue's procedure level is kept when the record has none.
+const dossierConflict = `
+ON CONFLICT (unit_code, ma_ho_so) DO UPDATE SET
+  ma_tthc = EXCLUDED.ma_tthc, procedure_level = COALESCE(EXCLUDED.procedure_level, x.procedure_level),
+  channel = EXCLUDED.channel, status = EXCLUDED.status, received_at = EXCLUDED.received_at,
+  due_at = EXCLUDED.due_at, finished_at = EXCLUDED.finished_at, returned_at = EXCLUDED.returned_at,
+  refused_at = EXCLUDED.refused_at, result_method = EXCLUDED.result_method,
+  input_digitized = EXCLUDED.input_digitized, result_electronic = EXCLUDED.result_electronic,
+  reused_data = EXCLUDED.reused_data, supplements = EXCLUDED.supplements, source = EXCLUDED.source,
+  source_updated_at = EXCLUDED.source_updated_at, last_seen_run = EXCLUDED.last_seen_run, updated_at = now()
+WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= x.source_updated_at`
+
 const upsertDossiersSQL = `
 INSERT INTO dossiers AS x (unit_code, ma_ho_so, ma_tthc, procedure_level, channel, status, received_at, due_at,
   finished_at, returned_at, refused_at, result_method, input_digitized, result_electronic, reused_data,
@@ -66,15 +80,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smal
   AS r(unit_code, ma_ho_so, ma_tthc, procedure_level, channel, status, received_at, due_at, finished_at, returned_at,
   refused_at, result_method, input_digitized, result_electronic, reused_data, supplements, source, source_updated_at)
 LEFT JOIN procedures p ON p.ma_tthc = NULLIF(r.ma_tthc,'') AND p.level IN ('toan_trinh','mot_phan')
-ON CONFLICT (unit_code, ma_ho_so) DO UPDATE SET
-  ma_tthc = EXCLUDED.ma_tthc, procedure_level = COALESCE(EXCLUDED.procedure_level, x.procedure_level),
-  channel = EXCLUDED.channel, status = EXCLUDED.status, received_at = EXCLUDED.received_at,
-  due_at = EXCLUDED.due_at, finished_at = EXCLUDED.finished_at, returned_at = EXCLUDED.returned_at,
-  refused_at = EXCLUDED.refused_at, result_method = EXCLUDED.result_method,
-  input_digitized = EXCLUDED.input_digitized, result_electronic = EXCLUDED.result_electronic,
-  reused_data = EXCLUDED.reused_data, supplements = EXCLUDED.supplements, source = EXCLUDED.source,
-  source_updated_at = EXCLUDED.source_updated_at, last_seen_run = EXCLUDED.last_seen_run, updated_at = now()
-WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= x.source_updated_at`
+` + dossierConflict
 
 const upsertStepsSQL = `
 INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action)

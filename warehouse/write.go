@@ -24,15 +24,7 @@ INSERT INTO dossiers AS x (unit_code, ma_ho_so, ma_tthc, procedure_level, channe
 VALUES ($1, $2, NULLIF($3,''),
   COALESCE($4, (SELECT p.level FROM procedures p WHERE p.ma_tthc = NULLIF($3,'') AND p.level IN ('toan_trinh','mot_phan'))),
   $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, now())
-ON CONFLICT (unit_code, ma_ho_so) DO UPDATE SET
-  ma_tthc = EXCLUDED.ma_tthc, procedure_level = COALESCE(EXCLUDED.procedure_level, x.procedure_level),
-  channel = EXCLUDED.channel, status = EXCLUDED.status, received_at = EXCLUDED.received_at,
-  due_at = EXCLUDED.due_at, finished_at = EXCLUDED.finished_at, returned_at = EXCLUDED.returned_at,
-  refused_at = EXCLUDED.refused_at, result_method = EXCLUDED.result_method,
-  input_digitized = EXCLUDED.input_digitized, result_electronic = EXCLUDED.result_electronic,
-  reused_data = EXCLUDED.reused_data, supplements = EXCLUDED.supplements, source = EXCLUDED.source,
-  source_updated_at = EXCLUDED.source_updated_at, last_seen_run = EXCLUDED.last_seen_run, updated_at = now()
-WHERE x.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL OR EXCLUDED.source_updated_at >= x.source_updated_at`,
+`+dossierConflict,
 		d.UnitCode, d.MaHoSo, d.MaTTHC, d.ProcedureLevel, d.Channel, d.Status, d.ReceivedAt, d.DueAt,
 		d.FinishedAt, d.ReturnedAt, d.RefusedAt, d.ResultMethod, d.InputDigitized, d.ResultElectronic, d.ReusedData,
 		d.Supplements, d.Source, d.SourceUpdatedAt, r.id); err != nil {

@@ -168,18 +168,8 @@ func splitResponse(b []byte) (r response, ok bool) {
 			default:
 				return r, false
 			}
-		case "error_code", "errorCode":
-			r.Code, r.HasCode = code(v)
-		case "message":
-			r.Message = scalarText(v)
-		case "tongSo":
-			r.Total, r.HasTotal = code(v)
-		case "soLuong":
-			r.Size, _ = code(v)
-		case "tongSoTrang":
-			r.Pages, _ = code(v)
-		case "session":
-			r.Session = scalarText(v)
+		default:
+			r.setField(string(key), v)
 		}
 		i = skipSpace(b, i)
 		if i < len(b) && b[i] == ',' {
@@ -187,6 +177,26 @@ func splitResponse(b []byte) (r response, ok bool) {
 		}
 	}
 	return r, true
+}
+
+// setField keeps a top-level member of an answer other than result (both
+// readers of an answer, splitResponse and decodeResponse, use it); unknown
+// members are ignored.
+func (r *response) setField(key string, v []byte) {
+	switch key {
+	case "error_code", "errorCode":
+		r.Code, r.HasCode = code(v)
+	case "message":
+		r.Message = scalarText(v)
+	case "tongSo":
+		r.Total, r.HasTotal = code(v)
+	case "soLuong":
+		r.Size, _ = code(v)
+	case "tongSoTrang":
+		r.Pages, _ = code(v)
+	case "session":
+		r.Session = scalarText(v)
+	}
 }
 
 func skipSpace(b []byte, i int) int {
@@ -309,20 +319,7 @@ func decodeResponse(body []byte) (response, error) {
 		if err := dec.Decode(&v); err != nil {
 			return r, fmt.Errorf("answer: %s: %s", key, shortErr(err))
 		}
-		switch key {
-		case "error_code", "errorCode":
-			r.Code, r.HasCode = code(v)
-		case "message":
-			r.Message = scalarText(v)
-		case "tongSo":
-			r.Total, r.HasTotal = code(v)
-		case "soLuong":
-			r.Size, _ = code(v)
-		case "tongSoTrang":
-			r.Pages, _ = code(v)
-		case "session":
-			r.Session = scalarText(v)
-		}
+		r.setField(key, v)
 	}
 	if _, err := dec.Token(); err != nil {
 		return r, fmt.Errorf("answer: %s", shortErr(err))
