@@ -286,11 +286,12 @@ func (r *Run) Reject(ctx context.Context, rj facts.Reject) error {
 	return nil
 }
 
-// ClearReject drops the connector's reject kept under sourceKey (no error
-// when there is none), in the open batch: the record now reads fine.
+// ClearReject drops the connector's reject kept under sourceKey and those
+// of its rows (keys "sourceKey#…"), in the open batch (no error when there
+// is none): the record is read again and now reads fine.
 func (r *Run) ClearReject(ctx context.Context, sourceKey string) error {
 	key := facts.StorableText(sourceKey)
-	if err := r.exec(ctx, `DELETE FROM rejects WHERE connector = $1 AND source_key = $2`, r.connector, key); err != nil {
+	if err := r.exec(ctx, `DELETE FROM rejects WHERE connector = $1 AND (source_key = $2 OR starts_with(source_key, $2 || '#'))`, r.connector, key); err != nil {
 		return fmt.Errorf("warehouse: clear reject %s: %w", key, err)
 	}
 	return nil

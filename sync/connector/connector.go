@@ -157,9 +157,11 @@ type Checkpoints interface {
 // Rejects keeps the records that failed validation.
 type Rejects interface {
 	Reject(ctx context.Context, r facts.Reject) error
-	// ClearReject drops the reject kept under sourceKey, if any, because the
-	// record now reads fine (e.g. a bad file rewritten): a fixed record no
-	// longer counts as rejected. It commits with the batch.
+	// ClearReject drops the reject kept under sourceKey, if any, and those
+	// of the rows inside it (keys "sourceKey#…"), because the record is read
+	// again and now reads fine (e.g. a bad file rewritten; rows still bad
+	// are rejected again by the same read): a fixed record no longer counts
+	// as rejected. It commits with the batch.
 	ClearReject(ctx context.Context, sourceKey string) error
 }
 

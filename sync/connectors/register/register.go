@@ -252,6 +252,11 @@ func (c *Connector) syncEntry(ctx context.Context, sink connector.Sink, log *slo
 	case !force && sum == e.PrevSHA():
 		// Touched, same bytes: not read again.
 	default:
+		// The file is read again whole: the rejects of its last read (the
+		// file's, its rows') go, and what is still bad is rejected again.
+		if err := sink.ClearReject(ctx, e.Rel); err != nil {
+			return err
+		}
 		if err := c.syncFile(ctx, sink, log, e); err != nil {
 			if ctx.Err() != nil {
 				return err
