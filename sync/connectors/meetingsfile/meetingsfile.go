@@ -209,6 +209,11 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// Every file is read again whole: the rejects of its last read (the
+		// file's, its rows') go, and what is still bad is rejected again.
+		if err := sink.ClearReject(ctx, f.Rel); err != nil {
+			return err
+		}
 		rows, bad, err := wire.ReadFileAs(f.Abs, f.Rel, c.Sheet, c.loc())
 		if err != nil {
 			if ctx.Err() != nil {
