@@ -83,11 +83,11 @@ func (o Options) ours(code string) bool {
 
 // FromOccurrence maps one calendar occurrence. Convention values that
 // cannot be read leave the attribute unknown and are listed in the
-// warnings (the meeting itself still counts).
+// warnings (the meeting itself still counts). The rules run as named
+// steps, in this order (warnings keep it): categories, kind and scope,
+// online and paperless, organiser, materials, discussion, duration.
 func FromOccurrence(occ wire.Occurrence, opt Options) (facts.Meeting, []string) {
-	var warns []string
-	warnf := func(format string, args ...any) { warns = append(warns, fmt.Sprintf(format, args...)) }
-	m := facts.Meeting{
+	o := &occMapper{occ: occ, opt: opt, m: facts.Meeting{
 		UnitCode:        opt.Unit,
 		Source:          opt.Source,
 		UID:             occ.Key,
@@ -96,108 +96,154 @@ func FromOccurrence(occ wire.Occurrence, opt Options) (facts.Meeting, []string) 
 		StartsAt:        occ.Start,
 		EndsAt:          occ.End,
 		Cancelled:       occ.Cancelled(),
+	}}
+	o.categories()
+	o.kindAndScope()
+	o.mode()
+	o.organiser()
+	o.materials()
+	o.discussion()
+	o.m.Sessions, o.m.TotalMinutes = Duration(occ.Start, occ.End, occ.AllDay, opt.loc())
+	if d := o.m.DiscussionMinutes; d != nil && *d > o.m.TotalMinutes {
+		o.warnf("X-CHISO-DISCUSSION-MINUTES: %d minutes of discussion in a %d-minute meeting", *d, o.m.TotalMinutes)
 	}
-	for _, c := range occ.Categories {
+	return o.m, append(o.warns, occ.Warnings...)
+}
+
+// occMapper is the state of FromOccurrence's steps.
+type occMapper struct {
+	occ   wire.Occurrence
+	opt   Options
+	m     facts.Meeting
+	warns []string
+}
+
+func (o *occMapper) warnf(format string, args ...any) {
+	o.warns = append(o.warns, fmt.Sprintf(format, args...))
+}
+
+// x is the value of a convention property, "" when absent or empty.
+func (o *occMapper) x(name string) (wire.XProp, bool) {
+	x, ok := o.occ.X[name]
+	return x, ok && x.Value != ""
+}
+
+// categories reads CATEGORIES: toan-xa, truc-tuyen, khong-giay and the
+// first known meeting kind.
+func (o *occMapper) categories() {
+	for _, c := range o.occ.Categories {
 		switch k := Slug(c); {
 		case k == ScopeCommuneWide:
-			m.Scope = ScopeCommuneWide
+			o.m.Scope = ScopeCommuneWide
 		case k == catOnline:
-			m.Online = true
+			o.m.Online = true
 		case k == catPaperless:
-			m.Paperless = true
+			o.m.Paperless = true
 		default:
-			if _, ok := Kinds[k]; ok && m.Kind == "" {
-				m.Kind = k
+			if _, ok := Kinds[k]; ok && o.m.Kind == "" {
+				o.m.Kind = k
 			}
 		}
 	}
-	if x, ok := occ.X["X-CHISO-KIND"]; ok && x.Value != "" {
+}
+
+// kindAndScope lets X-CHISO-KIND and X-CHISO-SCOPE override the categories.
+func (o *occMapper) kindAndScope() {
+	if x, ok := o.x("X-CHISO-KIND"); ok {
 		if k, ok := Kind(x.Value); ok {
-			m.Kind = k
+			o.m.Kind = k
 		} else {
-			warnf("X-CHISO-KIND: unknown kind %q (want one of %s)", x.Value, kindList())
+			o.warnf("X-CHISO-KIND: unknown kind %q (want one of %s)", x.Value, kindList())
 		}
 	}
-	if x, ok := occ.X["X-CHISO-SCOPE"]; ok && x.Value != "" {
+	if x, ok := o.x("X-CHISO-SCOPE"); ok {
 		switch Slug(x.Value) {
 		case ScopeCommuneWide:
-			m.Scope = ScopeCommuneWide
+			o.m.Scope = ScopeCommuneWide
 		case "don-vi", "khong", "0":
-			m.Scope = ""
+			o.m.Scope = ""
 		default:
-			warnf("X-CHISO-SCOPE: %q is not toan-xa", x.Value)
+			o.warnf("X-CHISO-SCOPE: %q is not toan-xa", x.Value)
 		}
 	}
-	if len(occ.Conference) > 0 || isURL(occ.Location) {
-		m.Online = true
+}
+
+// mode: a conference link or a URL as location makes the meeting online;
+// X-CHISO-ONLINE and X-CHISO-PAPERLESS, when readable, have the last word.
+func (o *occMapper) mode() {
+	if len(o.occ.Conference) > 0 || isURL(o.occ.Location) {
+		o.m.Online = true
 	}
 	for _, f := range []struct {
 		name string
 		dst  *bool
-	}{{"X-CHISO-ONLINE", &m.Online}, {"X-CHISO-PAPERLESS", &m.Paperless}} {
-		if x, ok := occ.X[f.name]; ok && x.Value != "" {
+	}{{"X-CHISO-ONLINE", &o.m.Online}, {"X-CHISO-PAPERLESS", &o.m.Paperless}} {
+		if x, ok := o.x(f.name); ok {
 			v, err := wire.ParseFlag(x.Value)
 			if err != nil {
-				warnf("%s: %v", f.name, err)
+				o.warnf("%s: %v", f.name, err)
 				continue
 			}
 			*f.dst = v
 		}
 	}
+}
 
-	// Who organises: X-CHISO-ROLE, then X-CHISO-UNIT, then ORGANIZER.
-	if x, ok := occ.X["X-CHISO-UNIT"]; ok && x.Value != "" {
+// organiser decides who organises: X-CHISO-ROLE, then X-CHISO-UNIT, then
+// ORGANIZER (a unit of ours is the meeting's unit; another is not us).
+func (o *occMapper) organiser() {
+	if x, ok := o.x("X-CHISO-UNIT"); ok {
 		code := strings.ToUpper(x.Value)
-		if u, found := opt.Org.ByName(x.Value); found {
+		if u, found := o.opt.Org.ByName(x.Value); found {
 			code = u.Code
 		}
-		if opt.ours(code) {
-			m.UnitCode = code
+		if o.opt.ours(code) {
+			o.m.UnitCode = code
 		} else {
-			m.OrganizedBySelf = false
+			o.m.OrganizedBySelf = false
 		}
-	} else if occ.OrganizerCN != "" && opt.Org != nil {
-		if u, found := opt.Org.ByName(occ.OrganizerCN); found {
-			if opt.ours(u.Code) {
-				m.UnitCode = u.Code
+	} else if o.occ.OrganizerCN != "" && o.opt.Org != nil {
+		if u, found := o.opt.Org.ByName(o.occ.OrganizerCN); found {
+			if o.opt.ours(u.Code) {
+				o.m.UnitCode = u.Code
 			} else {
-				m.OrganizedBySelf = false
+				o.m.OrganizedBySelf = false
 			}
 		}
 	}
-	if x, ok := occ.X["X-CHISO-ROLE"]; ok && x.Value != "" {
+	if x, ok := o.x("X-CHISO-ROLE"); ok {
 		switch role, err := Role(x.Value); {
 		case err != nil:
-			warnf("X-CHISO-ROLE: %v", err)
+			o.warnf("X-CHISO-ROLE: %v", err)
 		default:
-			m.OrganizedBySelf = role
+			o.m.OrganizedBySelf = role
 		}
 	}
+}
 
-	if x, ok := occ.X["X-CHISO-MATERIALS-SENT"]; ok && x.Value != "" {
-		t, err := x.Time(occ.Start, opt.loc())
+// materials reads X-CHISO-MATERIALS-SENT (a date-time, floating times in
+// the connector's zone).
+func (o *occMapper) materials() {
+	if x, ok := o.x("X-CHISO-MATERIALS-SENT"); ok {
+		t, err := x.Time(o.occ.Start, o.opt.loc())
 		if err != nil {
-			warnf("X-CHISO-MATERIALS-SENT: %v", err)
+			o.warnf("X-CHISO-MATERIALS-SENT: %v", err)
 		} else {
-			m.MaterialsSentAt = &t
+			o.m.MaterialsSentAt = &t
 		}
 	}
-	if x, ok := occ.X["X-CHISO-DISCUSSION-MINUTES"]; ok && x.Value != "" {
+}
+
+// discussion reads X-CHISO-DISCUSSION-MINUTES (a whole number >= 0).
+func (o *occMapper) discussion() {
+	if x, ok := o.x("X-CHISO-DISCUSSION-MINUTES"); ok {
 		n, err := strconv.Atoi(strings.TrimSpace(x.Value))
 		if err != nil || n < 0 {
-			warnf("X-CHISO-DISCUSSION-MINUTES: %q is not a whole number of minutes", x.Value)
+			o.warnf("X-CHISO-DISCUSSION-MINUTES: %q is not a whole number of minutes", x.Value)
 		} else {
-			m.DiscussionMinutes = &n
+			o.m.DiscussionMinutes = &n
 		}
 	}
-	m.Sessions, m.TotalMinutes = Duration(occ.Start, occ.End, occ.AllDay, opt.loc())
-	if m.DiscussionMinutes != nil && *m.DiscussionMinutes > m.TotalMinutes {
-		warnf("X-CHISO-DISCUSSION-MINUTES: %d minutes of discussion in a %d-minute meeting", *m.DiscussionMinutes, m.TotalMinutes)
-	}
-	for _, w := range occ.Warnings {
-		warns = append(warns, w)
-	}
-	return m, warns
 }
 
 // FieldError is a meetings-file value that cannot be used; Column names
