@@ -132,51 +132,10 @@ func Map(row register.Row, cfg Config) (Result, error) {
 
 	switch cfg.Direction {
 	case "out":
-		d.IssuerCode = d.UnitCode
-		d.EventOn = row.IssuedOn
-		dropped := 0
-		for _, name := range row.Recipients {
-			r := cfg.resolveName(name)
-			if !r.ok && secret {
-				dropped++
-				continue
-			}
-			if !r.ok {
-				res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, r.key})
-			}
-			d.Counterparts = appendUnique(d.Counterparts, r.code)
-		}
-		if dropped > 0 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%d recipient(s) not in the org directory: not recorded for a secret document", dropped))
-		}
+		outgoing(row, cfg, secret, &d, &res)
 	case "in":
-		if row.Issuer == "" {
-			return res, &FieldError{register.FieldIssuer, "empty: the issuing agency is needed for the document's key"}
-		}
-		r := cfg.resolveName(row.Issuer)
-		if !r.ok {
-			written := row.Issuer
-			if secret {
-				written = r.key
-			}
-			res.Unresolved = append(res.Unresolved, Name{RoleIssuer, written, r.key})
-			// The key uses the folded name, so spellings that differ only in
-			// case or diacritics still merge.
-			d.IssuerCode = r.key
-			d.Counterparts = []string{written}
-		} else {
-			d.IssuerCode = r.code
-			d.Counterparts = []string{r.code}
-		}
-		// The row's "Ngày đến" is evidence of the arrival; the warehouse
-		// prefers a trace, a status or the axis's time when another source
-		// of the same document has one.
-		res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.ReceivedOn), facts.ReceivedByRegister
-		d.EventOn = row.ReceivedOn
-		if d.EventOn == nil {
-			d.EventOn = row.IssuedOn
-			res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.IssuedOn), facts.ReceivedByIssueDate
-			res.Warnings = append(res.Warnings, "received_on empty: the document date stands in for the arrival date")
+		if err := incoming(row, cfg, secret, &d, &res); err != nil {
+			return res, err
 		}
 	default:
 		return res, fmt.Errorf("registers: direction %q (want out or in)", cfg.Direction)
@@ -185,17 +144,7 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		d.CounterpartRelation = cfg.Org.Highest(d.Counterparts)
 	}
 
-	var cl documents.Classification
-	if row.DocType != "" {
-		cl = documents.Classify(row.DocType, d.CodeNumber, d.CodeNotation)
-	} else {
-		// No type column: the leading words of "Tên loại và trích yếu" may
-		// name the type ("Báo cáo kết quả…"); otherwise the notation decides.
-		cl = documents.Classify(row.TypeSubject, d.CodeNumber, d.CodeNotation)
-		if cl.By != "type_name" {
-			cl = documents.Classify("", d.CodeNumber, d.CodeNotation)
-		}
-	}
+	cl := classify(row, d.CodeNumber, d.CodeNotation)
 	d.DocType, d.Family = cl.DocType, cl.Family
 	res.Warnings = append(res.Warnings, cl.Warnings...)
 	if !secret {
@@ -208,6 +157,77 @@ func Map(row register.Row, cfg Config) (Result, error) {
 	res.Document = d
 	res.Sighting.Source, res.Sighting.SourceKey, res.Sighting.Medium = cfg.Source, row.SourceKey(cfg.Base), d.Medium
 	return res, nil
+}
+
+// outgoing: we issued the document, on its date; its recipients are its
+// counterparts (a secret row drops, and only counts, those the org
+// directory does not resolve).
+func outgoing(row register.Row, cfg Config, secret bool, d *facts.Document, res *Result) {
+	d.IssuerCode = d.UnitCode
+	d.EventOn = row.IssuedOn
+	dropped := 0
+	for _, name := range row.Recipients {
+		r := cfg.resolveName(name)
+		if !r.ok && secret {
+			dropped++
+			continue
+		}
+		if !r.ok {
+			res.Unresolved = append(res.Unresolved, Name{RoleRecipient, name, r.key})
+		}
+		d.Counterparts = appendUnique(d.Counterparts, r.code)
+	}
+	if dropped > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d recipient(s) not in the org directory: not recorded for a secret document", dropped))
+	}
+}
+
+// incoming: the issuer is the counterpart and part of the key (an
+// unresolved one as its folded name, so spellings that differ only in case
+// or diacritics merge; a secret row keeps no text of it); the row's "Ngày
+// đến" dates the arrival, else the document date stands in with a warning.
+func incoming(row register.Row, cfg Config, secret bool, d *facts.Document, res *Result) error {
+	if row.Issuer == "" {
+		return &FieldError{register.FieldIssuer, "empty: the issuing agency is needed for the document's key"}
+	}
+	r := cfg.resolveName(row.Issuer)
+	if !r.ok {
+		written := row.Issuer
+		if secret {
+			written = r.key
+		}
+		res.Unresolved = append(res.Unresolved, Name{RoleIssuer, written, r.key})
+		d.IssuerCode = r.key
+		d.Counterparts = []string{written}
+	} else {
+		d.IssuerCode = r.code
+		d.Counterparts = []string{r.code}
+	}
+	// The row's "Ngày đến" is evidence of the arrival; the warehouse
+	// prefers a trace, a status or the axis's time when another source
+	// of the same document has one.
+	res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.ReceivedOn), facts.ReceivedByRegister
+	d.EventOn = row.ReceivedOn
+	if d.EventOn == nil {
+		d.EventOn = row.IssuedOn
+		res.Sighting.ReceivedAt, res.Sighting.ReceivedBy = vnMidnight(row.IssuedOn), facts.ReceivedByIssueDate
+		res.Warnings = append(res.Warnings, "received_on empty: the document date stands in for the arrival date")
+	}
+	return nil
+}
+
+// classify decides the row's type: by its type column; without one, by
+// the leading words of "Tên loại và trích yếu" when they name a type
+// ("Báo cáo kết quả…"), else by the notation.
+func classify(row register.Row, number, notation string) documents.Classification {
+	if row.DocType != "" {
+		return documents.Classify(row.DocType, number, notation)
+	}
+	cl := documents.Classify(row.TypeSubject, number, notation)
+	if cl.By != "type_name" {
+		cl = documents.Classify("", number, notation)
+	}
+	return cl
 }
 
 // vnMidnight is the start of a register date (a calendar date) in Vietnam
