@@ -286,6 +286,24 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if err := p.from(pkg, mh); err != nil {
 		return err
 	}
+	for _, step := range []func(*parser, *Package, *node) error{
+		(*parser).recipients, (*parser).code, (*parser).promulgation, (*parser).documentType,
+		(*parser).subject, (*parser).dueDate, (*parser).otherInfo, (*parser).responses, (*parser).documentID,
+	} {
+		if err := step(p, pkg, mh); err != nil {
+			return err
+		}
+	}
+	return p.trace(pkg, mh)
+}
+
+// The steps of document, in the order it runs them: each reads one part
+// of the message header into pkg, returns the error that rejects the
+// package, or records a warning.
+
+// recipients reads To: at least one, each an organ; a repeated one is
+// warned about and kept once.
+func (p *parser) recipients(pkg *Package, mh *node) error {
 	tos := kids(mh, "To")
 	if len(tos) == 0 {
 		return p.errf(childPath(mh, "To"), "no To (a document needs at least one recipient)")
@@ -303,7 +321,11 @@ func (p *parser) document(pkg *Package, mh *node) error {
 		seen[code] = true
 		pkg.To = append(pkg.To, code)
 	}
+	return nil
+}
 
+// code reads Code: CodeNumber (required, not empty) and CodeNotation.
+func (p *parser) code(pkg *Package, mh *node) error {
 	code, err := p.one(mh, "Code")
 	if err != nil {
 		return err
@@ -321,7 +343,12 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if pkg.CodeNotation, err = p.identText(code, "CodeNotation"); err != nil {
 		return err
 	}
+	return nil
+}
 
+// promulgation reads PromulgationInfo: the date of issue (required: it
+// places the document in a period) and the place.
+func (p *parser) promulgation(pkg *Package, mh *node) error {
 	pi, err := p.one(mh, "PromulgationInfo")
 	if err != nil {
 		return err
@@ -339,7 +366,12 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	}
 	pkg.PromulgationDate = d
 	pkg.Place = freeText(pkg, pi, "Place")
+	return nil
+}
 
+// documentType reads DocumentType (optional): Type, TypeDetail, TypeName.
+func (p *parser) documentType(pkg *Package, mh *node) error {
+	var err error
 	if dt := kid(mh, "DocumentType"); dt != nil {
 		if pkg.TypeNumber, err = p.optInt(dt, "Type"); err != nil {
 			return err
@@ -349,7 +381,11 @@ func (p *parser) document(pkg *Package, mh *node) error {
 		}
 		pkg.TypeName = freeText(pkg, dt, "TypeName")
 	}
+	return nil
+}
 
+// subject reads Subject (trích yếu): required, not empty, cut to size.
+func (p *parser) subject(pkg *Package, mh *node) error {
 	subj := kid(mh, "Subject")
 	if subj == nil {
 		return p.errf(childPath(mh, "Subject"), "missing Subject (trích yếu)")
@@ -358,7 +394,12 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if pkg.Subject == "" {
 		return p.errf(elPath(subj), "empty Subject (trích yếu)")
 	}
+	return nil
+}
 
+// dueDate reads DueDate (optional): an unreadable one is ignored and one
+// before the date of issue is warned about.
+func (p *parser) dueDate(pkg *Package, mh *node) error {
 	if dd := kid(mh, "DueDate"); dd != nil && strings.TrimSpace(dd.Text()) != "" {
 		due, err := ParseDate(dd.Text())
 		if err != nil {
@@ -370,7 +411,12 @@ func (p *parser) document(pkg *Package, mh *node) error {
 			}
 		}
 	}
+	return nil
+}
 
+// otherInfo reads OtherInfo (Priority 0..4, amounts) and SteeringType.
+func (p *parser) otherInfo(pkg *Package, mh *node) error {
+	var err error
 	if oi := kid(mh, "OtherInfo"); oi != nil {
 		if pkg.Priority, err = p.optInt(oi, "Priority"); err != nil {
 			return err
@@ -387,7 +433,11 @@ func (p *parser) document(pkg *Package, mh *node) error {
 	if pkg.SteeringType, err = p.optInt(mh, "SteeringType"); err != nil {
 		return err
 	}
+	return nil
+}
 
+// responses reads ResponseFor: the documents this one answers.
+func (p *parser) responses(pkg *Package, mh *node) error {
 	for _, rf := range kids(mh, "ResponseFor") {
 		r, err := p.ref(rf)
 		if err != nil {
@@ -397,7 +447,13 @@ func (p *parser) document(pkg *Package, mh *node) error {
 			pkg.ResponseFor = append(pkg.ResponseFor, r)
 		}
 	}
+	return nil
+}
 
+// documentID reads DocumentId: missing is a warning; one that is not
+// OrganId,yyyy/MM/dd,code of the sender, or whose date is not the date of
+// issue, is warned about.
+func (p *parser) documentID(pkg *Package, mh *node) error {
 	docID, err := p.one(mh, "DocumentId")
 	if err != nil {
 		return err
@@ -415,8 +471,7 @@ func (p *parser) document(pkg *Package, mh *node) error {
 			}
 		}
 	}
-
-	return p.trace(pkg, mh)
+	return nil
 }
 
 // checkDocumentID warns when a DocumentId is not OrganId,yyyy/MM/dd,code or
