@@ -97,10 +97,17 @@ func TestTwoDaemonsRunEachTickOnce(t *testing.T) {
 		if len(starts) < 4 {
 			t.Errorf("%s: only %d runs in 4.5 s of @every 1s", name, len(starts))
 		}
-		var bad int
-		_ = st.DB.Get(&bad, `SELECT count(*) FROM sync_runs WHERE connector = $1 AND status NOT IN ('ok','partial')`, name)
-		if bad != 0 {
-			t.Errorf("%s: %d runs not ok", name, bad)
+		// A run cut by its 1 s timeout (the default for @every 1s) on a
+		// loaded machine, or by the Stop above, is not what this test is
+		// about; any other failure is.
+		var bad []string
+		if err := st.DB.Select(&bad, `SELECT status || ': ' || coalesce(error, '') FROM sync_runs
+			WHERE connector = $1 AND status NOT IN ('ok','partial') AND coalesce(error, '') NOT LIKE '%timed out after%'
+			AND coalesce(error, '') NOT LIKE '%chiso is stopping%'`, name); err != nil {
+			t.Fatal(err)
+		}
+		if len(bad) != 0 {
+			t.Errorf("%s: %d runs not ok: %q", name, len(bad), bad)
 		}
 		// Both daemons tried every tick: the loser counted a skip each time.
 		skips := 0
