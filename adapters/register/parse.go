@@ -15,17 +15,64 @@ import (
 
 // parse reads one data row. skip is true for rows that carry no document:
 // blank rows, section titles ("Tháng 1"), column-numbering rows ("(1) (2)").
+// The rules run as named steps: skip, secrecy, clean text, code and dates,
+// the text columns, secrecy and medium values, then the problems found
+// are folded into one RowError.
 func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, skip bool) {
-	get := func(f string) string {
-		i, ok := r.header.Columns[f]
-		if !ok || i >= len(cells) {
-			return ""
-		}
-		return strings.TrimSpace(cells[i])
+	rp := &rowParse{r: r, line: line, cells: cells}
+	if rp.skip() {
+		return Row{}, nil, true
 	}
+	rp.row = Row{File: r.file, Sheet: r.sheet, Line: line, Raw: r.rawLines(cells), Header: r.header}
+	rp.secrecy()
+	rp.cleanText()
+	rp.codeAndDates()
+	rp.text()
+	rp.secrecyValue()
+	rp.medium()
+	if bad := rp.problem(); bad != nil {
+		return Row{}, bad, false
+	}
+	return rp.row, nil, false
+}
+
+// rowParse is the state of parse's steps over one row.
+type rowParse struct {
+	r        *rowReader
+	line     int
+	cells    []string
+	row      Row
+	secret   bool                // a secret row: no cell is ever quoted
+	quote    func(string) string // strconv.Quote, or withheld for a secret row
+	problems []*RowError
+}
+
+// get is the trimmed cell of field f ("" when the column is absent).
+func (rp *rowParse) get(f string) string {
+	i, ok := rp.r.header.Columns[f]
+	if !ok || i >= len(rp.cells) {
+		return ""
+	}
+	return strings.TrimSpace(rp.cells[i])
+}
+
+// fail records a problem with field f, named by its column's title.
+func (rp *rowParse) fail(field, format string, args ...any) {
+	col := rp.r.header.Title(field)
+	if col == "" {
+		col = field
+	}
+	rp.problems = append(rp.problems, &RowError{File: rp.r.file, Sheet: rp.r.sheet, Line: rp.line, Column: col,
+		Field: field, Reason: fmt.Sprintf(format, args...), Raw: rp.row.Raw, Secret: rp.secret})
+}
+
+// skip: a blank row, a column-numbering row ("(1) (2) (3)"), a section
+// title ("Tháng 11") or a footer ("Tổng cộng: 125 văn bản") — no date
+// and nothing that looks like a document number.
+func (rp *rowParse) skip() bool {
 	nonEmpty := 0
 	numbering := true
-	for _, c := range cells {
+	for _, c := range rp.cells {
 		c = strings.TrimSpace(c)
 		if c == "" {
 			continue
@@ -36,96 +83,114 @@ func (r *rowReader) parse(line int, cells []string) (row Row, bad *RowError, ski
 		}
 	}
 	if nonEmpty == 0 || (numbering && nonEmpty >= 2) {
-		return Row{}, nil, true
+		return true
 	}
-	code := get(FieldCode)
-	if get(FieldIssuedOn) == "" && get(FieldReceivedOn) == "" && !startsWithDigit(code) {
-		// A section title ("Tháng 11") or a footer ("Tổng cộng: 125 văn
-		// bản"): no date and nothing that looks like a document number.
-		return Row{}, nil, true
-	}
+	return rp.get(FieldIssuedOn) == "" && rp.get(FieldReceivedOn) == "" && !startsWithDigit(rp.get(FieldCode))
+}
 
-	row = Row{File: r.file, Sheet: r.sheet, Line: line, Raw: r.rawLines(cells), Header: r.header}
-	// A secret row (the secret register, or "Độ mật" set) is reported
-	// without quoting any of its cells.
-	secret := r.opt.Secret
-	if !secret {
-		if s := get(FieldSecrecy); s != "" {
-			secret, _ = ParseSecrecy(r.foldValue(s))
+// secrecy decides whether the row is secret (the secret register, or
+// "Độ mật" set), before any problem is recorded: a secret row is reported
+// without quoting any of its cells.
+func (rp *rowParse) secrecy() {
+	rp.secret = rp.r.opt.Secret
+	if !rp.secret {
+		if s := rp.get(FieldSecrecy); s != "" {
+			rp.secret, _ = ParseSecrecy(rp.r.foldValue(s))
 		}
 	}
-	quote := strconv.Quote
-	if secret {
-		quote = withheld
+	rp.quote = strconv.Quote
+	if rp.secret {
+		rp.quote = withheld
 	}
-	var problems []*RowError
-	fail := func(field, format string, args ...any) {
-		col := r.header.Title(field)
-		if col == "" {
-			col = field
-		}
-		problems = append(problems, &RowError{File: r.file, Sheet: r.sheet, Line: line, Column: col,
-			Field: field, Reason: fmt.Sprintf(format, args...), Raw: row.Raw, Secret: secret})
-	}
-	// Text that cannot be stored (bad UTF-8, NUL) in a column that is read.
-	for f, i := range r.header.Columns {
-		if i < len(cells) {
-			if why := unclean(cells[i]); why != "" {
-				fail(f, "%s", why)
+}
+
+// cleanText records text that cannot be stored (bad UTF-8, NUL) in a
+// column that is read, in column order.
+func (rp *rowParse) cleanText() {
+	for f, i := range rp.r.header.Columns {
+		if i < len(rp.cells) {
+			if why := unclean(rp.cells[i]); why != "" {
+				rp.fail(f, "%s", why)
 			}
 		}
 	}
-	sortProblems(problems)
+	sortProblems(rp.problems)
+}
 
-	row.Code = strings.Join(strings.Fields(code), " ")
+// codeAndDates reads the number/notation and the dates: the document date
+// is required (it is part of the key), the arrival date optional.
+func (rp *rowParse) codeAndDates() {
+	r := rp.r
+	rp.row.Code = strings.Join(strings.Fields(rp.get(FieldCode)), " ")
 	var err error
-	if row.Number, row.Notation, err = splitCode(row.Code, quote); err != nil {
-		fail(FieldCode, "%v", err)
+	if rp.row.Number, rp.row.Notation, err = splitCode(rp.row.Code, rp.quote); err != nil {
+		rp.fail(FieldCode, "%v", err)
 	}
-	if s := get(FieldIssuedOn); s != "" {
-		if row.IssuedOn, err = parseDate(s, r.opt.Year, r.date1904, quote); err != nil {
-			fail(FieldIssuedOn, "%v", err)
+	if s := rp.get(FieldIssuedOn); s != "" {
+		if rp.row.IssuedOn, err = parseDate(s, r.opt.Year, r.date1904, rp.quote); err != nil {
+			rp.fail(FieldIssuedOn, "%v", err)
 		}
 	} else {
-		fail(FieldIssuedOn, "empty: the document date is needed for its key")
+		rp.fail(FieldIssuedOn, "empty: the document date is needed for its key")
 	}
-	if s := get(FieldReceivedOn); s != "" {
-		if row.ReceivedOn, err = parseDate(s, r.opt.Year, r.date1904, quote); err != nil {
-			fail(FieldReceivedOn, "%v", err)
+	if s := rp.get(FieldReceivedOn); s != "" {
+		if rp.row.ReceivedOn, err = parseDate(s, r.opt.Year, r.date1904, rp.quote); err != nil {
+			rp.fail(FieldReceivedOn, "%v", err)
 		}
 	}
-	row.ArrivalNumber = get(FieldArrivalNumber)
-	row.Issuer = oneLine(get(FieldIssuer))
-	row.TypeSubject = oneLine(get(FieldTypeAndSubject))
-	row.DocType = oneLine(get(FieldDocType))
-	row.Recipients = SplitRecipients(get(FieldRecipients))
-	row.Signer = oneLine(get(FieldSigner))
-	row.Notes = get(FieldNotes)
-	if s := get(FieldSecrecy); s != "" {
-		if row.Secret, err = ParseSecrecy(r.foldValue(s)); err != nil {
-			fail(FieldSecrecy, "%v (%s)", err, quote(s))
-		} else if row.Secret {
-			row.Secrecy = s
+}
+
+// text reads the text columns, each on one line; recipients are split.
+func (rp *rowParse) text() {
+	rp.row.ArrivalNumber = rp.get(FieldArrivalNumber)
+	rp.row.Issuer = oneLine(rp.get(FieldIssuer))
+	rp.row.TypeSubject = oneLine(rp.get(FieldTypeAndSubject))
+	rp.row.DocType = oneLine(rp.get(FieldDocType))
+	rp.row.Recipients = SplitRecipients(rp.get(FieldRecipients))
+	rp.row.Signer = oneLine(rp.get(FieldSigner))
+	rp.row.Notes = rp.get(FieldNotes)
+}
+
+// secrecyValue reads "Độ mật": an unreadable value is a problem.
+func (rp *rowParse) secrecyValue() {
+	if s := rp.get(FieldSecrecy); s != "" {
+		var err error
+		if rp.row.Secret, err = ParseSecrecy(rp.r.foldValue(s)); err != nil {
+			rp.fail(FieldSecrecy, "%v (%s)", err, rp.quote(s))
+		} else if rp.row.Secret {
+			rp.row.Secrecy = s
 		}
 	}
-	if _, ok := r.header.Columns[FieldMedium]; ok {
-		s := get(FieldMedium)
-		k := ""
-		if s != "" {
-			k = r.foldValue(s)
-		}
-		if row.Medium, err = ParseMedium(k, r.checkbox); err != nil {
-			fail(FieldMedium, "%v (%s)", err, quote(s))
-		}
+}
+
+// medium reads the medium column when there is one (a checkbox column
+// reads as its mark).
+func (rp *rowParse) medium() {
+	if _, ok := rp.r.header.Columns[FieldMedium]; !ok {
+		return
 	}
-	if len(problems) > 0 {
-		first := problems[0]
-		for _, p := range problems[1:] {
-			first.Reason += fmt.Sprintf("; column %q (%s): %s", p.Column, p.Field, p.Reason)
-		}
-		return Row{}, first, false
+	s := rp.get(FieldMedium)
+	k := ""
+	if s != "" {
+		k = rp.r.foldValue(s)
 	}
-	return row, nil, false
+	var err error
+	if rp.row.Medium, err = ParseMedium(k, rp.r.checkbox); err != nil {
+		rp.fail(FieldMedium, "%v (%s)", err, rp.quote(s))
+	}
+}
+
+// problem folds the row's problems into the first, which names the others
+// (nil when there are none).
+func (rp *rowParse) problem() *RowError {
+	if len(rp.problems) == 0 {
+		return nil
+	}
+	first := rp.problems[0]
+	for _, p := range rp.problems[1:] {
+		first.Reason += fmt.Sprintf("; column %q (%s): %s", p.Column, p.Field, p.Reason)
+	}
+	return first
 }
 
 // withheld stands for a cell of a secret row in a reason: its content is
