@@ -3,6 +3,8 @@ package meetingssim
 import (
 	"bytes"
 	"fmt"
+
+	"chiso/adapters/vntime"
 )
 
 // Hostile feeds (issue 19): small calendars whose recurring events expand
@@ -27,7 +29,7 @@ const (
 func HostileFeed(kind string, n int) []byte {
 	var b bytes.Buffer
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//chiso//hostile//EN\r\n")
-	b.WriteString("BEGIN:VEVENT\r\nUID:ok@hostile\r\nDTSTART;TZID=Asia/Ho_Chi_Minh:20260105T080000\r\nDTEND;TZID=Asia/Ho_Chi_Minh:20260105T100000\r\nSUMMARY:Giao ban\r\nCATEGORIES:giao-ban\r\nEND:VEVENT\r\n")
+	b.WriteString("BEGIN:VEVENT\r\nUID:ok@hostile\r\nDTSTART;TZID=" + vntime.Name + ":20260105T080000\r\nDTEND;TZID=" + vntime.Name + ":20260105T100000\r\nSUMMARY:Giao ban\r\nCATEGORIES:giao-ban\r\nEND:VEVENT\r\n")
 	for i := 0; i < n; i++ {
 		var rule string
 		start := "20250101T000000Z"

@@ -16,7 +16,7 @@ import (
 )
 
 const vtimezone = `BEGIN:VTIMEZONE
-TZID:Asia/Ho_Chi_Minh
+TZID:` + vntime.Name + `
 BEGIN:STANDARD
 DTSTART:19750613T000000
 TZOFFSETFROM:+0700
@@ -38,7 +38,7 @@ func (c *Calendar) ICS() []byte {
 	w("PRODID:-//chiso//meetingssim//VI")
 	w("CALSCALE:GREGORIAN")
 	w("X-WR-CALNAME:" + escape(c.Name))
-	w("X-WR-TIMEZONE:Asia/Ho_Chi_Minh")
+	w("X-WR-TIMEZONE:" + vntime.Name)
 	for _, l := range strings.Split(strings.TrimSpace(vtimezone), "\n") {
 		w(l)
 	}
@@ -47,14 +47,14 @@ func (c *Calendar) ICS() []byte {
 		writeEvent(w, s.Master, s.UID, stamp, func() {
 			w("RRULE:" + s.Rule)
 			for _, x := range s.ExDates {
-				w("EXDATE;TZID=Asia/Ho_Chi_Minh:" + local(x))
+				w("EXDATE;TZID=" + vntime.Name + ":" + local(x))
 			}
 			// Materials go out three days ahead of every occurrence.
 			w("X-CHISO-MATERIALS-SENT;VALUE=DURATION:-P3D")
 		})
 		for _, ov := range s.Overrides {
 			writeEvent(w, ov.Meeting, s.UID, stamp, func() {
-				w("RECURRENCE-ID;TZID=Asia/Ho_Chi_Minh:" + local(ov.RecurrenceID))
+				w("RECURRENCE-ID;TZID=" + vntime.Name + ":" + local(ov.RecurrenceID))
 				w("SEQUENCE:1")
 			})
 		}
@@ -74,8 +74,8 @@ func writeEvent(w func(string), m Meeting, uid, stamp string, extra func()) {
 		w("DTSTART;VALUE=DATE:" + m.Start.Format("20060102"))
 		w("DTEND;VALUE=DATE:" + m.End.Format("20060102"))
 	} else {
-		w("DTSTART;TZID=Asia/Ho_Chi_Minh:" + local(m.Start))
-		w("DTEND;TZID=Asia/Ho_Chi_Minh:" + local(m.End))
+		w("DTSTART;TZID=" + vntime.Name + ":" + local(m.Start))
+		w("DTEND;TZID=" + vntime.Name + ":" + local(m.End))
 	}
 	w("SUMMARY:" + escape(m.Title))
 	var cats []string
@@ -112,7 +112,7 @@ func writeEvent(w func(string), m Meeting, uid, stamp string, extra func()) {
 		extra()
 	}
 	if m.Materials != nil {
-		w("X-CHISO-MATERIALS-SENT;TZID=Asia/Ho_Chi_Minh:" + local(*m.Materials))
+		w("X-CHISO-MATERIALS-SENT;TZID=" + vntime.Name + ":" + local(*m.Materials))
 	}
 	if m.Discussion != nil {
 		w("X-CHISO-DISCUSSION-MINUTES:" + strconv.Itoa(*m.Discussion))

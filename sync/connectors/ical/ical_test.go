@@ -429,7 +429,7 @@ func TestSyncKeepsBaselineYear(t *testing.T) {
 					Year int `db:"year"`
 					N    int `db:"n"`
 				}
-				if err := st.DB.Select(&perYear, `SELECT extract(year FROM starts_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::int AS year, count(*) AS n
+				if err := st.DB.Select(&perYear, `SELECT extract(year FROM starts_at AT TIME ZONE '`+vntime.Name+`')::int AS year, count(*) AS n
 					FROM meetings WHERE source = 'lich-hop' AND deleted_run IS NULL GROUP BY 1 ORDER BY 1`); err != nil {
 					t.Fatal(err)
 				}
