@@ -248,111 +248,152 @@ func (p *parser) timing(ev *vevent) (timing, string, error) {
 // expandUID emits the occurrences of one UID: the master event (single, or
 // expanded by RRULE/RDATE minus EXDATE) with its overrides applied, and the
 // overrides whose instance the master does not generate, unless an EXDATE
-// of the master deletes that instance (moved, then deleted).
+// of the master deletes that instance (moved, then deleted). Steps: the
+// master's timing, the overrides by instance, then single, series and
+// unmatched overrides.
 func (p *parser) expandUID(uid string, master *vevent, ovEvents []*vevent) error {
-	var (
-		tm        timing
-		recurring bool
-	)
+	x := &uidExpansion{uid: uid, master: master, used: map[string]bool{}, excluded: func(time.Time) bool { return false }}
 	if master != nil {
-		var field string
-		var err error
-		if tm, field, err = p.timing(master); err != nil {
+		tm, field, err := p.timing(master)
+		if err != nil {
 			p.problem(master, uid, field, err.Error())
 			return nil
 		}
-		recurring = master.comp.Props.Get(ical.PropRecurrenceRule) != nil || master.comp.Props.Get(ical.PropRecurrenceDates) != nil
+		x.tm = tm
+		x.recurring = master.comp.Props.Get(ical.PropRecurrenceRule) != nil || master.comp.Props.Get(ical.PropRecurrenceDates) != nil
 	}
-	byKey := map[string]override{}
-	var futures []override
-	for _, ev := range ovEvents {
-		o, err := p.overrideKey(ev, tm.dateOnly, master != nil)
-		if err != nil {
-			p.problem(ev, uid, ical.PropRecurrenceID, err.Error())
-			continue
-		}
-		if prev, ok := byKey[o.key]; !ok || newer(ev.comp, prev.ev.comp) {
-			byKey[o.key] = o
-		}
-	}
-	for _, o := range byKey {
-		if o.future {
-			futures = append(futures, o)
-		}
-	}
-	sort.Slice(futures, func(i, j int) bool { return futures[i].at.Before(futures[j].at) })
-
-	used := map[string]bool{}
-	excluded := func(time.Time) bool { return false }
-	if master != nil && !recurring {
-		if tm.start.Before(p.opt.To) {
-			if err := p.count(1, uid, master); err != nil {
-				return err
-			}
-		}
-		if p.inWindow(tm.start) {
-			o := p.occurrence(uid, "", master, nil, tm.start, tm.start.Add(tm.dur), tm.dateOnly)
-			o.Warnings = append(o.Warnings, tm.warn...)
-			p.feed.Occurrences = append(p.feed.Occurrences, o)
-		}
-	}
-	if recurring {
-		set, prob, err := p.instances(uid, master, tm)
-		if err != nil {
+	p.overridesByInstance(x, ovEvents)
+	if master != nil && !x.recurring {
+		if err := p.single(x); err != nil {
 			return err
 		}
-		if prob != nil {
-			p.problem(master, uid, prob.field, prob.msg)
-			return nil
-		}
-		excluded = set.excluded
-		for _, in := range set.kept {
-			rid := recurrenceID(in.start, tm.dateOnly, p.opt.Floating)
-			ov, ok := byKey[rid]
-			if !ok && !tm.dateOnly {
-				ov, ok = byKey[recurrenceID(in.start, true, p.opt.Floating)]
-			}
-			if ok {
-				used[ov.key] = true
-				if o, ok := p.override(uid, rid, ov.ev, master, in.start, timing{dur: in.dur, dateOnly: tm.dateOnly}); ok {
-					p.feed.Occurrences = append(p.feed.Occurrences, o)
-				}
-				continue
-			}
-			if f, ok := lastFuture(futures, in.start); ok {
-				p.feed.Occurrences = append(p.feed.Occurrences, p.fromFuture(uid, rid, f, master, in.start, tm))
-				continue
-			}
-			o := p.occurrence(uid, rid, master, nil, in.start, in.start.Add(in.dur), tm.dateOnly)
-			o.Warnings = append(o.Warnings, tm.warn...)
-			p.feed.Occurrences = append(p.feed.Occurrences, o)
+	}
+	if x.recurring {
+		if stop, err := p.series(x); err != nil || stop {
+			return err
 		}
 	}
-	// Overrides of instances the master does not generate in the window
-	// (moved into the window, orphans without a master), unless the master
-	// deletes the instance with an EXDATE.
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		if !used[k] {
+	return p.unmatched(x)
+}
+
+// uidExpansion is the state of expandUID's steps for one UID.
+type uidExpansion struct {
+	uid       string
+	master    *vevent // nil: overrides without a master (orphans)
+	tm        timing  // the master's
+	recurring bool    // the master has RRULE or RDATE
+	byKey     map[string]override
+	futures   []override // RANGE=THISANDFUTURE overrides, by time
+	used      map[string]bool
+	excluded  func(time.Time) bool // the master's EXDATEs
+}
+
+// overridesByInstance keys the overrides by the instance they replace (the
+// newest of two for one instance wins); a bad RECURRENCE-ID is a problem of
+// that override alone. THISANDFUTURE ones are also kept in time order.
+func (p *parser) overridesByInstance(x *uidExpansion, ovEvents []*vevent) {
+	x.byKey = map[string]override{}
+	for _, ev := range ovEvents {
+		o, err := p.overrideKey(ev, x.tm.dateOnly, x.master != nil)
+		if err != nil {
+			p.problem(ev, x.uid, ical.PropRecurrenceID, err.Error())
+			continue
+		}
+		if prev, ok := x.byKey[o.key]; !ok || newer(ev.comp, prev.ev.comp) {
+			x.byKey[o.key] = o
+		}
+	}
+	for _, o := range x.byKey {
+		if o.future {
+			x.futures = append(x.futures, o)
+		}
+	}
+	sort.Slice(x.futures, func(i, j int) bool { return x.futures[i].at.Before(x.futures[j].at) })
+}
+
+// single emits a master without recurrence, counted against the feed's
+// bound when it starts before the window's end, kept when in the window.
+func (p *parser) single(x *uidExpansion) error {
+	tm := x.tm
+	if tm.start.Before(p.opt.To) {
+		if err := p.count(1, x.uid, x.master); err != nil {
+			return err
+		}
+	}
+	if p.inWindow(tm.start) {
+		o := p.occurrence(x.uid, "", x.master, nil, tm.start, tm.start.Add(tm.dur), tm.dateOnly)
+		o.Warnings = append(o.Warnings, tm.warn...)
+		p.feed.Occurrences = append(p.feed.Occurrences, o)
+	}
+	return nil
+}
+
+// series emits the instances of a recurring master: an instance replaced by
+// its override (matched by date-time, or by date for a date-time series),
+// shifted by the latest THISANDFUTURE override before it, or as the master
+// says. A series that cannot be expanded is a problem of the master and
+// stops the UID (stop).
+func (p *parser) series(x *uidExpansion) (stop bool, err error) {
+	tm := x.tm
+	set, prob, err := p.instances(x.uid, x.master, tm)
+	if err != nil {
+		return true, err
+	}
+	if prob != nil {
+		p.problem(x.master, x.uid, prob.field, prob.msg)
+		return true, nil
+	}
+	x.excluded = set.excluded
+	for _, in := range set.kept {
+		rid := recurrenceID(in.start, tm.dateOnly, p.opt.Floating)
+		ov, ok := x.byKey[rid]
+		if !ok && !tm.dateOnly {
+			ov, ok = x.byKey[recurrenceID(in.start, true, p.opt.Floating)]
+		}
+		if ok {
+			x.used[ov.key] = true
+			if o, ok := p.override(x.uid, rid, ov.ev, x.master, in.start, timing{dur: in.dur, dateOnly: tm.dateOnly}); ok {
+				p.feed.Occurrences = append(p.feed.Occurrences, o)
+			}
+			continue
+		}
+		if f, ok := lastFuture(x.futures, in.start); ok {
+			p.feed.Occurrences = append(p.feed.Occurrences, p.fromFuture(x.uid, rid, f, x.master, in.start, tm))
+			continue
+		}
+		o := p.occurrence(x.uid, rid, x.master, nil, in.start, in.start.Add(in.dur), tm.dateOnly)
+		o.Warnings = append(o.Warnings, tm.warn...)
+		p.feed.Occurrences = append(p.feed.Occurrences, o)
+	}
+	return false, nil
+}
+
+// unmatched emits the overrides of instances the master does not generate
+// in the window (moved into the window, orphans without a master), in key
+// order, unless the master deletes the instance with an EXDATE.
+func (p *parser) unmatched(x *uidExpansion) error {
+	keys := make([]string, 0, len(x.byKey))
+	for k := range x.byKey {
+		if !x.used[k] {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		ov := byKey[k]
-		if excluded(ov.at) {
+		ov := x.byKey[k]
+		if x.excluded(ov.at) {
 			continue
 		}
-		base := tm
-		if master == nil {
+		base := x.tm
+		if x.master == nil {
 			_, dateOnly, _, _ := p.dateTime(ov.ev, ov.ev.comp.Props.Get(ical.PropRecurrenceID).Value, ov.ev.comp.Props.Get(ical.PropRecurrenceID).Params)
 			base.dateOnly = dateOnly
 		}
-		o, ok := p.override(uid, k, ov.ev, master, ov.at, base)
+		o, ok := p.override(x.uid, k, ov.ev, x.master, ov.at, base)
 		if !ok || !o.Start.Before(p.opt.To) {
 			continue
 		}
-		if err := p.count(1, uid, ov.ev); err != nil {
+		if err := p.count(1, x.uid, ov.ev); err != nil {
 			return err
 		}
 		if p.inWindow(o.Start) {
