@@ -23,9 +23,9 @@ func TestExpandSteps(t *testing.T) {
 		starts   string
 		problems string
 	}{
-		{"single in the window", []string{ev("DTSTART;" + tz + ":20260105T080000", "DTEND;" + tz + ":20260105T100000")}, "01-05 08:00", ""},
-		{"single outside the window", []string{ev("DTSTART;" + tz + ":20260305T080000", "DTEND;" + tz + ":20260305T100000")}, "", ""},
-		{"single with a bad DTSTART is a problem", []string{ev("DTSTART:tomorrow", "DTEND;" + tz + ":20260105T100000")}, "", "DTSTART"},
+		{"single in the window", []string{ev("DTSTART;"+tz+":20260105T080000", "DTEND;"+tz+":20260105T100000")}, "01-05 08:00", ""},
+		{"single outside the window", []string{ev("DTSTART;"+tz+":20260305T080000", "DTEND;"+tz+":20260305T100000")}, "", ""},
+		{"single with a bad DTSTART is a problem", []string{ev("DTSTART:tomorrow", "DTEND;"+tz+":20260105T100000")}, "", "DTSTART"},
 		{"series, one instance moved, one deleted", []string{
 			ev("DTSTART;"+tz+":20260105T080000", "DTEND;"+tz+":20260105T090000", "RRULE:FREQ=WEEKLY;COUNT=3", "EXDATE;"+tz+":20260119T080000"),
 			ev("RECURRENCE-ID;"+tz+":20260112T080000", "DTSTART;"+tz+":20260113T140000", "DTEND;"+tz+":20260113T150000"),
