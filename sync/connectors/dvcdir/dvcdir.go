@@ -157,6 +157,11 @@ func (c *Connector) syncEntry(ctx context.Context, w *dvcconn.Writer, name strin
 	case sum == e.PrevSHA():
 		// Touched, same content: only the checkpoint moves.
 	default:
+		// The file is read whole again: what it rejected before is rejected
+		// again if still bad, and a record fixed since leaves no reject.
+		if err := sink.ClearReject(ctx, e.Rel); err != nil {
+			return err
+		}
 		if err := c.readFile(ctx, w, e.Abs, e.Rel, sum); err != nil {
 			return err
 		}
