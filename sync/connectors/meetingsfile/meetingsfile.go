@@ -160,7 +160,9 @@ func fingerprint(ctx context.Context, files []filesource.Entry) (string, []strin
 }
 
 // Sync reloads every file when any changed: the files are the whole list,
-// so a meeting no longer in them is marked deleted with this run.
+// so a meeting no longer in them is marked deleted with this run. Steps:
+// list the files (reporting entries not read), skip the run when their
+// fingerprint is the checkpoint's, load each file, then reconcile.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	log := slog.With("connector", c.env.Name, "path", c.Path)
 	prev, err := sink.Checkpoints(ctx, filesource.StreamPrefix)
@@ -171,15 +173,8 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range problems {
-		if p.Known {
-			continue
-		}
-		log.Warn("meetings-file: entry not read", "file", p.Rel, "problem", p.Kind)
-		sink.Fetched(1)
-		if err := filesource.ReportProblem(ctx, sink, p); err != nil {
-			return err
-		}
+	if err := reportProblems(ctx, sink, problems, log); err != nil {
+		return err
 	}
 	digest, sums, err := fingerprint(ctx, files)
 	if err != nil {
@@ -191,98 +186,142 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 		log.Debug("meetings files unchanged")
 		return sink.Flush(ctx)
 	}
-	opt := mapping.Options{Source: c.env.Name, Unit: c.Unit, Self: c.env.Self, Org: c.env.Org, Location: c.loc()}
-	seen := map[string]string{} // ma -> file#row
-	var spare []string
-	loaded, rejected, unreadable := 0, 0, 0
-	// A bad row is keyed by its place in the file (relative path and row):
-	// re-reading the same file converges, two rows never share a reject.
-	reject := func(key, field, reason string, raw []byte) error {
-		rejected++
-		loc := key
-		if field != "" {
-			loc += ", column " + field
-		}
-		return sink.Reject(ctx, facts.Reject{SourceKey: key, Location: loc, Field: field, Reason: reason, Raw: raw})
-	}
+	l := &load{sink: sink, log: log, seen: map[string]string{}, sheet: c.Sheet, loc: c.loc(),
+		opt: mapping.Options{Source: c.env.Name, Unit: c.Unit, Self: c.env.Self, Org: c.env.Org, Location: c.loc()}}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Every file is read again whole: the rejects of its last read (the
-		// file's, its rows') go, and what is still bad is rejected again.
-		if err := sink.ClearReject(ctx, f.Rel); err != nil {
+		if err := l.file(ctx, f, sums[i]); err != nil {
 			return err
 		}
-		rows, bad, err := wire.ReadFileAs(f.Abs, f.Rel, c.Sheet, c.loc())
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			// The file is not a readable meetings file (no header, a broken
-			// workbook, a zip bomb): rejected, and read again once the files
-			// change. Its meetings are unknown, so none is marked deleted.
-			log.Warn("meetings file rejected; no meeting is marked deleted this run", "file", f.Rel, "err", err)
-			sink.Fetched(1)
-			raw, note := filesource.Head(f, rawLimit)
-			rejected++
-			if err := sink.Reject(ctx, facts.Reject{SourceKey: f.Rel, Location: f.Rel, Reason: err.Error() + note, Hash: sums[i], Raw: raw}); err != nil {
-				return err
-			}
-			unreadable++
+	}
+	return l.finish(ctx, c.env.Name, len(files), digest)
+}
+
+// reportProblems rejects the entries of the folder not read (new ones).
+func reportProblems(ctx context.Context, sink connector.Sink, problems []filesource.Problem, log *slog.Logger) error {
+	for _, p := range problems {
+		if p.Known {
 			continue
 		}
-		sink.Fetched(len(rows) + len(bad))
-		for _, b := range bad {
-			if b.Ma != "" {
-				spare = append(spare, b.Ma)
-			}
-			if err := reject(b.SourceKey(), b.Column, b.Error(), b.Raw); err != nil {
-				return err
-			}
-		}
-		for _, r := range rows {
-			m, err := mapping.FromRow(r, opt)
-			if err != nil {
-				spare = append(spare, r.Ma)
-				if err := reject(r.SourceKey(), "", fmt.Sprintf("%s: row %d: %v", r.File, r.Row, err), r.Raw); err != nil {
-					return err
-				}
-				continue
-			}
-			if first, dup := seen[r.Ma]; dup {
-				if err := reject(r.SourceKey(), "ma", fmt.Sprintf("%s: row %d: column ma: %q is already used at %s", r.File, r.Row, r.Ma, first), r.Raw); err != nil {
-					return err
-				}
-				continue
-			}
-			seen[r.Ma] = r.SourceKey()
-			if err := sink.UpsertMeeting(ctx, m); err != nil {
-				return err
-			}
-			loaded++
+		log.Warn("meetings-file: entry not read", "file", p.Rel, "problem", p.Kind)
+		sink.Fetched(1)
+		if err := filesource.ReportProblem(ctx, sink, p); err != nil {
+			return err
 		}
 	}
-	if unreadable > 0 {
-		if err := sink.SetCheckpoint(ctx, stream, digest); err != nil {
+	return nil
+}
+
+// load is the state of one reload of the files.
+type load struct {
+	sink                         connector.Sink
+	log                          *slog.Logger
+	opt                          mapping.Options
+	sheet                        string
+	loc                          *time.Location
+	seen                         map[string]string // ma -> file#row
+	spare                        []string          // codes of bad rows: their meetings are not deleted
+	loaded, rejected, unreadable int
+}
+
+// reject keeps a bad row, keyed by its place in the file (relative path
+// and row): re-reading the same file converges, two rows never share a
+// reject.
+func (l *load) reject(ctx context.Context, key, field, reason string, raw []byte) error {
+	l.rejected++
+	loc := key
+	if field != "" {
+		loc += ", column " + field
+	}
+	return l.sink.Reject(ctx, facts.Reject{SourceKey: key, Location: loc, Field: field, Reason: reason, Raw: raw})
+}
+
+// file reads one file again whole: the rejects of its last read (the
+// file's, its rows') go, and what is still bad is rejected again. A file
+// that is not a readable meetings file (no header, a broken workbook, a
+// zip bomb) is rejected with its first bytes, and read again once the
+// files change; its meetings are unknown, so none is marked deleted.
+func (l *load) file(ctx context.Context, f filesource.Entry, sum string) error {
+	if err := l.sink.ClearReject(ctx, f.Rel); err != nil {
+		return err
+	}
+	rows, bad, err := wire.ReadFileAs(f.Abs, f.Rel, l.sheet, l.loc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		l.log.Warn("meetings file rejected; no meeting is marked deleted this run", "file", f.Rel, "err", err)
+		l.sink.Fetched(1)
+		raw, note := filesource.Head(f, rawLimit)
+		l.rejected++
+		if err := l.sink.Reject(ctx, facts.Reject{SourceKey: f.Rel, Location: f.Rel, Reason: err.Error() + note, Hash: sum, Raw: raw}); err != nil {
 			return err
 		}
-		if err := sink.Flush(ctx); err != nil {
-			return err
-		}
-		log.Info("meetings file synced", "files", len(files), "meetings", loaded, "rejected", rejected, "files_rejected", unreadable)
+		l.unreadable++
 		return nil
 	}
-	deleted, restored, err := sink.ReconcileMeetings(ctx, c.env.Name, time.Time{}, time.Time{}, spare)
+	l.sink.Fetched(len(rows) + len(bad))
+	for _, b := range bad {
+		if b.Ma != "" {
+			l.spare = append(l.spare, b.Ma)
+		}
+		if err := l.reject(ctx, b.SourceKey(), b.Column, b.Error(), b.Raw); err != nil {
+			return err
+		}
+	}
+	for _, r := range rows {
+		if err := l.row(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row maps and stores one row; a row that does not map, or whose code is
+// already used by an earlier row, is rejected.
+func (l *load) row(ctx context.Context, r wire.FileRow) error {
+	m, err := mapping.FromRow(r, l.opt)
+	if err != nil {
+		l.spare = append(l.spare, r.Ma)
+		return l.reject(ctx, r.SourceKey(), "", fmt.Sprintf("%s: row %d: %v", r.File, r.Row, err), r.Raw)
+	}
+	if first, dup := l.seen[r.Ma]; dup {
+		return l.reject(ctx, r.SourceKey(), "ma", fmt.Sprintf("%s: row %d: column ma: %q is already used at %s", r.File, r.Row, r.Ma, first), r.Raw)
+	}
+	l.seen[r.Ma] = r.SourceKey()
+	if err := l.sink.UpsertMeeting(ctx, m); err != nil {
+		return err
+	}
+	l.loaded++
+	return nil
+}
+
+// finish marks deleted the meetings no longer in the files (not when a
+// file was unreadable, nor those of bad rows), moves the checkpoint and
+// flushes.
+func (l *load) finish(ctx context.Context, source string, files int, digest string) error {
+	if l.unreadable > 0 {
+		if err := l.sink.SetCheckpoint(ctx, stream, digest); err != nil {
+			return err
+		}
+		if err := l.sink.Flush(ctx); err != nil {
+			return err
+		}
+		l.log.Info("meetings file synced", "files", files, "meetings", l.loaded, "rejected", l.rejected, "files_rejected", l.unreadable)
+		return nil
+	}
+	deleted, restored, err := l.sink.ReconcileMeetings(ctx, source, time.Time{}, time.Time{}, l.spare)
 	if err != nil {
 		return err
 	}
-	if err := sink.SetCheckpoint(ctx, stream, digest); err != nil {
+	if err := l.sink.SetCheckpoint(ctx, stream, digest); err != nil {
 		return err
 	}
-	if err := sink.Flush(ctx); err != nil {
+	if err := l.sink.Flush(ctx); err != nil {
 		return err
 	}
-	log.Info("meetings file synced", "files", len(files), "meetings", loaded, "rejected", rejected, "deleted", deleted, "restored", restored)
+	l.log.Info("meetings file synced", "files", files, "meetings", l.loaded, "rejected", l.rejected, "deleted", deleted, "restored", restored)
 	return nil
 }
