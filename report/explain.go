@@ -37,7 +37,10 @@ var roleLabels = map[string]string{
 // Explain prints one page of the records behind an indicator: those in the
 // numerator, those in the denominator only, and those left out with why.
 func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io.Writer) error {
-	known := warehouse.ExplainIndicators()
+	known, err := st.ExplainIndicators(ctx)
+	if err != nil {
+		return err
+	}
 	sort.Strings(known)
 	if !contains(known, opts.Indicator) {
 		return fmt.Errorf("%w: unknown indicator %q (one of: %s)", ErrUsage, opts.Indicator, strings.Join(known, ", "))

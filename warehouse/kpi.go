@@ -284,129 +284,94 @@ type ExplainRecord struct {
 	Total   int64           `db:"total" json:"-"`
 }
 
-// explainSpec says which facts an indicator looks at and how it classifies
-// them; the conditions are columns of the kpi_*_facts views, the same the
-// kpi SQL counts.
-type explainSpec struct {
-	kind      string // document | meeting | dossier
-	date      string // date column (documents) or timestamp column
-	base      string // records looked at
-	num       string // numerator (or counted, for counts and reductions)
-	den       string // denominator; "" for counts and reductions
-	miss      string // counted in missing
-	reason    string // why a record is not in the numerator
-	reduction bool   // also looks at the baseline span
+// explainKind is how explain shows the records of one kind of fact: the
+// per-record view, its terms function (sql/60_terms.sql, where the
+// conditions of every indicator live), the record key, a one-line summary
+// and the evidence that dated it (columns of the view).
+type explainKind struct {
+	kind, facts, terms, key, summary, datedBy string
+	// dates are the view's date columns a term's on_date is one of: a
+	// record none of whose dates is in the span or its baseline has no
+	// term there, so the query skips it before classifying it.
+	dates []string
 }
 
-const (
-	docKind     = `'document'`
-	docReason   = `CASE WHEN family = 'unknown' THEN 'chưa xác định nhóm văn bản (thiếu số liệu)' ELSE 'không phải văn bản hành chính (nhóm ' || family || ')' END`
-	exReason    = `CASE WHEN secret THEN 'văn bản mật: không tính' WHEN counterpart_relation IS NULL THEN 'chưa xác định cơ quan gửi/nhận (thiếu số liệu)' WHEN NOT electronic THEN 'văn bản giấy' END`
-	meetReason  = `CASE WHEN deleted_run IS NOT NULL THEN 'cuộc họp đã bị xóa khỏi lịch' WHEN cancelled THEN 'cuộc họp đã hủy' WHEN NOT organized_by_self THEN 'chỉ dự, không chủ trì' END`
-	exBase      = `(ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher'))`
-	dossierLate = `(on_time_scope AND late_on IS NOT NULL AND late_on <= least($3::date, kpi_vn_date(now())))`
-)
-
-var explainSpecs = map[string]explainSpec{
-	"doc_reduction":    {kind: "document", date: "issued_on", base: "direction = 'out'", num: "counts_issued", miss: "issued_unknown", reason: docReason, reduction: true},
-	"documents_issued": {kind: "document", date: "issued_on", base: "direction = 'out'", num: "counts_issued", miss: "issued_unknown", reason: docReason},
-	"electronic_exchange_share": {kind: "document", date: "event_on", base: exBase, num: "ex_scope AND electronic", den: "ex_scope",
-		miss: "ex_unknown", reason: exReason},
-	"electronic_exchange_out_share": {kind: "document", date: "event_on", base: exBase + " AND direction = 'out'", num: "ex_scope AND electronic", den: "ex_scope",
-		miss: "ex_unknown", reason: exReason},
-	"electronic_exchange_in_share": {kind: "document", date: "event_on", base: exBase + " AND direction = 'in'", num: "ex_scope AND electronic", den: "ex_scope",
-		miss: "ex_unknown", reason: exReason},
-	"meeting_reduction": {kind: "meeting", date: "starts_at", base: "true", num: "counted", miss: "false", reason: meetReason, reduction: true},
-	"meetings_held":     {kind: "meeting", date: "starts_at", base: "true", num: "counted", miss: "false", reason: meetReason},
-	"meeting_online_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND online_or_paperless", den: "counted", miss: "false",
-		reason: `coalesce(` + meetReason + `, 'không trực tuyến, không giấy')`},
-	"commune_wide_conferences": {kind: "meeting", date: "starts_at", base: "commune_wide", num: "counted AND commune_wide", miss: "false", reason: meetReason},
-	"meeting_materials_ahead_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND materials_ahead", den: "counted AND materials_known",
-		miss:   "counted AND NOT materials_known",
-		reason: `coalesce(` + meetReason + `, CASE WHEN NOT materials_known THEN 'chưa có thời điểm gửi tài liệu (thiếu số liệu)' ELSE 'gửi tài liệu muộn (dưới 24 giờ trước cuộc họp)' END)`},
-	"meeting_discussion_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND discussion_ok", den: "counted AND discussion_known",
-		miss:   "counted AND NOT discussion_known",
-		reason: `coalesce(` + meetReason + `, CASE WHEN NOT discussion_known THEN 'thiếu thời lượng thảo luận hoặc tổng thời lượng (thiếu số liệu)' ELSE 'thời gian thảo luận dưới 70%' END)`},
-	"meeting_duration_share": {kind: "meeting", date: "starts_at", base: "true", num: "counted AND duration_ok", den: "counted",
-		miss:   "counted AND cap_sessions IS NULL",
-		reason: `coalesce(` + meetReason + `, CASE WHEN cap_sessions IS NULL THEN 'chưa xác định loại cuộc họp (thiếu số liệu)' ELSE 'vượt thời lượng: ' || sessions || ' buổi > ' || cap_sessions || ' buổi' END)`},
-	"dossier_full_online_share": {kind: "dossier", date: "received_at", base: "true", num: "full_online", den: "true", miss: "level_unknown",
-		reason: `CASE WHEN level_unknown THEN 'chưa rõ mức độ dịch vụ công của thủ tục (thiếu số liệu)' WHEN channel IS DISTINCT FROM 'online' THEN 'không nộp trực tuyến' WHEN level <> 'toan_trinh' THEN 'thủ tục không cung cấp trực tuyến toàn trình' ELSE 'kết quả không trả bản điện tử hoặc qua bưu chính' END`},
-	"dossier_online_share": {kind: "dossier", date: "received_at", base: "true", num: "channel = 'online'", den: "true", miss: "channel IS NULL",
-		reason: `CASE WHEN channel IS NULL THEN 'thiếu kênh nộp, tính như nộp trực tiếp (thiếu số liệu)' ELSE 'kênh nộp: ' || channel END`},
-	"dossier_input_digitized_share": {kind: "dossier", date: "received_at", base: "true", num: "input_digitized", den: "true", miss: "false",
-		reason: `'thành phần hồ sơ chưa được số hóa'`},
-	"dossier_reused_data_share": {kind: "dossier", date: "received_at", base: "true", num: "reused_data", den: "true", miss: "false",
-		reason: `'không tái sử dụng dữ liệu'`},
-	"dossier_on_time_share": {kind: "dossier", date: "received_at", base: "true",
-		num: "on_time_scope AND late_on IS NOT NULL AND NOT " + dossierLate, den: "on_time_scope AND late_on IS NOT NULL",
-		miss:   "on_time_scope AND late_on IS NULL",
-		reason: `CASE WHEN NOT on_time_scope THEN 'hồ sơ bị từ chối hoặc rút: không tính' WHEN late_on IS NULL THEN 'không có hạn trả và thủ tục không có thời hạn giải quyết (thiếu số liệu)' WHEN supplements >= 2 THEN 'yêu cầu bổ sung từ 2 lần trở lên: tính là trễ hạn' ELSE 'trễ hạn' END`},
-	"result_digitized_share": {kind: "dossier", date: "finished_at", base: "coalesce(status IN (9, 10), false)", num: "result_scope AND result_electronic", den: "result_scope", miss: "false",
-		reason: `CASE WHEN NOT result_scope THEN 'thủ tục không có kết quả giấy tờ: không tính' ELSE 'kết quả chưa có bản điện tử' END`},
+// explainKinds is keyed by kpi_indicators.source.
+var explainKinds = map[string]explainKind{
+	"documents": {kind: "document", facts: "kpi_document_facts", terms: "kpi_document_terms", key: "doc_key",
+		summary: `concat_ws(' | ', direction, coalesce(code_number || '/' || code_notation, code_notation, document_id), doc_type, family, medium, counterpart_relation, CASE WHEN secret THEN 'mật' END, subject)`,
+		datedBy: fmt.Sprintf("CASE WHEN direction = 'in' THEN received_by ELSE '%s' END", facts.ReceivedByIssueDate),
+		dates:   []string{"issued_on", "event_on"}},
+	"meetings": {kind: "meeting", facts: "kpi_meeting_facts", terms: "kpi_meeting_terms", key: "source || ':' || uid",
+		summary: `concat_ws(' | ', title, kind, sessions || ' buổi', CASE WHEN online THEN 'trực tuyến' END, CASE WHEN paperless THEN 'không giấy' END, CASE WHEN scope = 'toan-xa' THEN 'toàn xã' END)`,
+		datedBy: "CAST(NULL AS text)", dates: []string{"starts_on"}},
+	"dossiers": {kind: "dossier", facts: "kpi_dossier_facts", terms: "kpi_dossier_terms", key: "ma_ho_so",
+		summary: `concat_ws(' | ', ma_tthc, channel, level, 'trạng thái ' || status, CASE WHEN result_electronic THEN 'kết quả điện tử' END)`,
+		datedBy: "CAST(NULL AS text)", dates: []string{"received_on", "finished_on"}},
 }
 
-// ExplainIndicators lists the indicator ids explain knows.
-func ExplainIndicators() []string {
-	out := make([]string, 0, len(explainSpecs))
-	for k := range explainSpecs {
-		out = append(out, k)
+// ExplainIndicators lists the indicator ids explain knows: every
+// indicator of kpi_indicators, in report order.
+func (s *Store) ExplainIndicators(ctx context.Context) ([]string, error) {
+	inds, err := s.Indicators(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-// Explain lists the records behind indicator for unit (rolled up) and the
-// span [from, to]: numerator first, then denominator only, then left out,
-// each by date. It returns one page (limit, offset) and the total count.
-func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Time, unit string, limit, offset int) ([]ExplainRecord, int64, error) {
-	sp, ok := explainSpecs[indicator]
-	if !ok {
-		return nil, 0, fmt.Errorf("warehouse: explain: unknown indicator %q", indicator)
-	}
-	var view, key, onDate, summary string
-	datedBy := "CAST(NULL AS text)"
-	switch sp.kind {
-	case "document":
-		view, key, onDate = "kpi_document_facts", "doc_key", sp.date
-		datedBy = fmt.Sprintf("CASE WHEN direction = 'in' THEN received_by ELSE '%s' END", facts.ReceivedByIssueDate)
-		summary = `concat_ws(' | ', direction, coalesce(code_number || '/' || code_notation, code_notation, document_id), doc_type, family, medium, counterpart_relation, CASE WHEN secret THEN 'mật' END, subject)`
-	case "meeting":
-		view, key, onDate = "kpi_meeting_facts", "source || ':' || uid", "starts_on"
-		summary = `concat_ws(' | ', title, kind, sessions || ' buổi', CASE WHEN online THEN 'trực tuyến' END, CASE WHEN paperless THEN 'không giấy' END, CASE WHEN scope = 'toan-xa' THEN 'toàn xã' END)`
-	case "dossier":
-		view, key = "kpi_dossier_facts", "ma_ho_so"
-		onDate = "received_on"
-		if sp.date == "finished_at" {
-			onDate = "finished_on"
+	out := make([]string, 0, len(inds))
+	for _, i := range inds {
+		if _, ok := explainKinds[i.Source]; ok {
+			out = append(out, i.ID)
 		}
-		summary = `concat_ws(' | ', ma_tthc, channel, level, 'trạng thái ' || status, CASE WHEN result_electronic THEN 'kết quả điện tử' END)`
 	}
-	inSpan := func(a, b string) string {
-		if sp.date == "issued_on" || sp.date == "event_on" {
-			return fmt.Sprintf("%s BETWEEN %s AND %s", sp.date, a, b)
-		}
-		return fmt.Sprintf("(%s >= kpi_vn_start(%s) AND %s < kpi_vn_start(%s + 1))", sp.date, a, sp.date, b)
-	}
-	span := inSpan("$2::date", "$3::date")
-	role := fmt.Sprintf(`CASE WHEN %s THEN 'numerator' WHEN %s THEN 'denominator' ELSE 'left_out' END`, sp.num, orFalse(sp.den))
-	if sp.reduction {
-		span = "(" + span + " OR " + inSpan("kpi_year_back($2::date, false)", "kpi_year_back($3::date, true)") + ")"
-		role = fmt.Sprintf(`CASE WHEN NOT (%s) THEN 'left_out' WHEN %s THEN 'period' ELSE 'baseline' END`, sp.num, inSpan("$2::date", "$3::date"))
-	}
-	q := fmt.Sprintf(`
+	return out, nil
+}
+
+// explainQuery lists the records of the unit tree of $1 with their terms
+// for one indicator ($6) in the span [$2, $3] (and its baseline, for a
+// reduction): the role of each record follows from its terms alone.
+const explainQuery = `
 WITH r AS (
-  SELECT %s AS role, %s AS missing, %s AS kind, unit_code, %s AS key, %s AS on_date,
-         %s AS summary, to_jsonb(v) AS details, %s AS dated_by,
-         CASE WHEN %s THEN NULL ELSE %s END AS reason
-  FROM %s v
-  WHERE unit_code IN (SELECT kpi_unit_members($1)) AND %s AND (%s))
+  SELECT CASE WHEN t.baseline THEN CASE WHEN NOT t.in_numerator THEN 'left_out'
+                                        WHEN t.on_date BETWEEN $2::date AND $3::date THEN 'period' ELSE 'baseline' END
+              WHEN t.in_numerator THEN 'numerator' WHEN t.in_denominator THEN 'denominator' ELSE 'left_out' END AS role,
+         t.missing, '%[2]s' AS kind, v.unit_code, %[3]s AS key, t.on_date,
+         %[4]s AS summary, to_jsonb(v) AS details, %[5]s AS dated_by, t.reason
+  FROM (SELECT * FROM %[1]s v WHERE v.unit_code IN (SELECT kpi_unit_members($1)) AND (%[7]s)
+        OFFSET 0) v  -- each record classified once, not once per term
+  CROSS JOIN LATERAL %[6]s(v, $3::date) t
+  WHERE t.indicator = $6
+    AND (t.on_date BETWEEN $2::date AND $3::date
+         OR (t.baseline AND t.on_date BETWEEN kpi_year_back($2::date, false) AND kpi_year_back($3::date, true))))
 SELECT role, reason, missing, kind, unit_code, key, on_date, summary, details, dated_by, count(*) OVER () AS total
 FROM r
 ORDER BY CASE role WHEN 'numerator' THEN 1 WHEN 'period' THEN 1 WHEN 'baseline' THEN 2 WHEN 'denominator' THEN 3 ELSE 4 END,
          on_date, key
-LIMIT $4 OFFSET $5`, role, sp.miss, "'"+sp.kind+"'", key, onDate, summary, datedBy, sp.num, sp.reason, view, span, sp.base)
+LIMIT $4 OFFSET $5`
+
+// Explain lists the records behind indicator for unit (rolled up) and the
+// span [from, to]: numerator first, then denominator only, then left out,
+// each by date. It returns one page (limit, offset) and the total count.
+// The conditions are the indicator terms of the kpi SQL (60_terms.sql).
+func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Time, unit string, limit, offset int) ([]ExplainRecord, int64, error) {
+	var source []string
+	if err := s.DB.SelectContext(ctx, &source, `SELECT source FROM kpi_indicators WHERE id = $1`, indicator); err != nil {
+		return nil, 0, fmt.Errorf("warehouse: explain %s: %w", indicator, err)
+	}
+	var k explainKind
+	ok := len(source) == 1
+	if ok {
+		k, ok = explainKinds[source[0]]
+	}
+	if !ok {
+		return nil, 0, fmt.Errorf("warehouse: explain: unknown indicator %q", indicator)
+	}
+	var near []string
+	for _, d := range k.dates {
+		near = append(near, fmt.Sprintf("v.%[1]s BETWEEN $2::date AND $3::date OR v.%[1]s BETWEEN kpi_year_back($2::date, false) AND kpi_year_back($3::date, true)", d))
+	}
+	q := fmt.Sprintf(explainQuery, k.facts, k.kind, k.key, k.summary, k.datedBy, k.terms, strings.Join(near, " OR "))
 	var rows []ExplainRecord
-	if err := s.DB.SelectContext(ctx, &rows, q, unit, dateArg(from), dateArg(to), limit, offset); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, q, unit, dateArg(from), dateArg(to), limit, offset, indicator); err != nil {
 		return nil, 0, fmt.Errorf("warehouse: explain %s %s..%s %s: %w", indicator, dateArg(from), dateArg(to), unit, err)
 	}
 	var total int64
@@ -419,13 +384,6 @@ LIMIT $4 OFFSET $5`, role, sp.miss, "'"+sp.kind+"'", key, onDate, summary, dated
 		}
 	}
 	return rows, total, nil
-}
-
-func orFalse(c string) string {
-	if c == "" {
-		return "false"
-	}
-	return c
 }
 
 // dateArg formats a calendar date for a date parameter (no time zone shift).
