@@ -308,132 +308,188 @@ type fileStats struct {
 	rows, rejected, fresh, changed, unchanged, returned, duplicates, warnings int
 }
 
-// syncFile reads one register file into the open batch.
+// syncFile reads one register file into the open batch. Steps: each row
+// (fileRead.row: reject, map, window, names, upsert, duplicate, track),
+// then the file is closed (fileRead.close: rows missing from the new
+// export, the names the directory does not know).
 //
 // Errors of the sink come back as sinkError; any other error means the file
 // cannot be read as a register.
 func (c *Connector) syncFile(ctx context.Context, sink connector.Sink, log *slog.Logger, e filesource.Entry) error {
-	rel := e.Rel
-	cfg := registers.Config{Unit: c.unit(), Direction: c.Direction, SecretRegister: c.SecretRegister,
-		Org: c.env.Org, Source: Type + ":" + c.env.Name, Names: registers.NewNameCache()}
-	var st fileStats
-	keys := map[string]int{} // doc key → first row, to spot a document registered twice
-	names := map[string]*facts.UnresolvedName{}
-	reject := func(bad *wire.RowError) error {
-		st.rejected++
-		if err := sink.Reject(ctx, rowReject(bad, c.SecretRegister)); err != nil {
-			return sinkError{err}
-		}
-		return nil
-	}
-	var pending []facts.RegisterRow
-	track := func() error {
-		n, err := sink.TrackRegisterRows(ctx, pending)
-		pending = pending[:0]
-		st.fresh += n.New
-		st.changed += n.Changed
-		st.unchanged += n.Unchanged
-		st.returned += n.Returned
-		if err != nil {
-			return sinkError{err}
-		}
-		return nil
-	}
-	h, err := wire.Read(ctx, e.Abs, c.options(rel), func(row wire.Row, bad *wire.RowError) error {
-		sink.Fetched(1)
-		st.rows++
-		if bad != nil {
-			return reject(bad)
-		}
-		res, err := registers.Map(row, cfg)
-		if err != nil {
-			var fe *registers.FieldError
-			if !errors.As(err, &fe) {
-				return err
-			}
-			title := fe.Field
-			if row.Header != nil && row.Header.Title(fe.Field) != "" {
-				title = row.Header.Title(fe.Field)
-			}
-			return reject(&wire.RowError{File: rel, Sheet: row.Sheet, Line: row.Line, Column: title, Field: fe.Field,
-				Reason: fe.Reason, Raw: row.Raw, Secret: row.Secret})
-		}
-		secret := c.SecretRegister || row.Secret
-		d := res.Document
-		if w := c.env.Window; w != nil && d.EventOn != nil && (d.EventOn.Before(w.From) || d.EventOn.After(w.To.Add(24*time.Hour-time.Nanosecond))) {
-			return nil
-		}
-		for _, n := range res.Unresolved {
-			k := n.Role + "\x00" + n.Key
-			if u, ok := names[k]; ok {
-				u.Rows++
-			} else {
-				names[k] = &facts.UnresolvedName{Role: n.Role, NameKey: n.Key, Name: n.Name, Rows: 1, Example: res.Sighting.SourceKey}
-			}
-		}
-		if len(res.Warnings) > 0 {
-			st.warnings++
-			if secret {
-				// A warning may quote the subject: only counted.
-				log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", len(res.Warnings))
-			} else {
-				log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", res.Warnings)
-			}
-		}
-		if err := sink.UpsertDocument(ctx, d, res.Sighting); err != nil {
-			return sinkError{err}
-		}
-		if first, dup := keys[d.DocKey]; dup {
-			// The same document registered twice: both rows are sightings;
-			// the first one is the row tracked for this file.
-			st.duplicates++
-			log.Warn("register row repeats a document", "row", res.Sighting.SourceKey, "first_row", first, "code", row.Code)
-			return nil
-		}
-		keys[d.DocKey] = row.Line
-		pending = append(pending, facts.RegisterRow{UnitCode: d.UnitCode, File: rel, Direction: d.Direction,
-			DocKey: d.DocKey, Sheet: row.Sheet, Line: row.Line, Code: row.Code, RowHash: rowHash(row)})
-		if len(pending) >= trackBatch {
-			return track()
-		}
-		return nil
+	f := &fileRead{c: c, sink: sink, log: log, rel: e.Rel, keys: map[string]int{}, names: map[string]*facts.UnresolvedName{},
+		cfg: registers.Config{Unit: c.unit(), Direction: c.Direction, SecretRegister: c.SecretRegister,
+			Org: c.env.Org, Source: Type + ":" + c.env.Name, Names: registers.NewNameCache()}}
+	h, err := wire.Read(ctx, e.Abs, c.options(e.Rel), func(row wire.Row, bad *wire.RowError) error {
+		return f.row(ctx, row, bad)
 	})
 	if err == nil {
-		err = track()
+		err = f.track(ctx)
 	}
 	if err != nil {
 		return err
 	}
 	if c.env.Window != nil {
-		log.Info("register read (backfill window)", "file", rel, "rows", st.rows, "rejected", st.rejected)
+		log.Info("register read (backfill window)", "file", f.rel, "rows", f.st.rows, "rejected", f.st.rejected)
 		return nil
 	}
-	removed, err := sink.CloseRegisterFile(ctx, rel)
+	return f.close(ctx, h)
+}
+
+// fileRead is the state of one file's read.
+type fileRead struct {
+	c       *Connector
+	sink    connector.Sink
+	log     *slog.Logger
+	rel     string
+	cfg     registers.Config
+	st      fileStats
+	keys    map[string]int // doc key → first row, to spot a document registered twice
+	names   map[string]*facts.UnresolvedName
+	pending []facts.RegisterRow
+}
+
+func (f *fileRead) reject(ctx context.Context, bad *wire.RowError) error {
+	f.st.rejected++
+	if err := f.sink.Reject(ctx, rowReject(bad, f.c.SecretRegister)); err != nil {
+		return sinkError{err}
+	}
+	return nil
+}
+
+// track hands the pending rows to the warehouse's row tracking.
+func (f *fileRead) track(ctx context.Context) error {
+	n, err := f.sink.TrackRegisterRows(ctx, f.pending)
+	f.pending = f.pending[:0]
+	f.st.fresh += n.New
+	f.st.changed += n.Changed
+	f.st.unchanged += n.Unchanged
+	f.st.returned += n.Returned
+	if err != nil {
+		return sinkError{err}
+	}
+	return nil
+}
+
+// row reads one row: a bad row or one that does not map is rejected; a row
+// outside the backfill window is passed over; otherwise its document is
+// upserted and, unless it repeats a document of an earlier row, tracked.
+func (f *fileRead) row(ctx context.Context, row wire.Row, bad *wire.RowError) error {
+	f.sink.Fetched(1)
+	f.st.rows++
+	if bad != nil {
+		return f.reject(ctx, bad)
+	}
+	res, err := registers.Map(row, f.cfg)
+	if err != nil {
+		var fe *registers.FieldError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		return f.reject(ctx, mapError(f.rel, row, fe))
+	}
+	d := res.Document
+	if outsideWindow(f.c.env.Window, d.EventOn) {
+		return nil
+	}
+	f.noteNames(res)
+	f.logWarnings(res, f.c.SecretRegister || row.Secret)
+	if err := f.sink.UpsertDocument(ctx, d, res.Sighting); err != nil {
+		return sinkError{err}
+	}
+	if first, dup := f.keys[d.DocKey]; dup {
+		// The same document registered twice: both rows are sightings;
+		// the first one is the row tracked for this file.
+		f.st.duplicates++
+		f.log.Warn("register row repeats a document", "row", res.Sighting.SourceKey, "first_row", first, "code", row.Code)
+		return nil
+	}
+	f.keys[d.DocKey] = row.Line
+	f.pending = append(f.pending, facts.RegisterRow{UnitCode: d.UnitCode, File: f.rel, Direction: d.Direction,
+		DocKey: d.DocKey, Sheet: row.Sheet, Line: row.Line, Code: row.Code, RowHash: rowHash(row)})
+	if len(f.pending) >= trackBatch {
+		return f.track(ctx)
+	}
+	return nil
+}
+
+// mapError is the reject of a row the mapping refuses, naming the column
+// by its title in the file.
+func mapError(rel string, row wire.Row, fe *registers.FieldError) *wire.RowError {
+	title := fe.Field
+	if row.Header != nil && row.Header.Title(fe.Field) != "" {
+		title = row.Header.Title(fe.Field)
+	}
+	return &wire.RowError{File: rel, Sheet: row.Sheet, Line: row.Line, Column: title, Field: fe.Field,
+		Reason: fe.Reason, Raw: row.Raw, Secret: row.Secret}
+}
+
+// outsideWindow: a backfill reads only the rows whose date falls in its
+// window (both ends are whole Vietnam days).
+func outsideWindow(w *connector.Window, eventOn *time.Time) bool {
+	return w != nil && eventOn != nil && (eventOn.Before(w.From) || eventOn.After(w.To.Add(24*time.Hour-time.Nanosecond)))
+}
+
+// noteNames counts the rows of each name the directory does not resolve.
+func (f *fileRead) noteNames(res registers.Result) {
+	for _, n := range res.Unresolved {
+		k := n.Role + "\x00" + n.Key
+		if u, ok := f.names[k]; ok {
+			u.Rows++
+		} else {
+			f.names[k] = &facts.UnresolvedName{Role: n.Role, NameKey: n.Key, Name: n.Name, Rows: 1, Example: res.Sighting.SourceKey}
+		}
+	}
+}
+
+func (f *fileRead) logWarnings(res registers.Result, secret bool) {
+	if len(res.Warnings) == 0 {
+		return
+	}
+	f.st.warnings++
+	if secret {
+		// A warning may quote the subject: only counted.
+		f.log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", len(res.Warnings))
+	} else {
+		f.log.Debug("register row", "row", res.Sighting.SourceKey, "warnings", res.Warnings)
+	}
+}
+
+// close ends a full read of the file: rows missing from the new export are
+// logged (their documents are kept), the unresolved names are stored.
+func (f *fileRead) close(ctx context.Context, h *wire.Header) error {
+	removed, err := f.sink.CloseRegisterFile(ctx, f.rel)
 	if err != nil {
 		return sinkError{err}
 	}
 	for i, r := range removed {
 		if i == 20 {
-			log.Warn("more register rows missing from the new export", "file", rel, "count", len(removed)-i)
+			f.log.Warn("more register rows missing from the new export", "file", f.rel, "count", len(removed)-i)
 			break
 		}
-		log.Warn("register row missing from the new export; its document is kept", "file", rel, "code", r.Code, "last_row", r.Line, "doc_key", r.DocKey)
+		f.log.Warn("register row missing from the new export; its document is kept", "file", f.rel, "code", r.Code, "last_row", r.Line, "doc_key", r.DocKey)
 	}
+	list := sortedNames(f.names)
+	if err := f.sink.SetUnresolvedNames(ctx, f.rel, list); err != nil {
+		return sinkError{err}
+	}
+	if len(list) > 0 {
+		f.log.Warn("register uses agency names the org directory does not know; add them as names or aliases", "file", f.rel, "names", len(list))
+	}
+	st := f.st
+	f.log.Info("register read", "file", f.rel, "sheet", h.Sheet, "header_row", h.Line, "rows", st.rows, "new", st.fresh,
+		"changed", st.changed, "unchanged", st.unchanged, "returned", st.returned, "removed", len(removed),
+		"rejected", st.rejected, "duplicates", st.duplicates, "warnings", st.warnings)
+	return nil
+}
+
+// sortedNames lists the unresolved names by role and key.
+func sortedNames(names map[string]*facts.UnresolvedName) []facts.UnresolvedName {
 	list := make([]facts.UnresolvedName, 0, len(names))
 	for _, n := range names {
 		list = append(list, *n)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Role+list[i].NameKey < list[j].Role+list[j].NameKey })
-	if err := sink.SetUnresolvedNames(ctx, rel, list); err != nil {
-		return sinkError{err}
-	}
-	if len(list) > 0 {
-		log.Warn("register uses agency names the org directory does not know; add them as names or aliases", "file", rel, "names", len(list))
-	}
-	log.Info("register read", "file", rel, "sheet", h.Sheet, "header_row", h.Line, "rows", st.rows, "new", st.fresh,
-		"changed", st.changed, "unchanged", st.unchanged, "returned", st.returned, "removed", len(removed),
-		"rejected", st.rejected, "duplicates", st.duplicates, "warnings", st.warnings)
-	return nil
+	return list
 }
 
 // rowReject is the reject of a bad row: keyed by its place in the file
