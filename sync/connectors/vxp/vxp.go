@@ -233,7 +233,10 @@ type ack struct{ docID, state, status string }
 const ackedSuffix = "+acked"
 
 // Sync lists the pending packages of each message type, fetches the ones
-// not stored yet, and writes their facts in batches.
+// not stored yet, and writes their facts in batches. Steps: the window
+// (syncWindow), then per listed package mailbox.item, committing every
+// BatchSize packages (mailbox.commit, which acknowledges for a consumer),
+// then the coverage and the last commit.
 func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	defer func() { err = httpx.RedactErr(err, c.Endpoint) }() // errors reach sync_runs.error and chiso status
 	cl, err := c.client()
@@ -250,13 +253,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	if err != nil {
 		return fmt.Errorf("vxp: coverage: %w", err)
 	}
-	start := now()
-	from, to := connector.WindowStart(c.env, cov, start, time.Duration(c.Lookback)), time.Time{}
-	covTo := start
-	if w := c.env.Window; w != nil {
-		from, to = w.From, w.To.Add(24*time.Hour-time.Second)
-		covTo = to
-	}
+	from, to, covTo := syncWindow(c.env, cov, now(), time.Duration(c.Lookback))
 	known, err := sink.Checkpoints(ctx, streamPrefix)
 	if err != nil {
 		return fmt.Errorf("vxp: checkpoints: %w", err)
@@ -267,33 +264,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	}
 	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
 
-	source := Type + ":" + c.env.Name
-	var pending []ack // acknowledgements waiting for the batch to commit
-	inBatch := 0
-	commit := func() error {
-		if err := sink.Flush(ctx); err != nil {
-			return err
-		}
-		inBatch = 0
-		if c.Mode == ModeConsumer {
-			for len(pending) > 0 {
-				a := pending[0]
-				if err := cl.UpdateStatus(ctx, a.docID, a.status); err != nil {
-					return fmt.Errorf("vxp: acknowledging %s (%s): %w", a.docID, a.status, err)
-				}
-				// Remember the acknowledgement (commits with the next batch) so
-				// that a package acknowledged "fail", which stays listed, is
-				// not acknowledged again on every run.
-				if err := sink.SetCheckpoint(ctx, streamPrefix+a.docID, a.state+ackedSuffix); err != nil {
-					return err
-				}
-				pending = pending[1:]
-			}
-		}
-		pending = pending[:0]
-		return nil
-	}
-	stats := map[string]int{}
+	mb := &mailbox{c: c, cl: cl, sink: sink, tmp: tmp, source: Type + ":" + c.env.Name, known: known, stats: map[string]int{}}
 	for _, mt := range c.MessageTypes {
 		items, err := cl.ReceivedList(ctx, mt, from, to)
 		if err != nil {
@@ -301,34 +272,8 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 		}
 		log.Info("vxp: mailbox listed", "message_type", mt, "pending", len(items), "from", from.Format(time.DateOnly))
 		for _, it := range items {
-			if it.DocID == "" {
-				continue
-			}
-			stream := streamPrefix + it.DocID
-			if state, done := known[stream]; done {
-				// Stored by an earlier run. A consumer acknowledges again: the
-				// earlier run may have stopped between commit and ack.
-				if c.Mode == ModeConsumer && !strings.HasSuffix(state, ackedSuffix) {
-					pending = append(pending, ack{it.DocID, state, ackFor(state)})
-				}
-				stats["skipped"]++
-				continue
-			}
-			state, err := c.one(ctx, cl, sink, tmp, it, source)
-			if err != nil {
+			if err := mb.item(ctx, it); err != nil {
 				return err
-			}
-			stats[state]++
-			if err := sink.SetCheckpoint(ctx, stream, state); err != nil {
-				return err
-			}
-			known[stream] = state
-			pending = append(pending, ack{it.DocID, state, ackFor(state)})
-			inBatch++
-			if inBatch >= c.BatchSize {
-				if err := commit(); err != nil {
-					return err
-				}
 			}
 		}
 	}
@@ -336,13 +281,96 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	if err := connector.RecordCoverage(ctx, sink, from, covTo); err != nil {
 		return err
 	}
-	if err := commit(); err != nil {
+	if err := mb.commit(ctx); err != nil {
 		return err
 	}
 	if err := sink.Flush(ctx); err != nil { // the acknowledgement checkpoints
 		return err
 	}
-	log.Info("vxp: sync done", "stored", stats[stateStored], "rejected", stats[stateRejected], "skipped", stats["skipped"], "mode", c.Mode)
+	log.Info("vxp: sync done", "stored", mb.stats[stateStored], "rejected", mb.stats[stateRejected], "skipped", mb.stats["skipped"], "mode", c.Mode)
+	return nil
+}
+
+// syncWindow is the span of the listing: from the connector's start (the
+// coverage, the lookback, the baseline) to open-ended, the coverage
+// recorded up to now; a backfill window lists its whole days and records
+// them.
+func syncWindow(env connector.Env, cov connector.Coverage, now time.Time, lookback time.Duration) (from, to, covTo time.Time) {
+	from, covTo = connector.WindowStart(env, cov, now, lookback), now
+	if w := env.Window; w != nil {
+		from, to = w.From, w.To.Add(24*time.Hour-time.Second)
+		covTo = to
+	}
+	return from, to, covTo
+}
+
+// mailbox is the state of one Sync over the listed packages.
+type mailbox struct {
+	c       *Connector
+	cl      *wire.Client
+	sink    connector.Sink
+	tmp     *os.File
+	source  string
+	known   map[string]string // package checkpoints: stored or rejected
+	pending []ack             // acknowledgements waiting for the batch to commit
+	inBatch int
+	stats   map[string]int
+}
+
+// item stores one listed package unless an earlier run did (a consumer then
+// acknowledges it again: that run may have stopped between commit and ack),
+// and commits every BatchSize packages.
+func (mb *mailbox) item(ctx context.Context, it wire.ReceivedItem) error {
+	if it.DocID == "" {
+		return nil
+	}
+	stream := streamPrefix + it.DocID
+	if state, done := mb.known[stream]; done {
+		if mb.c.Mode == ModeConsumer && !strings.HasSuffix(state, ackedSuffix) {
+			mb.pending = append(mb.pending, ack{it.DocID, state, ackFor(state)})
+		}
+		mb.stats["skipped"]++
+		return nil
+	}
+	state, err := mb.c.one(ctx, mb.cl, mb.sink, mb.tmp, it, mb.source)
+	if err != nil {
+		return err
+	}
+	mb.stats[state]++
+	if err := mb.sink.SetCheckpoint(ctx, stream, state); err != nil {
+		return err
+	}
+	mb.known[stream] = state
+	mb.pending = append(mb.pending, ack{it.DocID, state, ackFor(state)})
+	mb.inBatch++
+	if mb.inBatch >= mb.c.BatchSize {
+		return mb.commit(ctx)
+	}
+	return nil
+}
+
+// commit flushes the batch; a consumer then acknowledges its packages and
+// remembers each acknowledgement (it commits with the next batch) so that
+// a package acknowledged "fail", which stays listed, is not acknowledged
+// again on every run. An observer never acknowledges.
+func (mb *mailbox) commit(ctx context.Context) error {
+	if err := mb.sink.Flush(ctx); err != nil {
+		return err
+	}
+	mb.inBatch = 0
+	if mb.c.Mode == ModeConsumer {
+		for len(mb.pending) > 0 {
+			a := mb.pending[0]
+			if err := mb.cl.UpdateStatus(ctx, a.docID, a.status); err != nil {
+				return fmt.Errorf("vxp: acknowledging %s (%s): %w", a.docID, a.status, err)
+			}
+			if err := mb.sink.SetCheckpoint(ctx, streamPrefix+a.docID, a.state+ackedSuffix); err != nil {
+				return err
+			}
+			mb.pending = mb.pending[1:]
+		}
+	}
+	mb.pending = mb.pending[:0]
 	return nil
 }
 
