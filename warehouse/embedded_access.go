@@ -187,10 +187,40 @@ func (e *Embedded) secureRoles(ctx context.Context, ownerPW, readerPW string) er
 	if err := e.writeServerFile("pg_hba.conf", hbaConf(tcpOffLoopback(e.listenTCP))); err != nil {
 		return err
 	}
+	var before time.Time
+	if err := conn.QueryRowContext(ctx, `SELECT pg_conf_load_time()`).Scan(&before); err != nil {
+		return fmt.Errorf("warehouse: reload pg_hba.conf: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, `SELECT pg_reload_conf()`); err != nil {
 		return fmt.Errorf("warehouse: reload pg_hba.conf: %w", err)
 	}
-	return nil
+	return e.waitConfLoaded(ctx, before)
+}
+
+// waitConfLoaded waits until the postmaster has read its configuration
+// again after before (pg_reload_conf only signals it): until then a new
+// connection could still be let in by the old pg_hba.conf.
+func (e *Embedded) waitConfLoaded(ctx context.Context, before time.Time) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		conn, err := e.connectOwner(ctx, 5*time.Second)
+		if err != nil {
+			return fmt.Errorf("warehouse: after reloading pg_hba.conf: %w", err)
+		}
+		var loaded time.Time
+		err = conn.QueryRowContext(ctx, `SELECT pg_conf_load_time()`).Scan(&loaded)
+		conn.Close()
+		if err != nil {
+			return fmt.Errorf("warehouse: after reloading pg_hba.conf: %w", err)
+		}
+		if loaded.After(before) {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("warehouse: the embedded PostgreSQL did not reload pg_hba.conf within 15 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // connectOwner returns a one-connection pool logged in as chiso to
