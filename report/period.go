@@ -5,6 +5,7 @@
 package report
 
 import (
+	"chiso/warehouse/facts"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -26,24 +27,11 @@ type Period struct {
 // the period id of year Y is ID-Y, spanning From (MM-DD, in Y-1 when
 // FromPrevYear, when From is written "-MM-DD", or when From falls after
 // To) to To (MM-DD of Y).
-type NamedPeriod struct {
-	ID           string
-	Label        string
-	From         string
-	To           string
-	FromPrevYear bool
-}
+type NamedPeriod = facts.NamedPeriod
 
-// DefaultNamedPeriods are the report periods of indicators.md: the one
-// definition of their ids, spans and Vietnamese labels. The config's
-// defaults are read from it, and a test checks that the seed rows of
-// migration 00050 (kpi_report_periods) agree with it.
-var DefaultNamedPeriods = []NamedPeriod{
-	{ID: "bc6t", Label: "Báo cáo 6 tháng", From: "01-01", To: "05-31"},
-	{ID: "bcnam", Label: "Báo cáo năm", From: "01-01", To: "11-30"},
-	{ID: "nd09-6t", Label: "Báo cáo 6 tháng (chốt số liệu theo Nghị định 09/2019/NĐ-CP)", From: "12-15", To: "06-14", FromPrevYear: true},
-	{ID: "nd09-nam", Label: "Báo cáo năm (chốt số liệu theo Nghị định 09/2019/NĐ-CP)", From: "12-15", To: "12-14", FromPrevYear: true},
-}
+// DefaultNamedPeriods are the report periods of indicators.md
+// (facts.DefaultNamedPeriods, their one definition).
+var DefaultNamedPeriods = facts.DefaultNamedPeriods
 
 var (
 	reYear    = regexp.MustCompile(`^(\d{4})$`)
@@ -110,7 +98,7 @@ func ParsePeriod(s string, named []NamedPeriod) (Period, error) {
 		m := reNamed.FindStringSubmatch(s)
 		for _, n := range named {
 			if n.ID == m[1] {
-				f, t, err := n.Span(atoi(m[2]))
+				f, t, err := NamedSpan(n, atoi(m[2]))
 				if err != nil {
 					return Period{}, fmt.Errorf("period %q: %w", s, err)
 				}
@@ -129,8 +117,8 @@ func namedList(named []NamedPeriod) string {
 	return strings.Join(ids, ", ")
 }
 
-// Span is the span of the named period for report year y.
-func (n NamedPeriod) Span(y int) (from, to time.Time, err error) {
+// NamedSpan is the span of the named period n for report year y.
+func NamedSpan(n NamedPeriod, y int) (from, to time.Time, err error) {
 	fm := reMD.FindStringSubmatch(strings.TrimSpace(n.From))
 	tm := reMD.FindStringSubmatch(strings.TrimSpace(n.To))
 	if fm == nil || tm == nil || tm[1] != "" {

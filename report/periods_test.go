@@ -41,9 +41,8 @@ func TestDefaultPeriodLabels(t *testing.T) {
 	}
 }
 
-// Migration 00050 seeds kpi_report_periods with a copy of the defaults (a
-// warehouse nobody has loaded periods into yet): it must agree with the Go
-// definition, labels included.
+// A warehouse nobody has loaded periods into yet holds the defaults of the
+// one Go definition, labels included (Store.Migrate seeds them).
 func TestMigrationSeedIsTheDefaultPeriods(t *testing.T) {
 	st := warehousetest.New(t)
 	stored, err := st.ReportPeriods(context.Background())

@@ -9,6 +9,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"chiso/warehouse"
+	wfacts "chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
 
@@ -44,6 +45,14 @@ func TestKPIFilesUpgrade(t *testing.T) {
 			}
 			if n := count(t, st, `SELECT count(*) FROM pg_proc WHERE proname = 'kpi_regenerate_triggers'`); n != 1 {
 				t.Fatalf("version %d is not the old layout (no kpi_regenerate_triggers)", lastMigrationBeforeKPIFiles)
+			}
+			// The old 00050 seeded the default report periods itself.
+			var periods []warehouse.ReportPeriod
+			for _, d := range wfacts.DefaultNamedPeriods {
+				periods = append(periods, warehouse.ReportPeriod{ID: d.ID, Label: d.Label, FromMD: d.From, ToMD: d.To, FromPrevYear: d.FromPrevYear})
+			}
+			if err := st.LoadReportPeriods(ctx, periods); err != nil {
+				t.Fatal(err)
 			}
 			kpiExec(t, st, "testdata/kpi/org.sql")
 			kpiExec(t, st, facts)

@@ -4,6 +4,7 @@
 package warehouse
 
 import (
+	"chiso/warehouse/facts"
 	"context"
 	"embed"
 	"fmt"
@@ -93,7 +94,27 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := s.applyKPISQL(ctx); err != nil {
 		return err
 	}
+	if err := s.seedReportPeriods(ctx); err != nil {
+		return err
+	}
 	return s.grantReader(ctx)
+}
+
+// seedReportPeriods writes the default named report periods into an empty
+// kpi_report_periods (a warehouse no config has loaded periods into yet).
+func (s *Store) seedReportPeriods(ctx context.Context) error {
+	var n int
+	if err := s.DB.GetContext(ctx, &n, `SELECT count(*) FROM kpi_report_periods`); err != nil {
+		return fmt.Errorf("warehouse: report periods: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	periods := make([]ReportPeriod, len(facts.DefaultNamedPeriods))
+	for i, p := range facts.DefaultNamedPeriods {
+		periods[i] = ReportPeriod{ID: p.ID, Label: p.Label, FromMD: p.From, ToMD: p.To, FromPrevYear: p.FromPrevYear}
+	}
+	return s.LoadReportPeriods(ctx, periods)
 }
 
 // ReaderRole is the read-only role that reporting tools use.

@@ -74,11 +74,10 @@ CREATE TABLE kpi_report_periods (
     from_prev_year boolean NOT NULL DEFAULT false,
     ord            integer NOT NULL DEFAULT 0
 );
-INSERT INTO kpi_report_periods (id, label, from_md, to_md, from_prev_year, ord) VALUES
- ('bc6t', 'Báo cáo 6 tháng', '01-01', '05-31', false, 1),
- ('bcnam', 'Báo cáo năm', '01-01', '11-30', false, 2),
- ('nd09-6t', 'Báo cáo 6 tháng (chốt số liệu theo Nghị định 09/2019/NĐ-CP)', '12-15', '06-14', true, 3),
- ('nd09-nam', 'Báo cáo năm (chốt số liệu theo Nghị định 09/2019/NĐ-CP)', '12-15', '12-14', true, 4);
+-- The default rows are not seeded here: their one definition is
+-- facts.DefaultNamedPeriods, which Store.Migrate writes into an empty table
+-- (a warehouse migrated before this changed keeps the rows this migration
+-- wrote then, which were the same).
 
 -- Duration caps in half-day sessions per meeting kind.
 CREATE TABLE kpi_meeting_caps (
