@@ -17,22 +17,24 @@
 
 -- kpi_document_days: outgoing documents by issue date (n, issued*), and
 -- documents exchanged with higher agencies or with an unknown counterpart
--- by event date (ex*).
+-- by event date (ex*). The two kinds of row are a UNION ALL, not a
+-- LATERAL VALUES list: PostgreSQL builds the expressions of a VALUES row
+-- again for every outer row, which made the documents trigger about six
+-- times slower (docs/warehouse.md).
 CREATE OR REPLACE FUNCTION kpi_document_days(p_sign integer, d documents) RETURNS SETOF kpi_day_documents
 LANGUAGE sql STABLE AS $$
-  SELECT d.unit_code, v.day, (p_sign * v.n)::bigint, (p_sign * v.issued)::bigint, (p_sign * v.issued_unknown)::bigint,
-         (p_sign * v.ex_den)::bigint, (p_sign * v.ex_num)::bigint, (p_sign * v.exo_den)::bigint,
-         (p_sign * v.exo_num)::bigint, (p_sign * v.ex_missing)::bigint, (p_sign * v.exo_missing)::bigint
+  SELECT d.unit_code, d.issued_on, p_sign::bigint, (p_sign * c.counts_issued::int)::bigint,
+         (p_sign * c.issued_unknown::int)::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
   FROM kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c
-  CROSS JOIN LATERAL (VALUES
-    (d.direction = 'out' AND d.issued_on IS NOT NULL, d.issued_on,
-     1, c.counts_issued::int, c.issued_unknown::int, 0, 0, 0, 0, 0, 0),
-    (d.event_on IS NOT NULL AND (c.ex_scope OR c.ex_unknown), d.event_on,
-     1, 0, 0, c.ex_scope::int, (c.ex_scope AND c.electronic)::int,
-     (c.ex_scope AND d.direction = 'out')::int, (c.ex_scope AND c.electronic AND d.direction = 'out')::int,
-     c.ex_unknown::int, (c.ex_unknown AND d.direction = 'out')::int)
-  ) AS v(keep, day, n, issued, issued_unknown, ex_den, ex_num, exo_den, exo_num, ex_missing, exo_missing)
-  WHERE v.keep $$;
+  WHERE d.direction = 'out' AND d.issued_on IS NOT NULL
+  UNION ALL
+  SELECT d.unit_code, d.event_on, p_sign::bigint, 0::bigint, 0::bigint,
+         (p_sign * c.ex_scope::int)::bigint, (p_sign * (c.ex_scope AND c.electronic)::int)::bigint,
+         (p_sign * (c.ex_scope AND d.direction = 'out')::int)::bigint,
+         (p_sign * (c.ex_scope AND c.electronic AND d.direction = 'out')::int)::bigint,
+         (p_sign * c.ex_unknown::int)::bigint, (p_sign * (c.ex_unknown AND d.direction = 'out')::int)::bigint
+  FROM kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c
+  WHERE d.event_on IS NOT NULL AND (c.ex_scope OR c.ex_unknown) $$;
 
 -- kpi_meeting_days: a counted meeting by its Vietnam start date; the
 -- duration cap is the current kpi_meeting_caps.
@@ -52,27 +54,28 @@ LANGUAGE sql STABLE AS $$
 -- (pr_*) and supplement pause, by Vietnam reception date and late_on (the
 -- date a dossier in the on-time denominator becomes late; 'infinity' for
 -- every other dossier) (d_recv … d_ot_missing), and, when settled with a
--- result document, by finishing date (d_fin, d_fin_elec; late_on 'infinity').
+-- result document, by finishing date (d_fin, d_fin_elec; late_on 'infinity');
+-- a UNION ALL like kpi_document_days.
 CREATE OR REPLACE FUNCTION kpi_dossier_days_as(p_sign integer, d dossiers, pr_level text, pr_requires_result boolean,
                                                pr_max_days integer, pause interval) RETURNS SETOF kpi_day_dossiers
 LANGUAGE sql STABLE AS $$
-  SELECT d.unit_code, v.day, v.late_on, p_sign::bigint, (p_sign * v.d_recv)::bigint, (p_sign * v.d_full)::bigint,
-         (p_sign * v.d_level_missing)::bigint, (p_sign * v.d_online)::bigint, (p_sign * v.d_channel_missing)::bigint,
-         (p_sign * v.d_input)::bigint, (p_sign * v.d_reused)::bigint, (p_sign * v.d_ot_den)::bigint,
-         (p_sign * v.d_ot_missing)::bigint, (p_sign * v.d_fin)::bigint, (p_sign * v.d_fin_elec)::bigint
+  SELECT d.unit_code, kpi_vn_date(d.received_at),
+         coalesce(CASE WHEN c.on_time_scope AND c.late_on <> 'infinity' THEN c.late_on END, 'infinity'::date),
+         p_sign::bigint, p_sign::bigint, (p_sign * c.full_online::int)::bigint, (p_sign * c.level_unknown::int)::bigint,
+         (p_sign * coalesce(d.channel = 'online', false)::int)::bigint, (p_sign * (d.channel IS NULL)::int)::bigint,
+         (p_sign * d.input_digitized::int)::bigint, (p_sign * d.reused_data::int)::bigint,
+         (p_sign * (c.on_time_scope AND c.late_on IS NOT NULL)::int)::bigint,
+         (p_sign * (c.on_time_scope AND c.late_on IS NULL)::int)::bigint, 0::bigint, 0::bigint
   FROM kpi_dossier_class(d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.result_method,
     d.result_electronic, d.supplements, d.procedure_level, pr_level, pr_requires_result, pr_max_days, pause) c
-  CROSS JOIN LATERAL (VALUES
-    (d.received_at IS NOT NULL, kpi_vn_date(d.received_at),
-     coalesce(CASE WHEN c.on_time_scope AND c.late_on <> 'infinity' THEN c.late_on END, 'infinity'::date),
-     1, c.full_online::int, c.level_unknown::int, coalesce(d.channel = 'online', false)::int, (d.channel IS NULL)::int,
-     d.input_digitized::int, d.reused_data::int, (c.on_time_scope AND c.late_on IS NOT NULL)::int,
-     (c.on_time_scope AND c.late_on IS NULL)::int, 0, 0),
-    (c.result_scope AND d.finished_at IS NOT NULL, kpi_vn_date(d.finished_at), 'infinity'::date,
-     0, 0, 0, 0, 0, 0, 0, 0, 0, 1, d.result_electronic::int)
-  ) AS v(keep, day, late_on, d_recv, d_full, d_level_missing, d_online, d_channel_missing, d_input, d_reused,
-         d_ot_den, d_ot_missing, d_fin, d_fin_elec)
-  WHERE v.keep $$;
+  WHERE d.received_at IS NOT NULL
+  UNION ALL
+  SELECT d.unit_code, kpi_vn_date(d.finished_at), 'infinity'::date, p_sign::bigint,
+         0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
+         p_sign::bigint, (p_sign * d.result_electronic::int)::bigint
+  FROM kpi_dossier_class(d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.result_method,
+    d.result_electronic, d.supplements, d.procedure_level, pr_level, pr_requires_result, pr_max_days, pause) c
+  WHERE c.result_scope AND d.finished_at IS NOT NULL $$;
 
 -- kpi_dossier_days: a dossier classified with its current procedure and
 -- steps (the pause is only read when due_at is null and the procedure has
