@@ -101,12 +101,16 @@ func checkSecured(t *testing.T, e *warehouse.Embedded) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wrong := pw[:len(pw)-1] + "0"
+	if wrong == pw {
+		wrong = pw[:len(pw)-1] + "1"
+	}
 	cases := []struct {
 		name, dsn string
 		ok        bool
 	}{
 		{"reader without password", sock + "user=chiso_reader", false},
-		{"reader with a wrong password", sock + "user=chiso_reader password=" + pw[:len(pw)-1] + "0", false},
+		{"reader with a wrong password", sock + "user=chiso_reader password=" + wrong, false},
 		{"reader with the owner's file", sock + "user=chiso_reader passfile=" + filepath.Join(e.DataDir, warehouse.OwnerPassFile), false},
 		{"owner without password", sock + "user=chiso", false},
 		{"owner with the reader's password", sock + "user=chiso password=" + pw, false},
