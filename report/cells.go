@@ -11,7 +11,7 @@ import (
 
 // Headers are the columns of the indicator table (indicators.md).
 var Headers = []string{"STT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giao", "Cùng kỳ", "Thực hiện kỳ báo cáo",
-	"Ước thực hiện đến hết kỳ", "Tăng/giảm so cùng kỳ", "Tử số / Mẫu số", "Đánh giá", "Ghi chú"}
+	"Ước thực hiện đến hết kỳ", "Tăng/giảm so cùng kỳ", "Tử số / Mẫu số", "Đánh giá", "Ghi chú", "Cảnh báo sớm (dự báo cả năm)"}
 
 // num formats a number with 2 decimals (none for whole counts) using sep
 // as the decimal separator.
@@ -116,7 +116,7 @@ func noteText(r Row) string {
 	return strings.Join(parts, "; ")
 }
 
-// Cells are the 11 cells of one indicator row, numbers with sep.
+// Cells are the 12 cells of one indicator row, numbers with sep.
 func (r Row) Cells(stt int, sep string) []string {
 	base := ""
 	if r.HasBase {
@@ -127,7 +127,8 @@ func (r Row) Cells(stt int, sep string) []string {
 		est = valueText(r.Estimate, r.Unit, sep)
 	}
 	return []string{strconv.Itoa(stt), r.Label, unitText(r), targetText(r.KPIRow, sep), base,
-		valueText(r.Value, r.Unit, sep), est, diffText(r, sep), ratioText(r), Assessment(r.KPIRow), noteText(r)}
+		valueText(r.Value, r.Unit, sep), est, diffText(r, sep), ratioText(r), Assessment(r.KPIRow), noteText(r),
+		outlookText(r.Status, r.Projection, r.ProjectionLinear, r.Needed, r.Unit, sep)}
 }
 
 // TitleLines are the title block: unit, period and cut-off, generated at,
@@ -142,8 +143,16 @@ func (r *Report) TitleLines() []string {
 		"Thời điểm lập: " + r.GeneratedAt.Format("15:04 02/01/2006"),
 	}
 	if r.EstimateTo != nil {
-		l = append(l, fmt.Sprintf("Ước thực hiện đến ngày %s: số đếm ước tính tuyến tính theo %d/%d ngày; tỷ lệ giữ nguyên như thực hiện",
-			r.EstimateTo.Format("02/01/2006"), r.Elapsed, r.FullDays))
+		s := fmt.Sprintf("Ước thực hiện đến ngày %s: số liệu %d/%d ngày, ước theo diễn biến cùng kỳ năm trước (tử số, mẫu số nhân với tỷ lệ cả kỳ / phần đã qua của năm trước)",
+			r.EstimateTo.Format("02/01/2006"), r.Elapsed, r.FullDays)
+		if r.EstimateLinear {
+			s += "; số nào năm trước không có số liệu thì ước tuyến tính theo số ngày"
+		}
+		l = append(l, s)
+	}
+	if r.OutlookYear != 0 {
+		l = append(l, fmt.Sprintf("Cảnh báo sớm năm %d: số liệu từ 01/01/%d đến hết ngày %s, dự báo đến 31/12/%d theo diễn biến năm %d",
+			r.OutlookYear, r.OutlookYear, r.OutlookDataEnd.Format("02/01/2006"), r.OutlookYear, r.OutlookYear-1))
 	}
 	if len(r.Sources) == 0 {
 		l = append(l, "Nguồn số liệu: chưa có lần đồng bộ nào")

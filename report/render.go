@@ -144,6 +144,10 @@ type jsonIndicator struct {
 	Baseline    *jsonBaseline `json:"baseline"`
 	Estimate    *float64      `json:"estimate"`
 	Kind        string        `json:"kind"`
+	// Early warning for the current year (null without one).
+	Projection *float64 `json:"projection"`
+	Status     *string  `json:"status"`
+	Needed     *Needed  `json:"needed"`
 }
 
 type jsonSource struct {
@@ -169,7 +173,11 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for _, row := range r.Rows {
 		j := jsonIndicator{ID: row.Indicator, Label: row.Label, Numerator: row.Numerator, Denominator: row.Denominator,
 			Missing: row.Missing, Value: row.Value, Unit: row.Unit, Op: row.Op, Target: row.Target, Met: row.Met,
-			Estimate: row.Estimate, Kind: row.Kind}
+			Estimate: row.Estimate, Kind: row.Kind, Projection: row.Projection, Needed: row.Needed}
+		if row.Status != "" {
+			s := row.Status
+			j.Status = &s
+		}
 		if row.HasBase {
 			j.Baseline = &jsonBaseline{From: r.BaseFrom.Format(d), To: r.BaseTo.Format(d), Value: row.Baseline.Value}
 		}

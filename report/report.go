@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +42,12 @@ type Report struct {
 	EstimateTo  *time.Time // end of the span estimates project to
 	Elapsed     int        // days with data, for the estimate
 	FullDays    int
+	// EstimateLinear: some estimate went linear (last year had no data).
+	EstimateLinear bool
+	// OutlookYear is the year of the early warning (0: none; the period is
+	// not in the current year) and OutlookDataEnd its last day with data.
+	OutlookYear    int
+	OutlookDataEnd time.Time
 	Sources     []warehouse.SourceSync
 	Rows        []Row
 	DocTypes    []DocTypeRow
@@ -59,6 +64,13 @@ type Row struct {
 	Baseline warehouse.KPIRow
 	HasBase  bool
 	Estimate *float64
+	// Early warning for the current year (nil/"" for a period of another
+	// year): the year-end projection, Đạt / Có nguy cơ / Chưa đạt (or Chưa
+	// đủ số liệu) and what it takes by 31 December (outlook.go).
+	Projection       *float64
+	ProjectionLinear bool
+	Status           string
+	Needed           *Needed
 	// Baseline counts behind a reduction (D(B), D(P)) for the note.
 	Cur, Base *int64
 }
@@ -178,8 +190,33 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	}
 	cm, bm := byInd(cur), byInd(base)
 	end, elapsed, full, estimate := p.EstimateSpan(now)
+	var est *estimator
+	em := cm
 	if estimate {
 		r.EstimateTo, r.Elapsed, r.FullDays = &end, elapsed, full
+		dataEnd := p.From.AddDate(0, 0, elapsed-1)
+		if dataEnd.Before(p.To) {
+			rows, err := st.KPIBetween(ctx, p.From, dataEnd, unit.Code)
+			if err != nil {
+				return nil, err
+			}
+			em = byInd(rows)
+		}
+		if est, err = newEstimator(ctx, st, unit.Code, p.From, dataEnd, end); err != nil {
+			return nil, err
+		}
+	}
+	outlook := map[string]Outlook{}
+	if p.From.Year() <= now.Year() && p.To.Year() >= now.Year() {
+		outs, err := YearOutlook(ctx, st, unit.Code, now)
+		if err != nil {
+			return nil, err
+		}
+		r.OutlookYear = now.Year()
+		for _, o := range outs {
+			outlook[o.Indicator] = o
+			r.OutlookDataEnd = o.DataEnd
+		}
 	}
 	for _, ind := range inds {
 		k, ok := cm[ind.ID]
@@ -190,12 +227,13 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 		if b, ok := bm[ind.ID]; ok {
 			row.Baseline, row.HasBase = b, true
 		}
-		if estimate && k.Value != nil {
-			v := *k.Value
-			if k.Unit == "count" {
-				v = math.Round(v*float64(full)/float64(elapsed)*100) / 100
-			}
-			row.Estimate = &v
+		if ek, ok := em[ind.ID]; est != nil && ok {
+			e := est.estimate(ek, em)
+			row.Estimate = e.Value
+			r.EstimateLinear = r.EstimateLinear || e.Linear && e.Value != nil
+		}
+		if o, ok := outlook[ind.ID]; ok {
+			row.Projection, row.ProjectionLinear, row.Status, row.Needed = o.Projection, o.Linear, o.Status, o.Needed
 		}
 		switch ind.ID {
 		case "doc_reduction":

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,18 +201,29 @@ func TestReportJSONContract(t *testing.T) {
 	for _, i := range out.Indicators {
 		byID[i["id"].(string)] = i
 	}
-	// documents issued 1 Jan – 31 May: d1..d7 = 7; estimate to 30 June 7 × 181 / 151.
+	// documents issued 1 Jan – 31 May: d1..d7 = 7; estimate to 30 June by
+	// last year's profile: 2025 had 4 to 31 May (p1..p4) and 4 + 6 = 10 to
+	// 30 June, so 7 × 10 / 4.
 	di := byID["documents_issued"]
-	if di["value"] != 7.0 || di["estimate"] != 8.39 {
+	if di["value"] != 7.0 || di["estimate"] != 7.0*10/4 {
 		t.Errorf("documents_issued: value %v estimate %v", di["value"], di["estimate"])
 	}
 	b := byID["doc_reduction"]["baseline"].(map[string]any)
 	if b["from"] != "2025-01-01" || b["to"] != "2025-05-31" {
 		t.Errorf("baseline span %v", b)
 	}
-	// Percentages are carried as they are.
-	if e := byID["meeting_online_share"]; e["estimate"] != e["value"] {
-		t.Errorf("percent estimate %v != value %v", e["estimate"], e["value"])
+	// A share: numerator and denominator each carried. Online 3 of 4 to
+	// 31 May; 2025 had no online meeting, so the numerator goes linear
+	// (3 × 181 / 151); meetings 2025: 4 to 31 May (b1..b4), 5 to 30 June
+	// (b5), so 4 × 5 / 4 = 5.
+	want := math.Round(100*(3*181.0/151)/5*100) / 100
+	if e := byID["meeting_online_share"]; e["value"] != 75.0 || e["estimate"] != want {
+		t.Errorf("meeting_online_share: value %v estimate %v, want %v", e["value"], e["estimate"], want)
+	}
+	for _, k := range []string{"projection", "status", "needed"} {
+		if _, ok := byID["doc_reduction"][k]; !ok {
+			t.Errorf("indicator has no %q", k)
+		}
 	}
 }
 

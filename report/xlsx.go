@@ -17,7 +17,7 @@ const (
 )
 
 var (
-	indicatorWidths = []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 40}
+	indicatorWidths = []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 40, 40}
 	docTypeWidths   = []float64{5, 48, 14, 14, 12, 14, 16}
 )
 
