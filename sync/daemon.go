@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	gosync "sync"
 	"time"
 
@@ -392,6 +393,9 @@ func restartOnly(a, b *config.Config) []string {
 	}
 	if a.HTTP.PushMaxBodyMB != b.HTTP.PushMaxBodyMB || a.HTTP.PushMaxInFlightMB != b.HTTP.PushMaxInFlightMB {
 		out = append(out, "http.push_max_body_mb/push_max_inflight_mb")
+	}
+	if !reflect.DeepEqual(a.Web, b.Web) {
+		out = append(out, "web")
 	}
 	if a.Timezone != b.Timezone {
 		out = append(out, "timezone")

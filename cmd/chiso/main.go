@@ -23,17 +23,19 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"run":          {"the daemon: every connector on its schedule", runDaemon},
-		"sync":         {"one pass of the connectors now (--connector, --from/--to)", runSync},
-		"check-config": {"validate the config, org directory and targets", runCheckConfig},
-		"migrate":      {"apply warehouse migrations and load the org directory", runMigrate},
-		"report":       {"indicators of a unit for a period", runReportCmd},
-		"explain":      {"the records behind an indicator", runExplainCmd},
-		"inspect":      {"parse edXML or dossier files and print JSON (inspect edxml|dvc FILE...)", runInspect},
-		"status":       {"connector runs, units and unmapped codes", runStatus},
-		"sim":          {"serve the axis, portal and calendar simulators", runSim},
-		"demo":         {"embedded warehouse + simulators + one sync + the 2026 report", runDemo},
-		"reader":       {"reader password: the password of the read-only role chiso_reader", runReader},
+		"run":           {"the daemon: every connector on its schedule", runDaemon},
+		"sync":          {"one pass of the connectors now (--connector, --from/--to)", runSync},
+		"check-config":  {"validate the config, org directory and targets", runCheckConfig},
+		"migrate":       {"apply warehouse migrations and load the org directory", runMigrate},
+		"report":        {"indicators of a unit for a period", runReportCmd},
+		"explain":       {"the records behind an indicator", runExplainCmd},
+		"inspect":       {"parse edXML or dossier files and print JSON (inspect edxml|dvc FILE...)", runInspect},
+		"status":        {"connector runs, units and unmapped codes", runStatus},
+		"sim":           {"serve the axis, portal and calendar simulators", runSim},
+		"demo":          {"embedded warehouse + simulators + one sync + the 2026 report", runDemo},
+		"reader":        {"reader password: the password of the read-only role chiso_reader", runReader},
+		"serve":         {"the web page alone, read-only, over an existing warehouse", runServe},
+		"hash-password": {"read a password on stdin, print its bcrypt hash (web.users)", runHashPassword},
 	}
 }
 
@@ -79,7 +81,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: chiso [-c FILE] COMMAND [flags]")
 	fmt.Fprintln(w, "config: -c FILE, else $CHISO_CONFIG, else ./chiso.yaml")
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "reader", "sim", "demo"} {
+	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "serve", "hash-password", "reader", "sim", "demo"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands()[name].summary)
 	}
 }

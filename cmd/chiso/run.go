@@ -59,6 +59,14 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		push.SetLimits(dvcconn.PushLimits{MaxBody: int64(cfg.HTTP.PushMaxBodyMB) << 20, MaxInFlight: int64(cfg.HTTP.PushMaxInFlightMB) << 20})
 		d.Handle("/dvc/", push)
 	}
+	// The web page and its API at / (issue 15); /metrics, /healthz,
+	// /readyz, /-/reload and /dvc/ keep their own handlers.
+	page, err := newWebServer(cfg, w, cfg.HTTP.Listen, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "chiso run:", err)
+		return 1
+	}
+	d.Handle("/", page)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

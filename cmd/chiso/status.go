@@ -8,11 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	chisosync "chiso/sync"
 	"chiso/sync/config"
-	"chiso/sync/connector"
-	dvcconn "chiso/sync/connectors/dvc"
-	"chiso/warehouse"
+	"chiso/sync/status"
 )
 
 // runStatus prints the units, each connector's runs and unmapped codes.
@@ -34,28 +31,23 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, out io.Writer, now time.Time) error {
-	fmt.Fprintf(out, "Warehouse: %s\n", w.Where)
-	if w.Embedded != nil {
-		restarts, err := w.Embedded.Restarts(5)
-		if err != nil {
-			return err
-		}
-		for _, r := range restarts {
-			fmt.Fprintf(out, "Warehouse restarted at %s after: %s\n", r.At.In(cfg.Location).Format("2006-01-02 15:04:05"), r.Cause)
-		}
-	}
-	fmt.Fprintln(out)
-	units, err := w.Store.OrgUnits(ctx)
+	st, err := collectStatus(ctx, w, cfg, now)
 	if err != nil {
 		return err
 	}
+	loc := cfg.Location
+	fmt.Fprintf(out, "Warehouse: %s\n", st.Warehouse)
+	for _, r := range st.Restarts {
+		fmt.Fprintf(out, "Warehouse restarted at %s after: %s\n", r.At.In(loc).Format("2006-01-02 15:04:05"), r.Cause)
+	}
+	fmt.Fprintln(out)
 	fmt.Fprintln(out, "Units (org directory):")
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CODE\tRELATION\tNAME\tPARENT")
-	for _, u := range units {
+	for _, u := range st.Units {
 		parent := ""
-		if u.ParentCode != nil {
-			parent = *u.ParentCode
+		if u.Parent != nil {
+			parent = *u.Parent
 		}
 		if u.MergedInto != nil {
 			parent = "merged into " + *u.MergedInto
@@ -64,114 +56,79 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 	}
 	tw.Flush()
 
-	sums, err := w.Store.Summaries(ctx)
-	if err != nil {
-		return err
-	}
-	byName := map[string]warehouse.ConnectorSummary{}
-	for _, s := range sums {
-		byName[s.Connector] = s
-	}
 	fmt.Fprintln(out, "\nConnectors:")
 	tw = tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tTYPE\tSCHEDULE\tLAST RUN\tLAST SUCCESS\tNEXT RUN\tROWS\tREJECTS\tLAST ERROR")
-	for _, j := range cfg.Jobs {
-		next := "-"
-		if t, err := chisosync.NextRun(j.Name, j.Schedule, now.In(cfg.Location)); err == nil {
-			next = t.Format("2006-01-02 15:04:05")
-		}
-		printConnectorRow(tw, j.Name, j.Type, j.Schedule, next, j.Period, byName[j.Name], cfg.Location, now)
-	}
-	// The dossier push receiver runs on request: each batch is a run.
-	if s, ok := byName[dvcconn.PushConnector]; ok || cfg.HTTP.PushToken.IsSet() {
-		printConnectorRow(tw, dvcconn.PushConnector, "push", "on request", "-", 0, s, cfg.Location, now)
+	for _, c := range st.Connectors {
+		printConnectorRow(tw, c, loc)
 	}
 	tw.Flush()
 	if len(cfg.Jobs) == 0 {
 		fmt.Fprintln(out, "  (no connectors configured)")
 	}
-	unmapped, err := w.Store.UnmappedCodes(ctx, 20)
-	if err != nil {
-		return err
-	}
-	if len(unmapped) > 0 {
+	if len(st.UnmappedCodes) > 0 {
 		fmt.Fprintln(out, "\nAgency codes not in the org directory (counted as external; add them to classify):")
-		for _, u := range unmapped {
+		for _, u := range st.UnmappedCodes {
 			fmt.Fprintf(out, "  %s\t%d documents\n", u.Code, u.Documents)
 		}
 	}
-	if err := printCoverage(ctx, w, cfg, out, now); err != nil {
-		return err
-	}
-	return printSourceStatus(ctx, w, out)
-}
-
-// printCoverage says plainly which connectors with a time window have not
-// read the whole baseline (issue 12), and the backfill command for each gap.
-func printCoverage(ctx context.Context, w *openedWarehouse, cfg *config.Config, out io.Writer, now time.Time) error {
-	baseline := cfg.Baseline()
-	var lines []string
-	for _, j := range cfg.Jobs {
-		v, ok, err := w.Store.Checkpoint(ctx, j.Name, connector.CoverageStream)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		lines = append(lines, coverageGaps(j.Name, v, baseline, now.In(cfg.Location))...)
-	}
-	if len(lines) > 0 {
-		fmt.Fprintf(out, "\nBaseline not covered: the reports need every day from %s; not read yet:\n", baseline.Format(time.DateOnly))
-		for _, l := range lines {
-			fmt.Fprintln(out, l)
+	if len(st.CoverageGaps) > 0 {
+		fmt.Fprintf(out, "\nBaseline not covered: the reports need every day from %s; not read yet:\n", st.Baseline)
+		for _, g := range st.CoverageGaps {
+			fmt.Fprintln(out, coverageLine(g))
 		}
 	}
+	printSourceStatus(st, out)
 	return nil
 }
 
-// coverageGaps lists the spans from baseline to the last date a
-// connector read that its coverage checkpoint v does not hold, each with
-// the command that reads it (all of baseline..today when v is unreadable).
+// collectStatus reads what chiso status shows (package status: the web
+// page's GET /api/v1/status shows the same).
+func collectStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, now time.Time) (*status.Status, error) {
+	return status.Collect(ctx, status.Input{Store: w.Store, Config: cfg, Embedded: w.Embedded, Where: w.Where, Now: now})
+}
+
+// coverageGaps lists, as chiso status prints them, the spans from baseline
+// to the last date a connector read that its coverage checkpoint v does not
+// hold, each with the command that reads it.
 func coverageGaps(name, v string, baseline, today time.Time) []string {
-	cov, err := connector.ParseCoverage(v)
-	if err != nil || len(cov) == 0 {
-		all := connector.DateSpan{From: baseline, To: connector.VietnamDate(today)}
-		return []string{fmt.Sprintf("  %s\tcoverage unknown (%q); run: %s", name, v, connector.BackfillCommand(name, all))}
-	}
 	var out []string
-	for _, gap := range cov.Missing(baseline, cov[len(cov)-1].To) {
-		out = append(out, fmt.Sprintf("  %s\t%s not read; run: %s", name, gap, connector.BackfillCommand(name, gap)))
+	for _, g := range status.Gaps(name, v, baseline, today) {
+		out = append(out, coverageLine(g))
 	}
 	return out
 }
 
-// printConnectorRow prints one row of the connectors table; period 0: no
-// schedule (never stale).
-func printConnectorRow(tw io.Writer, name, typ, schedule, next string, period time.Duration, s warehouse.ConnectorSummary, loc *time.Location, now time.Time) {
-	last, success, lastErr, rows := "never", "never", "", int64(0)
-	if s.Last != nil {
-		last = fmt.Sprintf("%s %s", s.Last.StartedAt.In(loc).Format("2006-01-02 15:04"), s.Last.Status)
-		rows = s.Last.Upserted
+func coverageLine(g status.CoverageGap) string {
+	if g.Unknown != nil {
+		return fmt.Sprintf("  %s\tcoverage unknown (%q); run: %s", g.Connector, *g.Unknown, g.Command)
 	}
-	stale := false
-	if s.LastSuccess != nil {
-		success = s.LastSuccess.StartedAt.In(loc).Format("2006-01-02 15:04")
-		stale = period > 0 && now.Sub(s.LastSuccess.StartedAt) > 3*period
-	} else {
-		stale = s.Last != nil
+	return fmt.Sprintf("  %s\t%s not read; run: %s", g.Connector, g.Span(), g.Command)
+}
+
+// printConnectorRow prints one row of the connectors table.
+func printConnectorRow(tw io.Writer, c status.Connector, loc *time.Location) {
+	last, success, lastErr, next := "never", "never", "", "-"
+	if c.LastRun != nil {
+		last = fmt.Sprintf("%s %s", c.LastRun.StartedAt.In(loc).Format("2006-01-02 15:04"), c.LastRun.Status)
 	}
-	if stale {
+	if c.LastSuccess != nil {
+		success = c.LastSuccess.StartedAt.In(loc).Format("2006-01-02 15:04")
+	}
+	if c.NextRun != nil {
+		next = c.NextRun.Format("2006-01-02 15:04:05")
+	}
+	if c.Stale {
 		success += " STALE"
 	}
-	if s.LastError != nil && s.LastError.Error != nil {
-		lastErr = oneLine(*s.LastError.Error, 80)
+	if c.LastError != nil && c.LastError.Error != nil {
+		lastErr = oneLine(*c.LastError.Error, 80)
 	}
-	if s.Last != nil && s.Last.Status == "partial" && s.Last.Error != nil {
+	if c.LastRun != nil && c.LastRun.Status == "partial" && c.LastRun.Error != nil {
 		// The last run could not read all of its source: say why.
-		lastErr = "not read whole: " + oneLine(*s.Last.Error, 120)
+		lastErr = "not read whole: " + oneLine(*c.LastRun.Error, 120)
 	}
-	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, typ, schedule, last, success, next, rows, s.Rejects, lastErr)
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", c.Name, c.Type, c.Schedule, last, success, next, c.Rows, c.Rejects, lastErr)
 }
 
 func oneLine(s string, n int) string {
@@ -184,12 +141,8 @@ func oneLine(s string, n int) string {
 
 // printSourceStatus lists what the admin should act on in the sources:
 // register names the directory cannot resolve, rows removed from exports.
-func printSourceStatus(ctx context.Context, w *openedWarehouse, out io.Writer) error {
-	names, err := w.Store.UnresolvedNames(ctx)
-	if err != nil {
-		return err
-	}
-	if len(names) > 0 {
+func printSourceStatus(st *status.Status, out io.Writer) {
+	if names := st.UnresolvedNames; len(names) > 0 {
 		fmt.Fprintln(out, "\nRegister names not in the org directory (add them as names or aliases):")
 		for i, n := range names {
 			if i == 20 {
@@ -199,11 +152,7 @@ func printSourceStatus(ctx context.Context, w *openedWarehouse, out io.Writer) e
 			fmt.Fprintf(out, "  %s\t%s\t%q\t%d rows (e.g. %s)\n", n.Connector, n.Role, n.Name, n.Rows, n.Example)
 		}
 	}
-	removed, err := w.Store.RemovedRegisterRows(ctx)
-	if err != nil {
-		return err
-	}
-	if len(removed) > 0 {
+	if removed := st.RemovedRegisterRows; len(removed) > 0 {
 		fmt.Fprintf(out, "\nRegister rows missing from a later export (documents kept): %d\n", len(removed))
 		for i, r := range removed {
 			if i == 10 {
@@ -212,5 +161,4 @@ func printSourceStatus(ctx context.Context, w *openedWarehouse, out io.Writer) e
 			fmt.Fprintf(out, "  %s\t%s row %d\t%s\n", r.Connector, r.File, r.Line, r.Code)
 		}
 	}
-	return nil
 }

@@ -34,6 +34,7 @@ type Config struct {
 	Timezone      string         `yaml:"timezone"`
 	Warehouse     Warehouse      `yaml:"warehouse"`
 	HTTP          HTTP           `yaml:"http"`
+	Web           Web            `yaml:"web"`
 	Org           Org            `yaml:"org"`
 	Targets       string         `yaml:"targets"`
 	Procedures    string         `yaml:"procedures"`
@@ -268,6 +269,7 @@ func Load(path string) (*Config, error) {
 		l.loadCatalogue(cfg, lineOfKey(top, "procedures"))
 	}
 
+	l.checkWeb(cfg, top)
 	l.loadConnectors(cfg, top)
 	cfg.Warnings = l.warnings
 	if len(l.problems) > 0 {
