@@ -2,15 +2,13 @@ package web
 
 import (
 	"html/template"
+
+	"chiso/report/web/chart"
 )
 
 // monthChart draws the month-by-month line of an indicator, this year
-// against last year, with its target.
-//
-// PLACEHOLDER until report/web/chart (owner: webui) lands: it then calls
-// chart.SVG(chart.Monthly{...}) with the same arguments.
+// against last year, with its target (report/web/chart: the one drawing).
 func monthChart(id, title string, percent bool, thisLabel string, this []*float64, lastLabel string, last []*float64, target *float64) template.HTML {
-	_, _, _, _, _, _, _ = id, title, percent, thisLabel, this, lastLabel, last
-	_ = target
-	return template.HTML(`<p class="chart-placeholder">Biểu đồ theo tháng: đang chuẩn bị.</p>`)
+	return chart.SVG(chart.Monthly{ID: "c-" + id, Title: title, Percent: percent,
+		This: chart.Series{Label: thisLabel, Values: this}, Last: chart.Series{Label: lastLabel, Values: last}, Target: target})
 }
