@@ -140,6 +140,17 @@ func Explain(ctx context.Context, st *warehouse.Store, opts ExplainOptions, w io
 	return tw.Flush()
 }
 
+// RoleLabel is the Vietnamese name of an explain role (warehouse.Role*).
+func RoleLabel(role string) string {
+	if l, ok := roleLabels[role]; ok {
+		return l
+	}
+	return role
+}
+
+// DatedByLabel says in Vietnamese which evidence dated a document.
+func DatedByLabel(by *string) string { return datedByLabel(by) }
+
 // datedByLabels name, in Vietnamese, the evidence that dated a document.
 var datedByLabels = map[string]string{
 	facts.ReceivedByTrace:     "vết đến (TraceHeader)",
