@@ -27,8 +27,12 @@ type lockedBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *lockedBuffer) String() string               { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // TestServeReadOnly: chiso serve over a warehouse it may only read (the
 // read-only role chiso_reader) serves the page and the API; the API's
@@ -59,7 +63,9 @@ func TestServeReadOnly(t *testing.T) {
 	sctx, stop := context.WithCancel(ctx)
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- dispatch(sctx, []string{"-c", cfgPath, "serve", "--listen", "127.0.0.1:0"}, out, errOut) }()
+	go func() {
+		done <- dispatch(sctx, []string{"-c", cfgPath, "serve", "--listen", "127.0.0.1:0"}, out, errOut)
+	}()
 	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/`)
 	var addr string
 	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

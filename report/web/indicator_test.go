@@ -48,7 +48,7 @@ func TestIndicatorPageAndExplainAPI(t *testing.T) {
 	ts := serve(t, st, web.Options{Open: true})
 	for _, c := range []struct {
 		ind, period, unit, month, filterUnit string
-		page, size                            int
+		page, size                           int
 	}{
 		{ind: "dossier_on_time_share", period: "2026-H1", unit: self, page: 1, size: 4},
 		{ind: "dossier_on_time_share", period: "2026-H1", unit: self, page: 3, size: 4},
