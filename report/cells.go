@@ -11,7 +11,7 @@ import (
 
 // Headers are the columns of the indicator table (indicators.md).
 var Headers = []string{"STT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu giao", "Cùng kỳ", "Thực hiện kỳ báo cáo",
-	"Ước thực hiện đến hết kỳ", "Tăng/giảm so cùng kỳ", "Tử số / Mẫu số", "Đánh giá", "Ghi chú", "Cảnh báo sớm (dự báo cả năm)"}
+	"Ước thực hiện đến hết kỳ", "Tăng/giảm so cùng kỳ", "Tử số / Mẫu số", "Đánh giá", "Đủ số liệu", "Ghi chú", "Cảnh báo sớm (dự báo cả năm)"}
 
 // num formats a number with 2 decimals (none for whole counts) using sep
 // as the decimal separator.
@@ -110,13 +110,14 @@ func noteText(r Row) string {
 	if r.Missing > 0 {
 		parts = append(parts, fmt.Sprintf("%d bản ghi thiếu số liệu (chiso explain)", r.Missing))
 	}
+	parts = append(parts, gapNotes(r)...)
 	if s, ok := sourceLabels[r.Source]; ok {
 		parts = append(parts, "nguồn: "+s)
 	}
 	return strings.Join(parts, "; ")
 }
 
-// Cells are the 12 cells of one indicator row, numbers with sep.
+// Cells are the 13 cells of one indicator row, numbers with sep.
 func (r Row) Cells(stt int, sep string) []string {
 	base := ""
 	if r.HasBase {
@@ -127,7 +128,7 @@ func (r Row) Cells(stt int, sep string) []string {
 		est = valueText(r.Estimate, r.Unit, sep)
 	}
 	return []string{strconv.Itoa(stt), r.Label, unitText(r), targetText(r.KPIRow, sep), base,
-		valueText(r.Value, r.Unit, sep), est, diffText(r, sep), ratioText(r), Assessment(r.KPIRow), noteText(r),
+		valueText(r.Value, r.Unit, sep), est, diffText(r, sep), ratioText(r), Assessment(r.KPIRow), completeText(r), noteText(r),
 		outlookText(r.Status, r.Projection, r.ProjectionLinear, r.Needed, r.Unit, sep)}
 }
 

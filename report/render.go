@@ -148,6 +148,12 @@ type jsonIndicator struct {
 	Projection *float64 `json:"projection"`
 	Status     *string  `json:"status"`
 	Needed     *Needed  `json:"needed"`
+	// Completeness (issue 16): gaps are the unconfirmed months with too
+	// few records or no successful run; confirmed the months an admin
+	// confirmed as real.
+	DataComplete bool  `json:"data_complete"`
+	Gaps         []Gap `json:"gaps"`
+	Confirmed    []Gap `json:"confirmed_gaps"`
 }
 
 type jsonSource struct {
@@ -173,7 +179,14 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	for _, row := range r.Rows {
 		j := jsonIndicator{ID: row.Indicator, Label: row.Label, Numerator: row.Numerator, Denominator: row.Denominator,
 			Missing: row.Missing, Value: row.Value, Unit: row.Unit, Op: row.Op, Target: row.Target, Met: row.Met,
-			Estimate: row.Estimate, Kind: row.Kind, Projection: row.Projection, Needed: row.Needed}
+			Estimate: row.Estimate, Kind: row.Kind, Projection: row.Projection, Needed: row.Needed,
+			DataComplete: row.DataComplete, Gaps: row.Gaps, Confirmed: row.Confirmed}
+		if j.Gaps == nil {
+			j.Gaps = []Gap{}
+		}
+		if j.Confirmed == nil {
+			j.Confirmed = []Gap{}
+		}
 		if row.Status != "" {
 			s := row.Status
 			j.Status = &s

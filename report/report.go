@@ -73,6 +73,12 @@ type Row struct {
 	Needed           *Needed
 	// Baseline counts behind a reduction (D(B), D(P)) for the note.
 	Cur, Base *int64
+	// DataComplete: no month of the facts behind the row (its period, and
+	// the baseline of a reduction) has an unconfirmed gap (coverage.go);
+	// false makes Met nil ("Chưa đủ số liệu").
+	DataComplete bool
+	Gaps         []Gap // the unconfirmed gaps
+	Confirmed    []Gap // low months an admin confirmed as real
 }
 
 // DocTypeRow is one row of the documents-by-type sheet.
@@ -242,6 +248,9 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 			row.Cur, row.Base = countOf(cm, "meetings_held"), k.Denominator
 		}
 		r.Rows = append(r.Rows, row)
+	}
+	if err := r.applyCoverage(ctx, st); err != nil {
+		return nil, err
 	}
 	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
 		return nil, err

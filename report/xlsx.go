@@ -17,7 +17,7 @@ const (
 )
 
 var (
-	indicatorWidths = []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 40, 40}
+	indicatorWidths = []float64{5, 42, 9, 11, 11, 12, 12, 12, 15, 12, 10, 40, 40}
 	docTypeWidths   = []float64{5, 48, 14, 14, 12, 14, 16}
 )
 
@@ -199,7 +199,7 @@ func (r *Report) xlsxIndicators(f *excelize.File, st xlsxStyles) error {
 		}
 		fitRow(f, sh, row, cells, indicatorWidths)
 		f.SetCellStyle(sh, cellRef(1, row), cellRef(len(Headers), row), st.text)
-		for _, c := range []int{1, 3, 4, 8, 9, 10} {
+		for _, c := range []int{1, 3, 4, 8, 9, 10, 11} {
 			f.SetCellStyle(sh, cellRef(c, row), cellRef(c, row), st.center)
 		}
 		if x.HasBase {
@@ -212,7 +212,7 @@ func (r *Report) xlsxIndicators(f *excelize.File, st xlsxStyles) error {
 		row++
 	}
 	f.SetCellValue(sh, cellRef(1, row+1), "Ghi chú: Tỷ lệ = Tử số / Mẫu số × 100%. Chỉ tiêu giảm = (Cùng kỳ − Kỳ báo cáo) / Cùng kỳ × 100%. "+
-		"\"Chưa đủ số liệu\": mẫu số hoặc số liệu cùng kỳ bằng 0. Danh sách bản ghi: chiso explain --indicator <mã> --period "+r.Period.ID+".")
+		"\"Chưa đủ số liệu\": mẫu số hoặc số liệu cùng kỳ bằng 0, hoặc một nguồn thiếu số liệu trong kỳ (cột Đủ số liệu, chiso coverage). Danh sách bản ghi: chiso explain --indicator <mã> --period "+r.Period.ID+".")
 	f.MergeCell(sh, cellRef(1, row+1), cellRef(len(Headers), row+1))
 	f.SetCellStyle(sh, cellRef(1, row+1), cellRef(len(Headers), row+1), st.sub)
 	f.SetRowHeight(sh, row+1, 32)

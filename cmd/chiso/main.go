@@ -31,6 +31,7 @@ func commands() map[string]command {
 		"explain":       {"the records behind an indicator", runExplainCmd},
 		"inspect":       {"parse edXML or dossier files and print JSON (inspect edxml|dvc FILE...)", runInspect},
 		"status":        {"connector runs, units and unmapped codes", runStatus},
+		"coverage":      {"months with too few facts or no run (coverage confirm: mark one complete)", runCoverage},
 		"sim":           {"serve the axis, portal and calendar simulators", runSim},
 		"demo":          {"embedded warehouse + simulators + one sync + the 2026 report", runDemo},
 		"reader":        {"reader password: the password of the read-only role chiso_reader", runReader},
@@ -81,7 +82,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: chiso [-c FILE] COMMAND [flags]")
 	fmt.Fprintln(w, "config: -c FILE, else $CHISO_CONFIG, else ./chiso.yaml")
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "serve", "hash-password", "reader", "sim", "demo"} {
+	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "coverage", "serve", "hash-password", "reader", "sim", "demo"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands()[name].summary)
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // loadReferenceData stores what the kpi SQL needs from the config files:
-// the targets, the named report periods and the procedure catalogue.
+// the targets, the named report periods, the coverage settings and the
+// procedure catalogue.
 func loadReferenceData(ctx context.Context, st *warehouse.Store, cfg *config.Config) error {
 	if t := cfg.TargetSet; t != nil {
 		targets := make([]warehouse.Target, 0, len(t.Targets))
@@ -24,6 +25,9 @@ func loadReferenceData(ctx context.Context, st *warehouse.Store, cfg *config.Con
 		periods = append(periods, warehouse.ReportPeriod{ID: p.ID, Label: p.Label, FromMD: p.From, ToMD: p.To, FromPrevYear: p.FromPreviousYear})
 	}
 	if err := st.LoadReportPeriods(ctx, periods); err != nil {
+		return err
+	}
+	if err := st.LoadCoverageSettings(ctx, cfg.Coverage.Settings()); err != nil {
 		return err
 	}
 	if cfg.Procedures != "" { // read and checked by config.Load

@@ -78,6 +78,9 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 			fmt.Fprintln(out, coverageLine(g))
 		}
 	}
+	if err := printCompleteness(ctx, w.Store, out, now); err != nil {
+		return err
+	}
 	printSourceStatus(st, out)
 	return nil
 }

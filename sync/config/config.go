@@ -39,6 +39,7 @@ type Config struct {
 	Targets       string         `yaml:"targets"`
 	Procedures    string         `yaml:"procedures"`
 	ReportPeriods []ReportPeriod `yaml:"report_periods"`
+	Coverage      Coverage       `yaml:"coverage"`
 	Connectors    []yaml.Node    `yaml:"connectors"`
 
 	File      string            `yaml:"-"` // absolute path of the config file
@@ -237,6 +238,7 @@ func Load(path string) (*Config, error) {
 	cfg.Location = l.location(cfg.Timezone, top)
 
 	l.checkHTTP(cfg, top)
+	l.checkCoverage(cfg, top)
 	l.checkPeriods(cfg, top)
 
 	// Org directory and targets, each reported against its own file.
