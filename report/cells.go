@@ -143,6 +143,9 @@ func (r *Report) TitleLines() []string {
 		fmt.Sprintf("Cùng kỳ: từ ngày %s đến ngày %s", r.BaseFrom.Format("02/01/2006"), r.BaseTo.Format("02/01/2006")),
 		"Thời điểm lập: " + r.GeneratedAt.Format("15:04 02/01/2006"),
 	}
+	if r.Frozen != nil {
+		l = append(l, fmt.Sprintf("Số liệu chốt ngày %s, mã %s", r.Frozen.At.Format("02/01/2006"), r.Frozen.ID))
+	}
 	if r.EstimateTo != nil {
 		s := fmt.Sprintf("Ước thực hiện đến ngày %s: số liệu %d/%d ngày, ước theo diễn biến cùng kỳ năm trước (tử số, mẫu số nhân với tỷ lệ cả kỳ / phần đã qua của năm trước)",
 			r.EstimateTo.Format("02/01/2006"), r.Elapsed, r.FullDays)

@@ -110,6 +110,12 @@ type jsonReport struct {
 	GeneratedAt string          `json:"generated_at"`
 	EstimateTo  *string         `json:"estimate_to"`
 	Sources     []jsonSource    `json:"sources"`
+	Snapshot    *jsonSnapshot   `json:"snapshot,omitempty"` // rendered from a snapshot
+}
+
+type jsonSnapshot struct {
+	ID       string `json:"id"`
+	FrozenAt string `json:"frozen_at"`
 }
 
 type jsonPeriod struct {
@@ -171,6 +177,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Indicators:  []jsonIndicator{},
 		GeneratedAt: r.GeneratedAt.Format("2006-01-02T15:04:05-07:00"),
 		Sources:     []jsonSource{},
+	}
+	if r.Frozen != nil {
+		out.Snapshot = &jsonSnapshot{ID: r.Frozen.ID, FrozenAt: r.Frozen.At.Format("2006-01-02T15:04:05-07:00")}
 	}
 	if r.EstimateTo != nil {
 		s := r.EstimateTo.Format(d)

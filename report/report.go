@@ -53,6 +53,7 @@ type Report struct {
 	DocTypes    []DocTypeRow
 	Units       []warehouse.OrgUnit // the unit and its internal units, side by side
 	UnitRows    map[string]map[string]warehouse.KPIRow
+	Frozen      *Frozen `json:"-"` // set when rendered from a snapshot (snapshot.go)
 }
 
 // Row is one indicator of the report.
