@@ -154,11 +154,8 @@ func TestRealSamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("rejected: %v", err)
 			}
-			if pkg.From == "" || (pkg.Kind != edxml.KindEdoc && pkg.Kind != edxml.KindStatus) {
-				t.Fatalf("incomplete package: kind %q from %q", pkg.Kind, pkg.From)
-			}
-			if pkg.Kind == edxml.KindEdoc && (len(pkg.To) == 0 || pkg.PromulgationDate.IsZero() || len(pkg.Attachments) == 0) {
-				t.Errorf("document without recipients, date or attachments: %+v", pkg)
+			if err := edxml.CheckComplete(pkg); err != nil {
+				t.Fatalf("%v: %+v", err, pkg)
 			}
 			if want, ok := sizes[base]; ok {
 				var got []int64
@@ -168,9 +165,6 @@ func TestRealSamples(t *testing.T) {
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Errorf("attachment sizes %v, want %v", got, want)
 				}
-			}
-			if pkg.Kind == edxml.KindStatus && (pkg.Status == nil || pkg.Status.ResponseFor.DocumentID == "") {
-				t.Errorf("status without its original document: %+v", pkg.Status)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -430,6 +431,7 @@ func (p *parser) otherInfo(pkg *Package, mh *node) error {
 			}
 		}
 	}
+	pkg.SnapshotID = snapshotID(mh)
 	if pkg.SteeringType, err = p.optInt(mh, "SteeringType"); err != nil {
 		return err
 	}
@@ -768,4 +770,24 @@ func checkAttachmentName(name string) error {
 		}
 	}
 	return nil
+}
+
+// snapshotToken marks the id of a chiso snapshot (chốt số liệu) in the
+// text of a report package chiso wrote: "chiso-snapshot:" and 64 hex digits.
+var snapshotToken = regexp.MustCompile(`chiso-snapshot:([0-9a-f]{64})`)
+
+// snapshotID finds the snapshot id of a report package chiso wrote: in
+// MessageHeader/Content, else in OtherInfo/Appendixes/Appendix ("" when
+// neither carries one).
+func snapshotID(mh *node) string {
+	texts := []string{text(mh, "Content")}
+	for _, a := range kids(kid(kid(mh, "OtherInfo"), "Appendixes"), "Appendix") {
+		texts = append(texts, a.Text())
+	}
+	for _, t := range texts {
+		if m := snapshotToken.FindStringSubmatch(t); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }

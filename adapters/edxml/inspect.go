@@ -40,6 +40,7 @@ type Inspect struct {
 	Signed           bool         `json:"signed"`
 	AttachmentFiles  []InspectAtt `json:"attachment_files"`
 	Warnings         []string     `json:"warnings"`
+	SnapshotID       *string      `json:"snapshot_id,omitempty"` // a chiso report package's snapshot (chốt số liệu)
 }
 
 // InspectRef is response_for of a status package.
@@ -95,6 +96,9 @@ func NewInspect(file string, p *Package, c Class) Inspect {
 	in.Family = strp(c.Family)
 	in.Subject = strp(p.Subject)
 	in.Priority = p.Priority
+	if p.SnapshotID != "" {
+		in.SnapshotID = strp(p.SnapshotID)
+	}
 	bt := p.BusinessType
 	in.BusinessType = &bt
 	switch {

@@ -71,6 +71,10 @@ type Package struct {
 	SteeringType     *int // meaning uncertain: kept, not interpreted
 	DocumentID       string
 	ResponseFor      []Ref // documents this one answers (edoc)
+	// SnapshotID is the id of the chiso snapshot (chốt số liệu) a report
+	// package chiso wrote carries ("chiso-snapshot:ID" in Content or in
+	// OtherInfo/Appendixes/Appendix); "" otherwise.
+	SnapshotID string
 
 	// BusinessType is Bussiness/BussinessDocType: 0 new, 1 revoke, 2 update,
 	// 3 replace (0 when there is no Bussiness block).
@@ -156,3 +160,21 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// CheckComplete applies the checks every accepted real sample passes
+// (TestRealSamples): a sender, kind edoc or status; a document with
+// recipients, a date of issue and attachments; a status naming the
+// document it is about. Packages chiso writes pass them too.
+func CheckComplete(p *Package) error {
+	if p.From == "" || (p.Kind != KindEdoc && p.Kind != KindStatus) {
+		return fmt.Errorf("incomplete package: kind %q from %q", p.Kind, p.From)
+	}
+	if p.Kind == KindEdoc && (len(p.To) == 0 || p.PromulgationDate.IsZero() || len(p.Attachments) == 0) {
+		return fmt.Errorf("document without recipients, date or attachments: %d recipients, date %v, %d attachments",
+			len(p.To), p.PromulgationDate, len(p.Attachments))
+	}
+	if p.Kind == KindStatus && (p.Status == nil || p.Status.ResponseFor.DocumentID == "") {
+		return fmt.Errorf("status without its original document: %+v", p.Status)
+	}
+	return nil
+}

@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"reader":        {"reader password: the password of the read-only role chiso_reader", runReader},
 		"serve":         {"the web page alone, read-only, over an existing warehouse", runServe},
 		"hash-password": {"read a password on stdin, print its bcrypt hash (web.users)", runHashPassword},
+		"snapshot":      {"frozen reports: snapshot list | diff ID [--against live|ID2] | verify ID | export ID", runSnapshotCmd},
 	}
 }
 
@@ -82,7 +83,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: chiso [-c FILE] COMMAND [flags]")
 	fmt.Fprintln(w, "config: -c FILE, else $CHISO_CONFIG, else ./chiso.yaml")
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "coverage", "serve", "hash-password", "reader", "sim", "demo"} {
+	for _, name := range []string{"run", "sync", "check-config", "migrate", "report", "explain", "inspect", "status", "coverage", "snapshot", "serve", "hash-password", "reader", "sim", "demo"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands()[name].summary)
 	}
 }

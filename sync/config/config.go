@@ -40,6 +40,7 @@ type Config struct {
 	Procedures    string         `yaml:"procedures"`
 	ReportPeriods []ReportPeriod `yaml:"report_periods"`
 	Coverage      Coverage       `yaml:"coverage"`
+	Report        ReportConfig   `yaml:"report"`
 	Connectors    []yaml.Node    `yaml:"connectors"`
 
 	File      string            `yaml:"-"` // absolute path of the config file
@@ -262,6 +263,7 @@ func Load(path string) (*Config, error) {
 	if cfg.Directory == nil {
 		cfg.Directory = orgdir.New(nil)
 	}
+	l.checkReport(cfg, top)
 	if cfg.Targets != "" {
 		t, probs := LoadTargets(cfg.Path(cfg.Targets))
 		l.problems = append(l.problems, probs...)
@@ -615,4 +617,48 @@ func lineOfKey(m *yaml.Node, key string) int {
 		}
 	}
 	return m.Line
+}
+
+// ReportConfig is the report: block (issue 18, chốt số liệu).
+type ReportConfig struct {
+	// Recipients are the org-directory codes of the agencies the edXML
+	// report package of a snapshot is addressed to (Sở Nội vụ, UBND tỉnh).
+	Recipients []string `yaml:"recipients"`
+	// Place is the địa danh of the package's PromulgationInfo.
+	Place string `yaml:"place"`
+}
+
+// checkReport checks that every report recipient is a unit of the org
+// directory, other than the commune's own tree.
+func (l *loader) checkReport(cfg *Config, top *yaml.Node) {
+	line := lineOfKey(lineNode(top, "report"), "recipients")
+	seen := map[string]bool{}
+	for i, code := range cfg.Report.Recipients {
+		code = strings.ToUpper(strings.TrimSpace(code))
+		cfg.Report.Recipients[i] = code
+		switch u, ok := cfg.Directory.Unit(code); {
+		case code == "":
+			l.errf(line, fmt.Sprintf("report.recipients[%d]", i), "empty unit code")
+		case !ok:
+			l.errf(line, fmt.Sprintf("report.recipients[%d]", i), "%s is not in the org directory %s", code, cfg.Org.Directory)
+		case u.Relation == orgdir.Self || u.Relation == orgdir.Internal:
+			l.errf(line, fmt.Sprintf("report.recipients[%d]", i), "%s is the commune or one of its internal units, not a recipient upward", code)
+		case seen[code]:
+			l.errf(line, fmt.Sprintf("report.recipients[%d]", i), "%s is listed twice", code)
+		}
+		seen[code] = true
+	}
+}
+
+// lineNode returns the value node of key in mapping m (nil when absent).
+func lineNode(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return m
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return m
 }

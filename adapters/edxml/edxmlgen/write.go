@@ -2,7 +2,6 @@ package edxmlgen
 
 import (
 	"bufio"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/xml"
 	"fmt"
@@ -349,15 +348,7 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 
 // attachment streams size bytes of a PDF-looking file, base64-encoded.
 func (x *xw) attachment(seed string, size int64) {
-	if x.err != nil {
-		return
-	}
-	enc := base64.NewEncoder(base64.StdEncoding, &lineWriter{w: x.w})
-	if _, err := io.Copy(enc, PDF(seed, size)); err != nil {
-		x.err = err
-		return
-	}
-	x.err = enc.Close()
+	x.stream(PDF(seed, size))
 }
 
 // PDF returns a reader of exactly size bytes that look like a signed PDF (a
