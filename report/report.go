@@ -48,12 +48,12 @@ type Report struct {
 	// not in the current year) and OutlookDataEnd its last day with data.
 	OutlookYear    int
 	OutlookDataEnd time.Time
-	Sources     []warehouse.SourceSync
-	Rows        []Row
-	DocTypes    []DocTypeRow
-	Units       []warehouse.OrgUnit // the unit and its internal units, side by side
-	UnitRows    map[string]map[string]warehouse.KPIRow
-	Frozen      *Frozen `json:"-"` // set when rendered from a snapshot (snapshot.go)
+	Sources        []warehouse.SourceSync
+	Rows           []Row
+	DocTypes       []DocTypeRow
+	Units          []warehouse.OrgUnit // the unit and its internal units, side by side
+	UnitRows       map[string]map[string]warehouse.KPIRow
+	Frozen         *Frozen `json:"-"` // set when rendered from a snapshot (snapshot.go)
 }
 
 // Row is one indicator of the report.
