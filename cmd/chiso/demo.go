@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -68,6 +69,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "\ndemo finished in %s; data in %s; try: bin/chiso -c %s status\n", time.Since(start).Round(time.Second), *data, cfg.File)
+	fmt.Fprintf(stdout, "web page: %s (serve it with: bin/chiso serve --config %s)\n", pageURL(cfg.HTTP.Listen), cfg.File)
 	if failed > 0 {
 		return 1
 	}
@@ -124,4 +126,17 @@ func generateDemoData(dir string, seed int64, now time.Time, out io.Writer) erro
 	}
 	fmt.Fprintf(out, "demo data: %d archive packages and %d register files in %s (%s)\n", total, len(files), dir, time.Since(t0).Round(100*time.Millisecond))
 	return nil
+}
+
+// pageURL is the address a browser on this machine opens for the web page
+// served on listen.
+func pageURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen + "/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

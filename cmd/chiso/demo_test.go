@@ -41,7 +41,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("demo exit %d\n%s\n%s", code, out.String(), tail(errb.String(), 3000))
 	}
 	for _, want := range []string{"sync qlvb-archive", "sync truc-vxp", "sync so-van-ban-di", "sync cong-dvc", "sync lich-hop",
-		"PHỤ LỤC SỐ LIỆU", "Tỷ lệ văn bản trao đổi với cấp trên dưới dạng điện tử"} {
+		"PHỤ LỤC SỐ LIỆU", "Tỷ lệ văn bản trao đổi với cấp trên dưới dạng điện tử",
+		"web page: http://127.0.0.1:", "serve it with: bin/chiso serve --config " + cfg} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -100,6 +101,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if !strings.Contains(out.String(), "qlvb-archive") || !strings.Contains(out.String(), "UBND xã Yên Định") {
 		t.Errorf("status output:\n%s", out.String())
 	}
+	t.Run("web page in a browser", func(t *testing.T) { browseDemo(t, cfg, "bcnam-2026") })
 }
 
 func copyConfigs(t *testing.T, dir string, replace map[string]string) {

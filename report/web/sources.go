@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,12 +51,25 @@ var runStatusWords = map[string][2]string{
 	"running": {"Đang chạy", "running"},
 }
 
+// scheduleWords says a connector's schedule in Vietnamese: "@every 15m"
+// is "mỗi 15 phút"; a cron line stays as written.
 func scheduleWords(s string) string {
 	switch s {
 	case "on request":
 		return "khi nguồn gửi đến"
 	case "":
 		return "không đặt lịch"
+	}
+	if d, err := time.ParseDuration(strings.TrimPrefix(s, "@every ")); err == nil && strings.HasPrefix(s, "@every ") && d > 0 {
+		switch {
+		case d%(24*time.Hour) == 0:
+			return fmt.Sprintf("mỗi %d ngày", d/(24*time.Hour))
+		case d%time.Hour == 0:
+			return fmt.Sprintf("mỗi %d giờ", d/time.Hour)
+		case d%time.Minute == 0:
+			return fmt.Sprintf("mỗi %d phút", d/time.Minute)
+		}
+		return "mỗi " + d.String()
 	}
 	return s
 }

@@ -101,10 +101,10 @@ func Write(w io.Writer, m Monthly) error {
 		sw                          float64
 	}
 	var entries []entry
-	if m.This.Label != "" || len(m.This.Values) > 0 {
+	if hasAny(m.This.Values) {
 		entries = append(entries, entry{orDefault(m.This.Label, "Năm nay"), colThis, "", "circle", 2.5})
 	}
-	if m.Last.Label != "" || len(m.Last.Values) > 0 {
+	if hasAny(m.Last.Values) { // a year without any value gets no legend entry
 		entries = append(entries, entry{orDefault(m.Last.Label, "Năm trước"), colLast, "6 4", "square", 2})
 	}
 	if m.Target != nil {

@@ -123,7 +123,7 @@ func TestMonthly(t *testing.T) {
 }
 
 func legendCount(s Series) int {
-	if s.Label != "" || len(s.Values) > 0 {
+	if hasAny(s.Values) {
 		return 1
 	}
 	return 0
