@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/lib/pq"
@@ -60,6 +61,8 @@ type Snapshot struct {
 	Rows    []SnapshotRow
 	Records []SnapshotRecord
 }
+
+var snapshotIDPrefix = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
 
 // ErrNoSnapshot is returned for an id no snapshot has.
 var ErrNoSnapshot = errors.New("no such snapshot")
@@ -156,8 +159,11 @@ const snapshotCols = `id, prev_id, seq, unit_code, period_id, period_from, perio
 // SnapshotByID reads a whole snapshot. An id prefix of at least 8 hex
 // digits is accepted when it names one snapshot.
 func (s *Store) SnapshotByID(ctx context.Context, id string) (*Snapshot, error) {
+	if !snapshotIDPrefix.MatchString(id) {
+		return nil, fmt.Errorf("%w %q: an id is 64 hex digits (or its first 8 or more)", ErrNoSnapshot, id)
+	}
 	var hs []SnapshotHeader
-	if err := s.DB.SelectContext(ctx, &hs, `SELECT `+snapshotCols+` FROM snapshots WHERE id LIKE $1 || '%' AND length($1) >= 8 ORDER BY id LIMIT 2`, id); err != nil {
+	if err := s.DB.SelectContext(ctx, &hs, `SELECT `+snapshotCols+` FROM snapshots WHERE id LIKE $1 || '%' ORDER BY id LIMIT 2`, id); err != nil {
 		return nil, fmt.Errorf("warehouse: snapshot %s: %w", id, err)
 	}
 	switch {
