@@ -84,7 +84,7 @@ func (r *Report) WriteEDXML(w io.Writer, opts EDXMLOptions) error {
 		IssuedOn:     now,
 		At:           now,
 		Type:         bc,
-		Subject: fmt.Sprintf("Báo cáo kết quả thực hiện chỉ tiêu cải cách lề lối làm việc và chuyển đổi số %s (từ ngày %s đến ngày %s)",
+		Subject: fmt.Sprintf("Báo cáo kết quả thực hiện chỉ tiêu cải cách lề lối làm việc và chuyển đổi số, kỳ %s (từ ngày %s đến ngày %s)",
 			r.Period.Label, r.Period.From.Format(d), r.Period.To.Format(d)),
 		Content: fmt.Sprintf("Số liệu chốt ngày %s, mã %s (%s). Phụ lục số liệu kèm theo: %s.",
 			r.Frozen.At.Format(d), r.Frozen.ID, token, r.AnnexName()),
