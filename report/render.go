@@ -168,23 +168,11 @@ type jsonSource struct {
 	LastStatus  string  `json:"last_status"`
 }
 
-// WriteJSON prints the report as contracts.md §5.
-func (r *Report) WriteJSON(w io.Writer) error {
+// jsonIndicators are the indicator objects of the report's JSON (the
+// league table's rows carry the same objects).
+func (r *Report) jsonIndicators() []jsonIndicator {
 	const d = "2006-01-02"
-	out := jsonReport{
-		Period:      jsonPeriod{ID: r.Period.ID, From: r.Period.From.Format(d), To: r.Period.To.Format(d), Label: r.Period.Label},
-		Unit:        jsonUnit{Code: r.Unit.Code, Name: r.Unit.Name},
-		Indicators:  []jsonIndicator{},
-		GeneratedAt: r.GeneratedAt.Format("2006-01-02T15:04:05-07:00"),
-		Sources:     []jsonSource{},
-	}
-	if r.Frozen != nil {
-		out.Snapshot = &jsonSnapshot{ID: r.Frozen.ID, FrozenAt: r.Frozen.At.Format("2006-01-02T15:04:05-07:00")}
-	}
-	if r.EstimateTo != nil {
-		s := r.EstimateTo.Format(d)
-		out.EstimateTo = &s
-	}
+	out := []jsonIndicator{}
 	for _, row := range r.Rows {
 		j := jsonIndicator{ID: row.Indicator, Label: row.Label, Numerator: row.Numerator, Denominator: row.Denominator,
 			Missing: row.Missing, Value: row.Value, Unit: row.Unit, Op: row.Op, Target: row.Target, Met: row.Met,
@@ -203,8 +191,29 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if row.HasBase {
 			j.Baseline = &jsonBaseline{From: r.BaseFrom.Format(d), To: r.BaseTo.Format(d), Value: row.Baseline.Value}
 		}
-		out.Indicators = append(out.Indicators, j)
+		out = append(out, j)
 	}
+	return out
+}
+
+// WriteJSON prints the report as contracts.md §5.
+func (r *Report) WriteJSON(w io.Writer) error {
+	const d = "2006-01-02"
+	out := jsonReport{
+		Period:      jsonPeriod{ID: r.Period.ID, From: r.Period.From.Format(d), To: r.Period.To.Format(d), Label: r.Period.Label},
+		Unit:        jsonUnit{Code: r.Unit.Code, Name: r.Unit.Name},
+		Indicators:  []jsonIndicator{},
+		GeneratedAt: r.GeneratedAt.Format("2006-01-02T15:04:05-07:00"),
+		Sources:     []jsonSource{},
+	}
+	if r.Frozen != nil {
+		out.Snapshot = &jsonSnapshot{ID: r.Frozen.ID, FrozenAt: r.Frozen.At.Format("2006-01-02T15:04:05-07:00")}
+	}
+	if r.EstimateTo != nil {
+		s := r.EstimateTo.Format(d)
+		out.EstimateTo = &s
+	}
+	out.Indicators = r.jsonIndicators()
 	for _, s := range r.Sources {
 		js := jsonSource{Connector: s.Connector, LastStatus: s.LastStatus}
 		if s.LastSuccess != nil {

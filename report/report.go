@@ -173,13 +173,33 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if now.IsZero() {
 		now = time.Now()
 	}
-	now = now.In(vntime.Location)
-	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
-	r.BaseFrom, r.BaseTo = p.Baseline()
 	inds, err := st.Indicators(ctx)
 	if err != nil {
 		return nil, err
 	}
+	r, err := buildRows(ctx, st, p, unit, inds, now)
+	if err != nil {
+		return nil, err
+	}
+	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.buildDocTypes(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := r.buildUnits(ctx, st, units); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// buildRows computes the indicator rows of unit for p: a report without
+// its sources, documents by type and units (the league table builds one
+// per commune).
+func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time) (*Report, error) {
+	now = now.In(vntime.Location)
+	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
+	r.BaseFrom, r.BaseTo = p.Baseline()
 	cur, err := st.KPIBetween(ctx, p.From, p.To, unit.Code)
 	if err != nil {
 		return nil, err
@@ -251,15 +271,6 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 		r.Rows = append(r.Rows, row)
 	}
 	if err := r.applyCoverage(ctx, st); err != nil {
-		return nil, err
-	}
-	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
-		return nil, err
-	}
-	if err := r.buildDocTypes(ctx, st); err != nil {
-		return nil, err
-	}
-	if err := r.buildUnits(ctx, st, units); err != nil {
 		return nil, err
 	}
 	return r, nil

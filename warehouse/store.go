@@ -181,6 +181,7 @@ type OrgUnit struct {
 	ParentCode *string `db:"parent_code"`
 	Relation   string  `db:"relation"`
 	MergedInto *string `db:"merged_into"`
+	Level      string  `db:"level"` // province | district | commune | ""
 }
 
 // SyncOrgUnits replaces org_units with the directory's units (units that
@@ -195,11 +196,11 @@ func (s *Store) SyncOrgUnits(ctx context.Context, units []OrgUnit) error {
 	for _, u := range units {
 		codes = append(codes, u.Code)
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO org_units (code, name, parent_code, relation, merged_into, updated_at)
-			VALUES ($1, $2, $3, $4, $5, now())
+			INSERT INTO org_units (code, name, parent_code, relation, merged_into, level, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, now())
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
-			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, updated_at = now()`,
-			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto); err != nil {
+			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, level = EXCLUDED.level, updated_at = now()`,
+			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto, u.Level); err != nil {
 			return fmt.Errorf("warehouse: org unit %s: %w", u.Code, err)
 		}
 	}
@@ -212,7 +213,7 @@ func (s *Store) SyncOrgUnits(ctx context.Context, units []OrgUnit) error {
 // OrgUnits lists org_units ordered by code.
 func (s *Store) OrgUnits(ctx context.Context) ([]OrgUnit, error) {
 	var out []OrgUnit
-	err := s.DB.SelectContext(ctx, &out, `SELECT code, name, parent_code, relation, merged_into FROM org_units ORDER BY code`)
+	err := s.DB.SelectContext(ctx, &out, `SELECT code, name, parent_code, relation, merged_into, level FROM org_units ORDER BY code`)
 	return out, err
 }
 

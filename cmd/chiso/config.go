@@ -128,7 +128,7 @@ func prepareWarehouse(ctx context.Context, st *warehouse.Store, cfg *config.Conf
 	}
 	units := make([]warehouse.OrgUnit, 0, len(cfg.Directory.Units))
 	for _, u := range cfg.Directory.Units {
-		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation}
+		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
 		if u.Parent != "" {
 			p := u.Parent
 			ou.ParentCode = &p

@@ -14,7 +14,7 @@ func loadReferenceData(ctx context.Context, st *warehouse.Store, cfg *config.Con
 	if t := cfg.TargetSet; t != nil {
 		targets := make([]warehouse.Target, 0, len(t.Targets))
 		for _, x := range t.Targets {
-			targets = append(targets, warehouse.Target{Indicator: x.Indicator, Op: x.Op, Value: x.Value})
+			targets = append(targets, warehouse.Target{Indicator: x.Indicator, Op: x.Op, Value: x.Value, Unit: x.Unit})
 		}
 		if err := st.LoadTargets(ctx, t.Year, targets, cfg.Targets); err != nil {
 			return err

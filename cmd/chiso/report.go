@@ -11,7 +11,9 @@ import (
 
 // runReportCmd is `chiso report --period P [--unit CODE] [--format F] [-o FILE]
 // [--freeze --note TEXT [--by NAME]]`, or `chiso report --snapshot ID
-// [--format F|edxml] [-o FILE] [--so N --ky-hieu K]`.
+// [--format F|edxml] [-o FILE] [--so N --ky-hieu K]`, or with --by-unit
+// [--sort COLUMN] the league table of the communes under the unit (a
+// province or district).
 func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("report", stderr)
 	period := fs.String("period", "", "period: 2026, 2026-H1, 2026-Q2, 2026-05, 2026-01-01..2026-05-31, bc6t-2026, bcnam-2026, nd09-6t-2026, nd09-nam-2026")
@@ -24,6 +26,8 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	snapshot := fs.String("snapshot", "", "render snapshot ID (from the snapshot alone, not the live warehouse)")
 	so := fs.String("so", "", "edxml: the document's number (số); default empty, for the QLVB to fill")
 	kyHieu := fs.String("ky-hieu", "", "edxml: the document's notation (ký hiệu), e.g. BC-UBND; default empty, for the QLVB to fill")
+	byUnit := fs.Bool("by-unit", false, "league table: the communes under --unit (a province or district) side by side, its own totals on top")
+	sortBy := fs.String("sort", "", "with --by-unit: order the communes by code (default), name or an indicator id; a leading - sorts descending")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -36,6 +40,12 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 1
 	case (*format == "xlsx" || *format == "edxml") && *out == "":
 		fmt.Fprintf(stderr, "chiso report: --format %s needs -o FILE\n", *format)
+		return 1
+	case *sortBy != "" && !*byUnit:
+		fmt.Fprintln(stderr, "chiso report: --sort needs --by-unit")
+		return 1
+	case *byUnit && (*snapshot != "" || *freeze || *format == "edxml"):
+		fmt.Fprintln(stderr, "chiso report: --by-unit prints the live league table: it takes no --snapshot, --freeze or edxml")
 		return 1
 	case *format == "edxml" && *snapshot == "" && !*freeze:
 		fmt.Fprintln(stderr, "chiso report: --format edxml writes the package of a snapshot: use --snapshot ID (or --freeze)")
@@ -68,6 +78,10 @@ func runReportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	var err error
 	render := func(f io.Writer) error { return report.Run(ctx, w.Store, opts, f) }
+	if *byUnit {
+		lo := report.LeagueOptions{Period: opts.Period, Unit: opts.Unit, Format: opts.Format, Sort: *sortBy}
+		render = func(f io.Writer) error { return report.RunLeague(ctx, w.Store, lo, f) }
+	}
 	if id != "" {
 		render = func(f io.Writer) error {
 			if *format != "edxml" {

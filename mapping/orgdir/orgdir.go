@@ -39,6 +39,7 @@ type Unit struct {
 	Parent     string   `yaml:"parent"`
 	Relation   string   `yaml:"relation"`
 	MergedInto string   `yaml:"merged_into"`
+	Level      string   `yaml:"level"`   // province | district | commune | "" (facts.ValidLevel)
 	Aliases    []string `yaml:"aliases"` // other names a register may use
 }
 

@@ -265,7 +265,7 @@ func Load(path string) (*Config, error) {
 	}
 	l.checkReport(cfg, top)
 	if cfg.Targets != "" {
-		t, probs := LoadTargets(cfg.Path(cfg.Targets))
+		t, probs := LoadTargets(cfg.Path(cfg.Targets), cfg.Directory)
 		l.problems = append(l.problems, probs...)
 		cfg.TargetSet = t
 	}

@@ -8,6 +8,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"chiso/mapping/orgdir"
+	"chiso/warehouse/facts"
 )
 
 type directoryFile struct {
@@ -70,6 +71,9 @@ func LoadDirectory(path string) (*orgdir.Directory, Problems) {
 		if !orgdir.ValidRelation(u.Relation) {
 			l.errf(line(i), key+".relation", "unknown relation %q (want one of self, internal, higher, peer, lower, external)", u.Relation)
 		}
+		if !facts.ValidLevel(u.Level) {
+			l.errf(line(i), key+".level", "unknown level %q (want province, district or commune, or leave it out)", u.Level)
+		}
 		if u.Relation == orgdir.Self {
 			selfCount++
 		}
@@ -99,6 +103,9 @@ type Target struct {
 	Op        string  `yaml:"op"` // >=, <=, =
 	Value     float64 `yaml:"value"`
 	Label     string  `yaml:"label"`
+	// Unit is a unit code for a target of that unit alone (a commune of a
+	// province with a stricter or looser value); empty: every unit.
+	Unit string `yaml:"unit"`
 }
 
 // Targets is a targets file: the targets of one plan year.
@@ -115,8 +122,9 @@ var TargetIndicators = []string{
 	"meeting_discussion_share", "meeting_duration_share", "commune_wide_conferences",
 }
 
-// LoadTargets reads and validates a targets file.
-func LoadTargets(path string) (*Targets, Problems) {
+// LoadTargets reads and validates a targets file; a target's unit must be
+// in dir (when dir lists any unit).
+func LoadTargets(path string, dir *orgdir.Directory) (*Targets, Problems) {
 	var t Targets
 	l, root, ok := readYAMLFile(path, "targets", &t)
 	if !ok {
@@ -140,10 +148,18 @@ func LoadTargets(path string) (*Targets, Problems) {
 		if !known[tg.Indicator] {
 			l.errf(line, key+".indicator", "unknown indicator %q", tg.Indicator)
 		}
-		if seen[tg.Indicator] {
-			l.errf(line, key+".indicator", "duplicate target for %s", tg.Indicator)
+		unitKey := strings.ToUpper(strings.TrimSpace(tg.Unit))
+		if seen[tg.Indicator+"\x00"+unitKey] {
+			if unitKey == "" {
+				l.errf(line, key+".indicator", "duplicate target for %s", tg.Indicator)
+			} else {
+				l.errf(line, key+".indicator", "duplicate target for %s of unit %s", tg.Indicator, unitKey)
+			}
 		}
-		seen[tg.Indicator] = true
+		seen[tg.Indicator+"\x00"+unitKey] = true
+		if unitKey != "" && dir != nil && len(dir.Units) > 0 && !dir.Known(unitKey) {
+			l.errf(line, key+".unit", "%s is not in the org directory", tg.Unit)
+		}
 		if tg.Op != ">=" && tg.Op != "<=" && tg.Op != "=" {
 			l.errf(line, key+".op", "%q: want >=, <= or =", tg.Op)
 		}

@@ -28,6 +28,10 @@ type Writer struct {
 	// Lookup asks the portal for a catalogue entry (LayThuTuc); nil: no portal.
 	Lookup func(ctx context.Context, maTTHC string) (*wire.Procedure, error)
 	Log    *slog.Logger
+	// Route, when set, picks each record's unit from the codes it carries
+	// (dossiers.UnitByCode: a connector covering many communes) instead
+	// of Unit; its error rejects the record.
+	Route func(rec wire.Record) (string, error)
 
 	known   map[string]bool
 	pending []facts.DossierWrite
@@ -47,9 +51,20 @@ func NewWriter(sink connector.Sink, unit, source string, log *slog.Logger) *Writ
 	return &Writer{Sink: sink, Unit: unit, Source: source, Log: log}
 }
 
-// Map maps one raw record with the writer's unit and source.
+// Map maps one raw record with the writer's unit (or Route's) and source.
 func (w *Writer) Map(raw []byte, sourceKey string, steps []wire.Step) (dossiers.Result, error) {
-	return dossiers.Map(raw, dossiers.Options{Unit: w.Unit, Source: w.Source, SourceKey: sourceKey, Steps: steps})
+	opt := dossiers.Options{Unit: w.Unit, Source: w.Source, SourceKey: sourceKey, Steps: steps}
+	if w.Route == nil {
+		return dossiers.Map(raw, opt)
+	}
+	rec, err := wire.DecodeRecord(raw)
+	if err != nil {
+		return dossiers.Result{}, err
+	}
+	if opt.Unit, err = w.Route(rec); err != nil {
+		return dossiers.Result{}, err
+	}
+	return dossiers.MapRecord(rec, raw, opt)
 }
 
 // Add queues a mapped record, writing a batch when enough are queued.

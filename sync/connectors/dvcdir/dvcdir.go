@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	wire "chiso/adapters/dvc"
+	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
 	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/sync/connectors/filesource"
@@ -38,6 +39,11 @@ var SampleConfig string
 type Connector struct {
 	Path string `yaml:"path"`
 	Unit string `yaml:"unit"`
+	// ByCode puts each record in the unit its codes name (MaHoSo's agency
+	// code, else DonViXuLy; dossiers.UnitByCode), which must be Unit or
+	// under it: one export covering many communes. A record whose codes
+	// name no unit of the tree is rejected.
+	ByCode bool `yaml:"by_code"`
 
 	env connector.Env
 	log *slog.Logger
@@ -72,6 +78,9 @@ func (c *Connector) Validate(env connector.Env) error {
 	c.Unit = unit
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if c.ByCode && (env.Org == nil || len(env.Org.Units) == 0) {
+		errs = append(errs, connector.Errf("by_code", "needs the org directory (org.directory) to find each record's unit"))
 	}
 	c.env = env
 	return errors.Join(errs...)
@@ -115,6 +124,10 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	// One writer for the run: a record read twice (two copies of a file)
 	// is rejected once.
 	w := dvcconn.NewWriter(sink, c.Unit, name, c.log)
+	if c.ByCode {
+		org, root := c.env.Org, c.Unit
+		w.Route = func(rec wire.Record) (string, error) { return dossiers.UnitByCode(rec, org, root) }
+	}
 	_, err = c.source().Walk(ctx, seen, func(e filesource.Entry) error {
 		if e.QuickMatch() {
 			return nil
