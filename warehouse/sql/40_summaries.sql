@@ -8,74 +8,93 @@
 --
 -- Three steps, each defined once:
 --   kpi_*_days     the contribution of one record (times a sign) to the
---                  summary rows, from the classification of 25_classes.sql;
+--                  summary rows: its indicator terms (25_terms.sql) over
+--                  its classification (25_classes.sql), no condition of
+--                  their own;
 --   kpi_add_day_*  adds a list of contributions to a summary table;
 --   kpi_*_trg      the triggers: the contributions of a statement's rows.
 -- All of it is static SQL: PL/pgSQL prepares each statement once per
 -- session and reuses the plan (with EXECUTE every batched write paid a
 -- parse and a plan per statement trigger, about 10 % of a backfill).
 
--- kpi_document_days: outgoing documents by issue date (n, issued*), and
--- documents exchanged with higher agencies or with an unknown counterpart
--- by event date (ex*). The two kinds of row are a UNION ALL, not a
--- LATERAL VALUES list: PostgreSQL builds the expressions of a VALUES row
--- again for every outer row, which made the documents trigger about six
--- times slower (docs/warehouse.md).
+-- kpi_document_days: the documents the issue indicators look at, by
+-- issue date (n, issued*), and those in the denominator or the missing of
+-- the exchange indicators, by event date (ex*): each column is one term of
+-- kpi_document_term_def (the electronic_exchange_in_share columns are the
+-- share's less the out_share's: kpi_eval). The two kinds of row are a
+-- UNION ALL, not a LATERAL VALUES list: PostgreSQL builds the expressions
+-- of a VALUES row again for every outer row, which made the documents
+-- trigger about six times slower (docs/warehouse.md).
 CREATE OR REPLACE FUNCTION kpi_document_days(p_sign integer, d documents) RETURNS SETOF kpi_day_documents
 LANGUAGE sql STABLE AS $$
-  SELECT d.unit_code, d.issued_on, p_sign::bigint, (p_sign * c.counts_issued::int)::bigint,
-         (p_sign * c.issued_unknown::int)::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
+  SELECT d.unit_code, t.documents_issued_on, p_sign::bigint, (p_sign * t.documents_issued_num::int)::bigint,
+         (p_sign * t.documents_issued_miss::int)::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint
   FROM kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c
-  WHERE d.direction = 'out' AND d.issued_on IS NOT NULL
+  CROSS JOIN LATERAL kpi_document_term_def(d.direction, c.secret, d.counterpart_relation, c.counts_issued,
+    c.issued_unknown, c.ex_scope, c.electronic, c.ex_unknown, d.issued_on, d.event_on) t
+  WHERE t.documents_issued_in AND t.documents_issued_on IS NOT NULL
   UNION ALL
-  SELECT d.unit_code, d.event_on, p_sign::bigint, 0::bigint, 0::bigint,
-         (p_sign * c.ex_scope::int)::bigint, (p_sign * (c.ex_scope AND c.electronic)::int)::bigint,
-         (p_sign * (c.ex_scope AND d.direction = 'out')::int)::bigint,
-         (p_sign * (c.ex_scope AND c.electronic AND d.direction = 'out')::int)::bigint,
-         (p_sign * c.ex_unknown::int)::bigint, (p_sign * (c.ex_unknown AND d.direction = 'out')::int)::bigint
+  SELECT d.unit_code, t.electronic_exchange_share_on, p_sign::bigint, 0::bigint, 0::bigint,
+         (p_sign * t.electronic_exchange_share_den::int)::bigint, (p_sign * t.electronic_exchange_share_num::int)::bigint,
+         (p_sign * t.electronic_exchange_out_share_den::int)::bigint, (p_sign * t.electronic_exchange_out_share_num::int)::bigint,
+         (p_sign * t.electronic_exchange_share_miss::int)::bigint, (p_sign * t.electronic_exchange_out_share_miss::int)::bigint
   FROM kpi_document_class(d.direction, d.family, d.is_secret, d.series, d.medium, d.counterpart_relation) c
-  WHERE d.event_on IS NOT NULL AND (c.ex_scope OR c.ex_unknown) $$;
+  CROSS JOIN LATERAL kpi_document_term_def(d.direction, c.secret, d.counterpart_relation, c.counts_issued,
+    c.issued_unknown, c.ex_scope, c.electronic, c.ex_unknown, d.issued_on, d.event_on) t
+  WHERE t.electronic_exchange_share_on IS NOT NULL AND (t.electronic_exchange_share_den OR t.electronic_exchange_share_miss) $$;
 
--- kpi_meeting_days: a counted meeting by its Vietnam start date; the
--- duration cap is the current kpi_meeting_caps.
+-- kpi_meeting_days: a counted meeting by its Vietnam start date, each
+-- column one term of kpi_meeting_term_def (m_total is the denominator of
+-- meeting_online_share and of meeting_duration_share, and kpi_eval takes
+-- the materials and discussion missing as m_total less their
+-- denominators); the duration cap is the current kpi_meeting_caps.
 CREATE OR REPLACE FUNCTION kpi_meeting_days(p_sign integer, m meetings) RETURNS SETOF kpi_day_meetings
 LANGUAGE sql STABLE AS $$
-  SELECT m.unit_code, kpi_vn_date(m.starts_at), p_sign::bigint,
-         (p_sign * c.online_or_paperless::int)::bigint, (p_sign * c.materials_known::int)::bigint,
-         (p_sign * c.materials_ahead::int)::bigint, (p_sign * c.discussion_known::int)::bigint,
-         (p_sign * c.discussion_ok::int)::bigint, (p_sign * c.duration_ok::int)::bigint,
-         (p_sign * (mc.cap_sessions IS NULL)::int)::bigint, (p_sign * c.commune_wide::int)::bigint
+  SELECT m.unit_code, t.meetings_held_on, p_sign::bigint,
+         (p_sign * t.meeting_online_share_num::int)::bigint, (p_sign * t.meeting_materials_ahead_share_den::int)::bigint,
+         (p_sign * t.meeting_materials_ahead_share_num::int)::bigint, (p_sign * t.meeting_discussion_share_den::int)::bigint,
+         (p_sign * t.meeting_discussion_share_num::int)::bigint, (p_sign * t.meeting_duration_share_num::int)::bigint,
+         (p_sign * t.meeting_duration_share_miss::int)::bigint, (p_sign * t.commune_wide_conferences_num::int)::bigint
   FROM (SELECT (SELECT k.cap_sessions FROM kpi_meeting_caps k WHERE k.kind = m.kind) AS cap_sessions) mc
   CROSS JOIN LATERAL kpi_meeting_class(m.organized_by_self, m.cancelled, m.deleted_run, m.online, m.paperless,
     m.starts_at, m.materials_sent_at, m.discussion_minutes, m.total_minutes, m.sessions, mc.cap_sessions, m.scope) c
-  WHERE c.counted $$;
+  CROSS JOIN LATERAL kpi_meeting_term_def(c.counted, c.online_or_paperless, c.materials_known, c.materials_ahead,
+    c.discussion_known, c.discussion_ok, c.duration_ok, c.commune_wide, mc.cap_sessions, kpi_vn_date(m.starts_at)) t
+  WHERE t.meetings_held_num $$;
 
 -- kpi_dossier_days_as: a dossier classified with the given procedure
--- (pr_*) and supplement pause, by Vietnam reception date and late_on (the
--- date a dossier in the on-time denominator becomes late; 'infinity' for
--- every other dossier) (d_recv … d_ot_missing), and, when settled with a
--- result document, by finishing date (d_fin, d_fin_elec; late_on 'infinity');
--- a UNION ALL like kpi_document_days.
+-- (pr_*) and supplement pause, each column one term of
+-- kpi_dossier_term_def: by Vietnam reception date and its
+-- dossier_on_time_share_late_on (d_recv … d_ot_missing; d_recv is the
+-- denominator of the four shares of received dossiers), and, when in the
+-- denominator of result_digitized_share, by finishing date (d_fin,
+-- d_fin_elec; late_on 'infinity'); a UNION ALL like kpi_document_days.
 CREATE OR REPLACE FUNCTION kpi_dossier_days_as(p_sign integer, d dossiers, pr_level text, pr_requires_result boolean,
                                                pr_max_days integer, pause interval) RETURNS SETOF kpi_day_dossiers
 LANGUAGE sql STABLE AS $$
-  SELECT d.unit_code, kpi_vn_date(d.received_at),
-         coalesce(CASE WHEN c.on_time_scope AND c.late_on <> 'infinity' THEN c.late_on END, 'infinity'::date),
-         p_sign::bigint, p_sign::bigint, (p_sign * c.full_online::int)::bigint, (p_sign * c.level_unknown::int)::bigint,
-         (p_sign * coalesce(d.channel = 'online', false)::int)::bigint, (p_sign * (d.channel IS NULL)::int)::bigint,
-         (p_sign * d.input_digitized::int)::bigint, (p_sign * d.reused_data::int)::bigint,
-         (p_sign * (c.on_time_scope AND c.late_on IS NOT NULL)::int)::bigint,
-         (p_sign * (c.on_time_scope AND c.late_on IS NULL)::int)::bigint, 0::bigint, 0::bigint
+  SELECT d.unit_code, t.dossier_on_time_share_on, t.dossier_on_time_share_late_on,
+         p_sign::bigint, (p_sign * t.dossier_full_online_share_den::int)::bigint,
+         (p_sign * t.dossier_full_online_share_num::int)::bigint, (p_sign * t.dossier_full_online_share_miss::int)::bigint,
+         (p_sign * t.dossier_online_share_num::int)::bigint, (p_sign * t.dossier_online_share_miss::int)::bigint,
+         (p_sign * t.dossier_input_digitized_share_num::int)::bigint, (p_sign * t.dossier_reused_data_share_num::int)::bigint,
+         (p_sign * t.dossier_on_time_share_den::int)::bigint, (p_sign * t.dossier_on_time_share_miss::int)::bigint,
+         0::bigint, 0::bigint
   FROM kpi_dossier_class(d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.result_method,
     d.result_electronic, d.supplements, d.procedure_level, pr_level, pr_requires_result, pr_max_days, pause) c
-  WHERE d.received_at IS NOT NULL
+  CROSS JOIN LATERAL kpi_dossier_term_def(d.channel, d.status, d.input_digitized, d.reused_data, c.level_unknown,
+    c.full_online, c.result_scope, d.result_electronic, c.on_time_scope, c.late_on,
+    kpi_vn_date(d.received_at), kpi_vn_date(d.finished_at), NULL, NULL) t
+  WHERE t.dossier_on_time_share_on IS NOT NULL
   UNION ALL
-  SELECT d.unit_code, kpi_vn_date(d.finished_at), 'infinity'::date, p_sign::bigint,
+  SELECT d.unit_code, t.result_digitized_share_on, 'infinity'::date, p_sign::bigint,
          0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
-         p_sign::bigint, (p_sign * d.result_electronic::int)::bigint
+         (p_sign * t.result_digitized_share_den::int)::bigint, (p_sign * t.result_digitized_share_num::int)::bigint
   FROM kpi_dossier_class(d.channel, d.status, d.received_at, d.due_at, d.finished_at, d.result_method,
     d.result_electronic, d.supplements, d.procedure_level, pr_level, pr_requires_result, pr_max_days, pause) c
-  WHERE c.result_scope AND d.finished_at IS NOT NULL $$;
+  CROSS JOIN LATERAL kpi_dossier_term_def(d.channel, d.status, d.input_digitized, d.reused_data, c.level_unknown,
+    c.full_online, c.result_scope, d.result_electronic, c.on_time_scope, c.late_on,
+    kpi_vn_date(d.received_at), kpi_vn_date(d.finished_at), NULL, NULL) t
+  WHERE t.result_digitized_share_den AND t.result_digitized_share_on IS NOT NULL $$;
 
 -- kpi_dossier_days: a dossier classified with its current procedure and
 -- steps (the pause is only read when due_at is null and the procedure has
