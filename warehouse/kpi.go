@@ -285,8 +285,9 @@ type ExplainRecord struct {
 }
 
 // explainKind is how explain shows the records of one kind of fact: the
-// per-record view, its terms function (sql/60_terms.sql, where the
-// conditions of every indicator live), the record key, a one-line summary
+// per-record view, its terms function (sql/60_terms.sql: the rows of the
+// one definition of the indicator terms, sql/25_terms.sql, which the
+// summaries the kpi sums read too), the record key, a one-line summary
 // and the evidence that dated it (columns of the view).
 type explainKind struct {
 	kind, facts, terms, key, summary, datedBy string
@@ -351,7 +352,8 @@ LIMIT $4 OFFSET $5`
 // Explain lists the records behind indicator for unit (rolled up) and the
 // span [from, to]: numerator first, then denominator only, then left out,
 // each by date. It returns one page (limit, offset) and the total count.
-// The conditions are the indicator terms of the kpi SQL (60_terms.sql).
+// The conditions are the indicator terms of the kpi SQL (25_terms.sql, as
+// rows by 60_terms.sql).
 func (s *Store) Explain(ctx context.Context, indicator string, from, to time.Time, unit string, limit, offset int) ([]ExplainRecord, int64, error) {
 	var source []string
 	if err := s.DB.SelectContext(ctx, &source, `SELECT source FROM kpi_indicators WHERE id = $1`, indicator); err != nil {

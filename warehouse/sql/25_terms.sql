@@ -40,21 +40,25 @@ RETURNS TABLE (
   electronic_exchange_in_share_num boolean, electronic_exchange_in_share_den boolean,
   electronic_exchange_in_share_miss boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT
+  SELECT issued_on, iss.looked, iss.num, NULL::boolean, iss.miss,   -- doc_reduction
+         issued_on, iss.looked, iss.num, NULL::boolean, iss.miss,   -- documents_issued
+         event_on, ex.looked, ex.num, ex.den, ex.miss,              -- electronic_exchange_share
+         event_on, ex.looked AND direction = 'out', ex.num AND direction = 'out',
+           ex.den AND direction = 'out', ex.miss AND direction = 'out',   -- electronic_exchange_out_share
+         event_on, ex.looked AND direction = 'in', ex.num AND direction = 'in',
+           ex.den AND direction = 'in', ex.miss AND direction = 'in'      -- electronic_exchange_in_share
+  FROM
     -- doc_reduction, documents_issued: outgoing documents by issue date;
     -- the administrative ones count, an unknown family is missing.
-    issued_on, direction = 'out', counts_issued, NULL::boolean, issued_unknown,
-    issued_on, direction = 'out', counts_issued, NULL::boolean, issued_unknown,
+    (SELECT direction = 'out' AS looked, counts_issued AS num, issued_unknown AS miss) iss,
     -- electronic_exchange_share: documents exchanged with higher agencies
-    -- by event date, electronic ones in the numerator; an unknown
-    -- counterpart is missing; a secret one is looked at and left out.
-    event_on, (ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher')),
-    ex_scope AND electronic, ex_scope, ex_unknown,
-    -- electronic_exchange_out_share / _in_share: the same, sent / received.
-    event_on, (ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher')) AND direction = 'out',
-    ex_scope AND electronic AND direction = 'out', ex_scope AND direction = 'out', ex_unknown AND direction = 'out',
-    event_on, (ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher')) AND direction = 'in',
-    ex_scope AND electronic AND direction = 'in', ex_scope AND direction = 'in', ex_unknown AND direction = 'in' $$;
+    -- by event date, the electronic ones in the numerator; an unknown
+    -- counterpart is missing; a secret one is looked at and left out. The
+    -- out and in shares are the same terms for sent and for received
+    -- documents (a document is one or the other: kpi_eval takes the in
+    -- share's sums as the share's less the out share's).
+    (SELECT (ex_scope OR ex_unknown OR (secret AND counterpart_relation = 'higher')) AS looked,
+            ex_scope AND electronic AS num, ex_scope AS den, ex_unknown AS miss) ex $$;
 
 -- Meetings: every meeting by its Vietnam start date; only counted ones
 -- (organised by the unit, not cancelled, still in its feed) count.
@@ -78,37 +82,28 @@ RETURNS TABLE (
   meeting_duration_share_on date, meeting_duration_share_in boolean, meeting_duration_share_num boolean,
   meeting_duration_share_den boolean, meeting_duration_share_miss boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT
-    -- meeting_reduction, meetings_held: counted meetings.
-    starts_on, true, counted, NULL::boolean, false,
-    starts_on, true, counted, NULL::boolean, false,
-    -- meeting_online_share: counted meetings held online or paperless.
-    starts_on, true, counted AND online_or_paperless, counted, false,
-    -- commune_wide_conferences: counted commune-wide conferences.
-    starts_on, commune_wide, counted AND commune_wide, NULL::boolean, false,
-    -- meeting_materials_ahead_share: materials sent 24 hours ahead, of
-    -- the meetings whose sending time is known (unknown: missing).
-    starts_on, true, counted AND materials_ahead, counted AND materials_known, counted AND NOT materials_known,
-    -- meeting_discussion_share: discussion ≥ 70 % of the time, of the
-    -- meetings whose durations are known (unknown: missing).
-    starts_on, true, counted AND discussion_ok, counted AND discussion_known, counted AND NOT discussion_known,
-    -- meeting_duration_share: within the cap of the meeting's kind (a
-    -- kind without a cap: in the denominator and missing).
-    starts_on, true, counted AND duration_ok, counted, counted AND cap_sessions IS NULL $$;
-
--- kpi_dossier_late_on: the first date at whose end a dossier in the
--- on-time denominator counts as late ('infinity' for every other
--- dossier). The summaries key their rows by it (kpi_day_dossiers.late_on),
--- and kpi_eval (50_kpi.sql) takes the rows whose late_on is not after
--- the end of the span (nor after today) out of the on-time numerator: the
--- comparison of kpi_dossier_late.
-CREATE OR REPLACE FUNCTION kpi_dossier_late_on(on_time_scope boolean, late_on date) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN on_time_scope AND late_on IS NOT NULL AND late_on <> 'infinity' THEN late_on
-              ELSE 'infinity'::date END $$;
+  SELECT starts_on, true, h.num, NULL::boolean, false,                             -- meeting_reduction
+         starts_on, true, h.num, NULL::boolean, false,                             -- meetings_held
+         starts_on, true, h.num AND online_or_paperless, h.num, false,            -- meeting_online_share
+         starts_on, commune_wide, h.num AND commune_wide, NULL::boolean, false,    -- commune_wide_conferences
+         starts_on, true, h.num AND materials_ahead, mat.den, h.num AND NOT mat.den,      -- meeting_materials_ahead_share
+         starts_on, true, h.num AND discussion_ok, disc.den, h.num AND NOT disc.den,      -- meeting_discussion_share
+         starts_on, true, h.num AND duration_ok, h.num, h.num AND cap_sessions IS NULL    -- meeting_duration_share
+  FROM
+    -- The meetings held: organised by the unit, not cancelled, still in
+    -- their feed. Every indicator counts among these only; the shares of
+    -- meetings held online or paperless and within the duration cap of
+    -- their kind (no cap known: missing) have them all as denominator.
+    (SELECT counted AS num) h,
+    -- Materials sent 24 hours ahead, of the meetings held whose sending
+    -- time is known; discussion at least 70 % of the time, of those whose
+    -- durations are known. The others held are missing.
+    LATERAL (SELECT h.num AND materials_known AS den) mat,
+    LATERAL (SELECT h.num AND discussion_known AS den) disc $$;
 
 -- kpi_dossier_late: judged at the end of p_to (and no later than today),
--- a dossier whose kpi_dossier_late_on is p_late_on is late.
+-- a dossier whose dossier_on_time_share_late_on is p_late_on is late.
+-- kpi_eval (50_kpi.sql) makes the same comparison on the summary rows.
 CREATE OR REPLACE FUNCTION kpi_dossier_late(p_late_on date, p_to date, p_today date) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT p_late_on <= least(p_to, p_today) $$;
@@ -137,26 +132,29 @@ RETURNS TABLE (
   result_digitized_share_on date, result_digitized_share_in boolean, result_digitized_share_num boolean,
   result_digitized_share_den boolean, result_digitized_share_miss boolean)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT
-    -- dossier_full_online_share: received dossiers filed online for a
-    -- fully online procedure with an electronic or postal result; the
-    -- procedure's level unknown: missing.
-    received_on, true, full_online, true, level_unknown,
-    -- dossier_online_share: received dossiers filed online; no channel:
-    -- missing (and not online).
-    received_on, true, coalesce(channel = 'online', false), true, channel IS NULL,
-    -- dossier_input_digitized_share, dossier_reused_data_share.
-    received_on, true, input_digitized, true, false,
-    received_on, true, reused_data, true, false,
-    -- dossier_on_time_share: received dossiers neither refused nor
-    -- withdrawn and with a deadline, not late when judged; no deadline
-    -- known: missing.
-    received_on, true,
-    on_time_scope AND late_on IS NOT NULL
-      AND NOT coalesce(kpi_dossier_late(kpi_dossier_late_on(on_time_scope, late_on), p_to, p_today), false),
-    on_time_scope AND late_on IS NOT NULL, on_time_scope AND late_on IS NULL,
-    kpi_dossier_late_on(on_time_scope, late_on),
-    -- result_digitized_share: settled dossiers (status 9, 10) of a
-    -- procedure with a result document, by finishing date, with the
-    -- result in electronic form.
-    finished_on, coalesce(status IN (9, 10), false), result_scope AND result_electronic, result_scope, false $$;
+  SELECT received_on, true, full_online, true, level_unknown,                               -- dossier_full_online_share
+         received_on, true, coalesce(channel = 'online', false), true, channel IS NULL,     -- dossier_online_share
+         received_on, true, input_digitized, true, false,                                   -- dossier_input_digitized_share
+         received_on, true, reused_data, true, false,                                       -- dossier_reused_data_share
+         received_on, true, ot.den AND NOT coalesce(kpi_dossier_late(ot.late_on, p_to, p_today), false),
+           ot.den, ot.miss, ot.late_on,                                                     -- dossier_on_time_share
+         finished_on, coalesce(status IN (9, 10), false), result_scope AND result_electronic,
+           result_scope, false                                                              -- result_digitized_share
+  FROM
+    -- Received dossiers (every one in the denominator of the four shares
+    -- by reception date): filed online for a fully online procedure with
+    -- an electronic or postal result (the procedure's level unknown:
+    -- missing); filed online (no channel: missing, and not online); with
+    -- digitised input; with reused data.
+    --
+    -- On time: received dossiers neither refused nor withdrawn and with a
+    -- deadline (no deadline known: missing), not late when judged.
+    -- late_on is the first date at whose end one of them counts as late
+    -- ('infinity' for every other dossier); the summaries key their rows
+    -- by it (kpi_day_dossiers.late_on).
+    (SELECT on_time_scope AND late_on IS NOT NULL AS den, on_time_scope AND late_on IS NULL AS miss,
+            coalesce(CASE WHEN on_time_scope AND late_on <> 'infinity' THEN late_on END, 'infinity'::date) AS late_on) ot
+    -- Result digitised: settled dossiers (status 9, 10) by finishing date;
+    -- those of a procedure with a result document in the denominator, with
+    -- the result in electronic form in the numerator.
+  $$;

@@ -84,7 +84,7 @@ LANGUAGE sql STABLE AS $$
   CROSS JOIN LATERAL kpi_dossier_term_def(d.channel, d.status, d.input_digitized, d.reused_data, c.level_unknown,
     c.full_online, c.result_scope, d.result_electronic, c.on_time_scope, c.late_on,
     kpi_vn_date(d.received_at), kpi_vn_date(d.finished_at), NULL, NULL) t
-  WHERE t.dossier_on_time_share_on IS NOT NULL
+  WHERE d.received_at IS NOT NULL  -- = t.dossier_on_time_share_on IS NOT NULL, without a second time zone conversion
   UNION ALL
   SELECT d.unit_code, t.result_digitized_share_on, 'infinity'::date, p_sign::bigint,
          0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint,
@@ -94,7 +94,7 @@ LANGUAGE sql STABLE AS $$
   CROSS JOIN LATERAL kpi_dossier_term_def(d.channel, d.status, d.input_digitized, d.reused_data, c.level_unknown,
     c.full_online, c.result_scope, d.result_electronic, c.on_time_scope, c.late_on,
     kpi_vn_date(d.received_at), kpi_vn_date(d.finished_at), NULL, NULL) t
-  WHERE t.result_digitized_share_den AND t.result_digitized_share_on IS NOT NULL $$;
+  WHERE t.result_digitized_share_den AND d.finished_at IS NOT NULL $$;  -- = t.result_digitized_share_on IS NOT NULL
 
 -- kpi_dossier_days: a dossier classified with its current procedure and
 -- steps (the pause is only read when due_at is null and the procedure has
