@@ -129,6 +129,17 @@ func TestSnapshotFreezeDiffVerify(t *testing.T) {
 	if !bytes.Contains(before["table"], []byte("Số liệu chốt ngày 26/11/2026, mã "+first.ID)) {
 		t.Errorf("table title block without the snapshot line:\n%s", before["table"])
 	}
+	// The snapshot renders what the live report printed at freeze time,
+	// with the one line that names the snapshot added: no field is lost.
+	for _, f := range []string{"table", "csv", "md", "json"} {
+		var live bytes.Buffer
+		if err := report.Run(ctx, st, report.Options{Period: "2026-H1", Unit: selfUnit, Format: f, Now: now}, &live); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := withoutSnapshotLine(t, f, before[f]), withoutSnapshotLine(t, f, live.Bytes()); got != want {
+			t.Errorf("%s: the snapshot renders\n%s\nlive printed\n%s", f, got, want)
+		}
+	}
 	liveBefore, err := report.Build(ctx, st, report.Options{Period: "2026-H1", Unit: selfUnit, Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -334,4 +345,26 @@ func mustExecFile(t *testing.T, db *sqlx.DB, f string) {
 	if _, err := db.Exec(string(b)); err != nil {
 		t.Fatalf("%s: %v", f, err)
 	}
+}
+
+// withoutSnapshotLine drops the "Số liệu chốt ngày" line (the "snapshot"
+// member of JSON) from a rendering.
+func withoutSnapshotLine(t *testing.T, format string, b []byte) string {
+	t.Helper()
+	if format == "json" {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "snapshot")
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	var keep []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "Số liệu chốt ngày ") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
