@@ -184,6 +184,15 @@ func Freeze(ctx context.Context, st *warehouse.Store, opts FreezeOptions) (*ware
 			}
 		}
 	}
+	// The records are read after the figures: a sync that wrote in between
+	// would pair figures with other records. Build again and compare.
+	again, err := Build(ctx, st, opts.Options)
+	if err != nil {
+		return nil, err
+	}
+	if !sameFigures(r.Rows, again.Rows) {
+		return nil, fmt.Errorf("snapshot: the figures of %s %s changed while they were being frozen (a sync was writing): freeze again", r.Unit.Code, r.Period.ID)
+	}
 	return st.InsertSnapshot(ctx, r.Unit.Code, r.Period.ID, func(prev *warehouse.SnapshotHeader) (*warehouse.Snapshot, error) {
 		snap.Seq = 1
 		if prev != nil {
@@ -197,6 +206,28 @@ func Freeze(ctx context.Context, st *warehouse.Store, opts FreezeOptions) (*ware
 		snap.ID = id
 		return snap, nil
 	})
+}
+
+// sameFigures says whether two builds of a report have the same numbers.
+func sameFigures(a, b []Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i].KPIRow, b[i].KPIRow
+		if x.Indicator != y.Indicator || x.Numerator != y.Numerator || x.Missing != y.Missing ||
+			fmt.Sprint(derefInt(x.Denominator)) != fmt.Sprint(derefInt(y.Denominator)) {
+			return false
+		}
+	}
+	return true
+}
+
+func derefInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // targetsHash is the SHA-256 of the canonical serialisation of the targets
