@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -171,4 +172,18 @@ func init() {
 	funcs["moveText"] = moveText
 	funcs["whyText"] = whyText
 	funcs["figures"] = figures
+	funcs["breakable"] = breakable
+}
+
+// breakable lets a long id wrap on a narrow screen: a <wbr> every 16
+// characters of the escaped text.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%16 == 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+	}
+	return template.HTML(b.String())
 }

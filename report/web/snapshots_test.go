@@ -3,12 +3,16 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"chiso/report"
 	"chiso/report/web"
+	"chiso/report/web/browsertest"
+	"chiso/warehouse"
 	"chiso/warehouse/facts"
 )
 
@@ -16,7 +20,10 @@ import (
 // entered or left each indicator since one of them (the diff of chiso
 // snapshot diff), and downloads a snapshot's annex as chiso report
 // --snapshot writes it.
-func TestSnapshotsPage(t *testing.T) {
+// snapshotFixture is the golden case rollup-2026h1 frozen for 2026-H1,
+// then a late document of March written by a run of the register connector.
+func snapshotFixture(t *testing.T) (*warehouse.Store, *warehouse.Snapshot) {
+	t.Helper()
 	ctx := context.Background()
 	st := goldenStore(t, "rollup-2026h1")
 	snap, err := report.Freeze(ctx, st, report.FreezeOptions{Options: report.Options{Period: "2026-H1", Unit: self, Now: now},
@@ -39,6 +46,12 @@ func TestSnapshotsPage(t *testing.T) {
 	if err := run.Finish(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
+	return st, snap
+}
+
+func TestSnapshotsPage(t *testing.T) {
+	ctx := context.Background()
+	st, snap := snapshotFixture(t)
 	ts := serve(t, st, web.Options{Open: true})
 
 	resp, body := get(t, nil, ts.URL+"/chot-so-lieu?"+url.Values{"unit": {self}, "period": {"2026-H1"}}.Encode())
@@ -89,5 +102,42 @@ func TestSnapshotsPage(t *testing.T) {
 		if resp, _ := get(t, nil, ts.URL+"/chot-so-lieu/tai-ve?"+c.q.Encode()); resp.StatusCode != 400 {
 			t.Errorf("%v: %d, want 400", c.q, resp.StatusCode)
 		}
+	}
+}
+
+// The snapshots page with a diff in a real browser, at a desktop and a
+// phone width: no sideways scrolling, the changed record and its run shown,
+// no request off 127.0.0.1.
+func TestSnapshotsPageInBrowser(t *testing.T) {
+	b := browsertest.Start(t)
+	st, snap := snapshotFixture(t)
+	ts := serve(t, st, web.Options{Open: true})
+	u := ts.URL + "/chot-so-lieu?" + url.Values{"unit": {self}, "period": {"2026-H1"}, "id": {snap.ID}}.Encode()
+	for _, width := range []int{1280, 390} {
+		p := b.Open(t, u, width)
+		p.Screenshot(filepath.Join(t.TempDir(), fmt.Sprintf("chot-so-lieu-%d.png", width)))
+		if sw := p.ScrollWidth(); sw > width {
+			t.Errorf("%d px: the page is %d px wide (scrolls sideways)", width, sw)
+		}
+		if h1 := p.Text("h1"); h1 != "Chốt số liệu" {
+			t.Errorf("%d px: heading %q", width, h1)
+		}
+		if n := p.Count("tr[data-snapshot]"); n != 1 {
+			t.Errorf("%d px: %d snapshots listed, want 1", width, n)
+		}
+		keys := p.Attrs("tr[data-key]", "data-key")
+		if len(keys) == 0 {
+			t.Errorf("%d px: no changed record shown", width)
+		}
+		for _, k := range keys {
+			if k != "late-row" {
+				t.Errorf("%d px: changed record %q, want only late-row", width, k)
+			}
+		}
+		if txt := p.Text("tr[data-key]"); !strings.Contains(txt, "so-van-ban-di lần chạy #") {
+			t.Errorf("%d px: the change does not say which run: %q", width, txt)
+		}
+		p.CheckLocal()
+		p.Close()
 	}
 }
