@@ -62,6 +62,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			Numerator   *float64 `json:"numerator"`
 			Denominator *float64 `json:"denominator"`
 			Value       *float64 `json:"value"`
+			// Completeness (issue 16): the demo commune has no gap.
+			DataComplete *bool            `json:"data_complete"`
+			Gaps         []map[string]any `json:"gaps"`
 		} `json:"indicators"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
@@ -80,6 +83,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			continue
 		}
 		ind := rep.Indicators[i]
+		if ind.DataComplete == nil || !*ind.DataComplete || len(ind.Gaps) != 0 {
+			t.Errorf("%s: data_complete %v, gaps %v: the demo must come out complete", id, ind.DataComplete, ind.Gaps)
+		}
 		if ind.Value == nil {
 			t.Errorf("%s: no value (numerator %v, denominator %v)", id, ind.Numerator, ind.Denominator)
 		}
@@ -97,6 +103,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	errb.Reset()
 	if code := dispatch(ctx, []string{"-c", cfg, "status"}, &out, &errb); code != 0 {
 		t.Fatalf("status exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "Completeness: every closed month of every source is complete") {
+		t.Errorf("status: the demo has coverage gaps:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "qlvb-archive") || !strings.Contains(out.String(), "UBND xã Yên Định") {
 		t.Errorf("status output:\n%s", out.String())
