@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -44,6 +45,15 @@ type CoverageMonth struct {
 	ConfirmedBy *string    `db:"confirmed_by" json:"confirmed_by"`
 	ConfirmedAt *time.Time `db:"confirmed_at" json:"confirmed_at"`
 	Note        *string    `db:"note" json:"note"`
+}
+
+// MarshalJSON writes the month as "YYYY-MM".
+func (c CoverageMonth) MarshalJSON() ([]byte, error) {
+	type plain CoverageMonth
+	return json.Marshal(struct {
+		plain
+		Month string `json:"month"`
+	}{plain(c), c.MonthText()})
 }
 
 // MonthText is the month as YYYY-MM.

@@ -48,13 +48,9 @@ func runCoverage(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	if *format == "json" {
-		type jrow struct {
-			warehouse.CoverageMonth
-			Month string `json:"month"`
-		}
-		out := make([]jrow, 0, len(rows))
-		for _, r := range rows {
-			out = append(out, jrow{r, r.MonthText()})
+		out := rows
+		if out == nil {
+			out = []warehouse.CoverageMonth{}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -164,12 +160,9 @@ func osUser() string {
 }
 
 // printCompleteness is the short section of chiso status: the months with
-// a gap, one line per connector, kind of fact and unit.
-func printCompleteness(ctx context.Context, st *warehouse.Store, out io.Writer, now time.Time) error {
-	rows, err := st.Coverage(ctx, now, false)
-	if err != nil {
-		return err
-	}
+// a gap (rows: the gaps and confirmed months), one line per connector, kind
+// of fact and unit.
+func printCompleteness(rows []warehouse.CoverageMonth, out io.Writer) {
 	type key struct{ conn, fact, unit string }
 	var order []key
 	gaps := map[key][]string{}
@@ -194,7 +187,7 @@ func printCompleteness(ctx context.Context, st *warehouse.Store, out io.Writer, 
 	}
 	if len(order) == 0 {
 		fmt.Fprintf(out, "\nCompleteness: every closed month of every source is complete (%d confirmed; chiso coverage --all)\n", confirmed)
-		return nil
+		return
 	}
 	fmt.Fprintf(out, "\nCompleteness: months with too few records (seen/expected) or no successful run; their indicators read \"Chưa đủ số liệu\" until fixed or confirmed (chiso coverage confirm):\n")
 	for _, k := range order {
@@ -207,5 +200,4 @@ func printCompleteness(ctx context.Context, st *warehouse.Store, out io.Writer, 
 	if confirmed > 0 {
 		fmt.Fprintf(out, "  (%d confirmed months count as complete)\n", confirmed)
 	}
-	return nil
 }

@@ -296,6 +296,9 @@ func checkRows(t *testing.T, step string, r *report.Report, want map[string]rowW
 		if !row.DataComplete && report.Assessment(row.KPIRow) == "Đạt" {
 			t.Errorf("%s: %s: Đạt with gaps %+v", step, row.Indicator, row.Gaps)
 		}
+		if !row.DataComplete && row.Status == report.StatusMet {
+			t.Errorf("%s: %s: early warning Đạt with gaps %+v", step, row.Indicator, row.Gaps)
+		}
 		if all && !row.DataComplete {
 			t.Errorf("%s: %s incomplete: %+v", step, row.Indicator, row.Gaps)
 		}

@@ -78,9 +78,7 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 			fmt.Fprintln(out, coverageLine(g))
 		}
 	}
-	if err := printCompleteness(ctx, w.Store, out, now); err != nil {
-		return err
-	}
+	printCompleteness(st.Completeness, out)
 	printSourceStatus(st, out)
 	return nil
 }

@@ -46,6 +46,10 @@ type Status struct {
 	// resolve; RemovedRegisterRows register rows a later export no longer had.
 	UnresolvedNames     []UnresolvedName `json:"unresolved_names"`
 	RemovedRegisterRows []RemovedRow     `json:"removed_register_rows"`
+	// Completeness are the closed months of a source with a gap (too few
+	// records, or no successful run after the month's end) or a
+	// confirmation (issue 16; chiso coverage).
+	Completeness []warehouse.CoverageMonth `json:"completeness"`
 }
 
 // Restart is one restart of the embedded warehouse.
@@ -205,6 +209,12 @@ func Collect(ctx context.Context, in Input) (*Status, error) {
 		return nil, err
 	}
 	out.RemovedRegisterRows = removedRows(removed)
+	if out.Completeness, err = st.Coverage(ctx, now, false); err != nil {
+		return nil, err
+	}
+	if out.Completeness == nil {
+		out.Completeness = []warehouse.CoverageMonth{}
+	}
 	return out, nil
 }
 
