@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -102,6 +104,9 @@ func Communes(unit warehouse.OrgUnit, all []warehouse.OrgUnit) []warehouse.OrgUn
 	return out
 }
 
+// leagueWorkers is how many of the league's reports are built at once.
+const leagueWorkers = 4
+
 // BuildLeague computes the league table without rendering it.
 func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (*League, error) {
 	named, err := namedPeriods(ctx, st, Options{Named: opts.Named})
@@ -137,18 +142,29 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 	if !contains(sortColumns(l.Columns), strings.TrimPrefix(l.Sort, "-")) {
 		return nil, fmt.Errorf("%w: unknown --sort column %q (use %s, with a leading - for descending)", ErrUsage, opts.Sort, strings.Join(sortColumns(l.Columns), ", "))
 	}
-	if l.Total, err = buildRows(ctx, st, p, unit, inds, now); err != nil {
+	// The province and each commune are independent reports: built a few
+	// at a time (each is several round trips to the warehouse).
+	all := append([]warehouse.OrgUnit{unit}, communes...)
+	reports := make([]*Report, len(all))
+	errs := make([]error, len(all))
+	sem := make(chan struct{}, leagueWorkers)
+	var wg sync.WaitGroup
+	for i, u := range all {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			reports[i], errs[i] = buildRows(ctx, st, p, u, inds, now)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	l.Total, l.Members = reports[0], reports[1:]
 	if l.Total.Sources, err = st.SourceSyncs(ctx); err != nil {
 		return nil, err
-	}
-	for _, c := range communes {
-		r, err := buildRows(ctx, st, p, c, inds, now)
-		if err != nil {
-			return nil, err
-		}
-		l.Members = append(l.Members, r)
 	}
 	l.sortMembers()
 	return l, nil
