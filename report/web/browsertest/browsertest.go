@@ -13,6 +13,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -248,13 +250,29 @@ func (p *Page) run(what string, a chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// Screenshot saves a full-page PNG into path (directories created) and
-// returns its bytes.
+// MaxShotHeight caps a screenshot's height in CSS pixels: a page taller
+// than that is taken from its top (a 30,000-px table costs minutes to
+// capture on a busy machine and shows nothing more).
+var MaxShotHeight = 6000
+
+// Screenshot saves a full-page PNG (at most MaxShotHeight tall) into path
+// (directories created) and returns its bytes.
 func (p *Page) Screenshot(path string) []byte {
 	p.t.Helper()
+	size := eval[[]float64](p, `[document.documentElement.scrollWidth, document.documentElement.scrollHeight]`)
+	w, h := size[0], math.Min(size[1], float64(MaxShotHeight))
 	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	yes := true
+	png, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, CaptureBeyondViewport: &yes, FromSurface: &yes, OptimizeForSpeed: &yes,
+			Clip: &page.Viewport{Width: w, Height: h, Scale: 1}})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	})
 	if err != nil {
 		p.t.Fatalf("screenshot: %v", err)
 	}

@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -59,9 +60,12 @@ func TestHarness(t *testing.T) {
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; frame-ancestors 'none'")
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Write([]byte(`<!doctype html><html><body><div id="x" data-k="v">Đạt</div></body></html>`))
+		case "/tall":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte(`<!doctype html><html><head><link rel="stylesheet" href="/s.css"></head><body><div class="tall">x</div></body></html>`))
 		case "/s.css":
 			w.Header().Set("Content-Type", "text/css")
-			w.Write([]byte(`body{font-family:sans-serif;margin:8px} .v{color:#1f4e9e}`))
+			w.Write([]byte(`body{font-family:sans-serif;margin:8px} .v{color:#1f4e9e} .tall{height:20000px}`))
 		case "/a.png":
 			w.Header().Set("Content-Type", "image/png")
 			w.Write(png)
@@ -92,6 +96,8 @@ func TestHarness(t *testing.T) {
 		shot := p.Screenshot(filepath.Join(t.TempDir(), "shot.png"))
 		if !bytes.HasPrefix(shot, png) {
 			t.Errorf("screenshot is not a PNG")
+		} else if w := int(binary.BigEndian.Uint32(shot[16:20])); w != width {
+			t.Errorf("screenshot %d px wide, want %d", w, width)
 		}
 		// Every request was seen; the outside ones failed, not fetched.
 		byURL := map[string]Request{}
@@ -146,6 +152,13 @@ func TestHarness(t *testing.T) {
 		t.Errorf("no match gave %q", got)
 	}
 	p.CheckLocal()
+
+	// A very tall page is taken from its top, MaxShotHeight high.
+	p = b.Open(t, srv.URL+"/tall", 390)
+	shot := p.Screenshot(filepath.Join(t.TempDir(), "tall.png"))
+	if h := int(binary.BigEndian.Uint32(shot[20:24])); h != MaxShotHeight {
+		t.Errorf("tall page: screenshot %d px high, want %d", h, MaxShotHeight)
+	}
 }
 
 // recorder counts Errorf calls instead of failing the test.
