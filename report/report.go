@@ -197,16 +197,30 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 // its sources, documents by type and units (the league table builds one
 // per commune).
 func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time) (*Report, error) {
+	return buildRowsFrom(ctx, st, p, unit, inds, now, nil)
+}
+
+// kpiOfUnits are the kpi rows of the period and of its baseline of many
+// units, read at once (kpi_between of every root), keyed by unit code.
+type kpiOfUnits struct{ cur, base map[string][]warehouse.KPIRow }
+
+// buildRowsFrom is buildRows with the kpi rows of the period and baseline
+// taken from pre (nil: read for this unit).
+func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, pre *kpiOfUnits) (*Report, error) {
 	now = now.In(vntime.Location)
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
-	cur, err := st.KPIBetween(ctx, p.From, p.To, unit.Code)
-	if err != nil {
-		return nil, err
-	}
-	base, err := st.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code)
-	if err != nil {
-		return nil, err
+	var cur, base []warehouse.KPIRow
+	var err error
+	if pre != nil {
+		cur, base = pre.cur[unit.Code], pre.base[unit.Code]
+	} else {
+		if cur, err = st.KPIBetween(ctx, p.From, p.To, unit.Code); err != nil {
+			return nil, err
+		}
+		if base, err = st.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code); err != nil {
+			return nil, err
+		}
 	}
 	byInd := func(rows []warehouse.KPIRow) map[string]warehouse.KPIRow {
 		m := map[string]warehouse.KPIRow{}
