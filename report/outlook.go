@@ -39,11 +39,11 @@ var reductionCounts = map[string]string{
 
 // estimator carries counts of [from, dataEnd] to [from, end].
 type estimator struct {
-	elapsed, full int                        // days with data, days of the span
+	elapsed, full int                         // days with data, days of the span
 	part, whole   map[string]warehouse.KPIRow // last year over [from, dataEnd] and [from, end]
 }
 
-func newEstimator(ctx context.Context, st *warehouse.Store, unit string, from, dataEnd, end time.Time) (*estimator, error) {
+func newEstimator(ctx context.Context, st kpiReader, unit string, from, dataEnd, end time.Time) (*estimator, error) {
 	e := &estimator{elapsed: days(from, dataEnd), full: days(from, end)}
 	lyFrom := YearBack(from, false)
 	part, err := st.KPIBetween(ctx, lyFrom, YearBack(dataEnd, true), unit)
@@ -169,6 +169,11 @@ func (o Outlook) AtRisk() bool { return o.Status != StatusMet }
 // year of now (Vietnam time): actual from 1 January to yesterday, projected
 // to 31 December by last year's profile.
 func YearOutlook(ctx context.Context, st *warehouse.Store, unit string, now time.Time) ([]Outlook, error) {
+	return yearOutlook(ctx, st, unit, now)
+}
+
+// yearOutlook is YearOutlook reading from st (the warehouse or Build's memo).
+func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) ([]Outlook, error) {
 	now = now.In(vntime.Location)
 	y := now.Year()
 	from, end := date(y, 1, 1), date(y, 12, 31)

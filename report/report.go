@@ -23,6 +23,10 @@ type Options struct {
 	// report_periods, stored by chiso migrate/run), else the defaults.
 	Named []NamedPeriod
 	Now   time.Time // zero: time.Now()
+	// IndicatorsOnly leaves out the documents-by-type and units sheets
+	// (Report.DocTypes, Units, UnitRows): what the JSON and the web page's
+	// overview show does not need them.
+	IndicatorsOnly bool
 }
 
 // Formats are the output formats of chiso report.
@@ -99,6 +103,9 @@ func Run(ctx context.Context, st *warehouse.Store, opts Options, w io.Writer) er
 	}
 	if !contains(Formats, format) {
 		return fmt.Errorf("%w: unknown format %q (use %s)", ErrUsage, format, strings.Join(Formats, ", "))
+	}
+	if format == "json" {
+		opts.IndicatorsOnly = true // the JSON has neither sheet
 	}
 	r, err := Build(ctx, st, opts)
 	if err != nil {
@@ -184,6 +191,9 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
 		return nil, err
 	}
+	if opts.IndicatorsOnly {
+		return r, nil
+	}
 	if err := r.buildDocTypes(ctx, st); err != nil {
 		return nil, err
 	}
@@ -210,15 +220,23 @@ func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit ware
 	now = now.In(vntime.Location)
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
+	kpi := newKPIMemo(st)
+	spans := r.spans(now)
+	if pre != nil {
+		spans = spans[2:] // the period and baseline come with pre
+	}
+	if err := kpi.prefetch(ctx, unit.Code, spans); err != nil {
+		return nil, err
+	}
 	var cur, base []warehouse.KPIRow
 	var err error
 	if pre != nil {
 		cur, base = pre.cur[unit.Code], pre.base[unit.Code]
 	} else {
-		if cur, err = st.KPIBetween(ctx, p.From, p.To, unit.Code); err != nil {
+		if cur, err = kpi.KPIBetween(ctx, p.From, p.To, unit.Code); err != nil {
 			return nil, err
 		}
-		if base, err = st.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code); err != nil {
+		if base, err = kpi.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code); err != nil {
 			return nil, err
 		}
 	}
@@ -237,19 +255,19 @@ func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit ware
 		r.EstimateTo, r.Elapsed, r.FullDays = &end, elapsed, full
 		dataEnd := p.From.AddDate(0, 0, elapsed-1)
 		if dataEnd.Before(p.To) {
-			rows, err := st.KPIBetween(ctx, p.From, dataEnd, unit.Code)
+			rows, err := kpi.KPIBetween(ctx, p.From, dataEnd, unit.Code)
 			if err != nil {
 				return nil, err
 			}
 			em = byInd(rows)
 		}
-		if est, err = newEstimator(ctx, st, unit.Code, p.From, dataEnd, end); err != nil {
+		if est, err = newEstimator(ctx, kpi, unit.Code, p.From, dataEnd, end); err != nil {
 			return nil, err
 		}
 	}
 	outlook := map[string]Outlook{}
 	if p.From.Year() <= now.Year() && p.To.Year() >= now.Year() {
-		outs, err := YearOutlook(ctx, st, unit.Code, now)
+		outs, err := yearOutlook(ctx, kpi, unit.Code, now)
 		if err != nil {
 			return nil, err
 		}
@@ -288,6 +306,30 @@ func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit ware
 		return nil, err
 	}
 	return r, nil
+}
+
+// spans are the spans Build reads for the unit, computed in one statement
+// up front: the period, its baseline, the estimate's and the year
+// outlook's spans of this year and last (the same dates as newEstimator
+// and yearOutlook use; a span missed here is read on its own).
+func (r *Report) spans(now time.Time) [][2]time.Time {
+	p := r.Period
+	out := [][2]time.Time{{p.From, p.To}, {r.BaseFrom, r.BaseTo}}
+	ly := func(from, dataEnd, end time.Time) {
+		out = append(out, [2]time.Time{from, dataEnd}, [2]time.Time{YearBack(from, false), YearBack(dataEnd, true)}, [2]time.Time{YearBack(from, false), YearBack(end, true)})
+	}
+	if end, elapsed, _, ok := p.EstimateSpan(now); ok {
+		ly(p.From, p.From.AddDate(0, 0, elapsed-1), end)
+	}
+	if p.From.Year() <= now.Year() && p.To.Year() >= now.Year() {
+		y := now.Year()
+		from, end := date(y, 1, 1), date(y, 12, 31)
+		dataEnd := date(y, now.Month(), now.Day()).AddDate(0, 0, -1)
+		if !dataEnd.Before(from) {
+			ly(from, dataEnd, end)
+		}
+	}
+	return out
 }
 
 func countOf(m map[string]warehouse.KPIRow, id string) *int64 {
@@ -348,6 +390,10 @@ func (r *Report) buildDocTypes(ctx context.Context, st *warehouse.Store) error {
 	return nil
 }
 
+// manyUnits is how many units side by side Build computes one by one;
+// beyond it, all roots at once (a variable for the test of both ways).
+var manyUnits = 12
+
 // buildUnits computes the indicators of the unit's internal units.
 func (r *Report) buildUnits(ctx context.Context, st *warehouse.Store, all []warehouse.OrgUnit) error {
 	members, err := st.UnitMembers(ctx, r.Unit.Code)
@@ -365,16 +411,41 @@ func (r *Report) buildUnits(ctx context.Context, st *warehouse.Store, all []ware
 		}
 	}
 	r.UnitRows = map[string]map[string]warehouse.KPIRow{}
+	add := func(rows []warehouse.KPIRow) {
+		for _, x := range rows {
+			if r.UnitRows[x.UnitCode] == nil {
+				r.UnitRows[x.UnitCode] = map[string]warehouse.KPIRow{}
+			}
+			r.UnitRows[x.UnitCode][x.Indicator] = x
+		}
+	}
+	if len(r.Units) > manyUnits {
+		// Many units side by side (a province's communes): one statement
+		// for every root of the tree (the same rows as unit by unit), kept
+		// for the units shown.
+		rows, err := st.KPIBetween(ctx, r.Period.From, r.Period.To, "")
+		if err != nil {
+			return err
+		}
+		for _, u := range r.Units {
+			r.UnitRows[u.Code] = map[string]warehouse.KPIRow{}
+		}
+		var shown []warehouse.KPIRow
+		for _, x := range rows {
+			if _, ok := r.UnitRows[x.UnitCode]; ok {
+				shown = append(shown, x)
+			}
+		}
+		add(shown)
+		return nil
+	}
 	for _, u := range r.Units {
 		rows, err := st.KPIBetween(ctx, r.Period.From, r.Period.To, u.Code)
 		if err != nil {
 			return err
 		}
-		m := map[string]warehouse.KPIRow{}
-		for _, x := range rows {
-			m[x.Indicator] = x
-		}
-		r.UnitRows[u.Code] = m
+		r.UnitRows[u.Code] = map[string]warehouse.KPIRow{}
+		add(rows)
 	}
 	return nil
 }

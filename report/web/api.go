@@ -37,13 +37,21 @@ func writeJSONBytes(w http.ResponseWriter, b []byte) {
 }
 
 // buildReport is report.Build for the scope: the one computation behind
-// the overview and GET /api/v1/report.
+// the overview and GET /api/v1/report (with the units and documents-by-type
+// sheets for the pages that show them).
 func (s *Server) buildReport(r *http.Request, sc *Scope) (*report.Report, error) {
+	return s.build(r, sc, false)
+}
+
+// build is report.Build for the scope; indicatorsOnly leaves the two
+// other sheets out (report.Options.IndicatorsOnly), as chiso report
+// --format json does.
+func (s *Server) build(r *http.Request, sc *Scope, indicatorsOnly bool) (*report.Report, error) {
 	named, err := s.named(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(r.Context(), s.opts.Store, report.Options{Period: sc.Period, Unit: sc.Unit, Named: named, Now: s.opts.Now()})
+	return report.Build(r.Context(), s.opts.Store, report.Options{Period: sc.Period, Unit: sc.Unit, Named: named, Now: s.opts.Now(), IndicatorsOnly: indicatorsOnly})
 }
 
 // apiReport is GET /api/v1/report?period=&unit=: the bytes of chiso report
@@ -54,7 +62,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rep, err := s.buildReport(r, sc)
+	rep, err := s.build(r, sc, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return

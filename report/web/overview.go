@@ -25,6 +25,9 @@ type Tile struct {
 	Baseline, Diff  string
 	Estimate, Ratio string
 	Note            string
+	// Complete says whether every source's facts are there (the annex's
+	// "Đủ số liệu"); Outlook is the early warning for the current year.
+	Complete, Outlook string
 	// Assessment is Đạt / Chưa đạt / Chưa đủ số liệu ("" without a target);
 	// Class its CSS class (dat, chua-dat, thieu) and Mark its sign.
 	Assessment, Class, Mark string
@@ -71,11 +74,26 @@ func assessClass(a string) (class, mark string) {
 	return "", ""
 }
 
+// cellsOf are row's annex cells by column header (report.Headers), so
+// that a column added to the annex moves nothing here.
+func cellsOf(i int, row report.Row) map[string]string {
+	c := row.Cells(i+1, ",")
+	m := make(map[string]string, len(c))
+	for j, h := range report.Headers {
+		if j < len(c) {
+			m[h] = c[j]
+		}
+	}
+	return m
+}
+
 // tileOf is the tile of the report's row i.
 func tileOf(i int, row report.Row) Tile {
-	c := row.Cells(i+1, ",")
-	t := Tile{ID: row.Indicator, Label: c[1], Unit: c[2], Target: c[3], Baseline: c[4], Value: c[5], Estimate: c[6], Diff: c[7],
-		Ratio: c[8], Assessment: c[9], Note: c[10], Row: row,
+	c := cellsOf(i, row)
+	t := Tile{ID: row.Indicator, Label: c["Chỉ tiêu"], Unit: c["Đơn vị tính"], Target: c["Chỉ tiêu giao"], Baseline: c["Cùng kỳ"],
+		Value: c["Thực hiện kỳ báo cáo"], Estimate: c["Ước thực hiện đến hết kỳ"], Diff: c["Tăng/giảm so cùng kỳ"],
+		Ratio: c["Tử số / Mẫu số"], Assessment: c["Đánh giá"], Complete: c["Đủ số liệu"], Note: c["Ghi chú"],
+		Outlook: c["Cảnh báo sớm (dự báo cả năm)"], Row: row,
 		RawValue: rawFloat(row.Value), RawNumerator: strconv.FormatInt(row.Numerator, 10), RawDenominator: rawInt(row.Denominator), RawBaseline: "null"}
 	if row.HasBase {
 		t.RawBaseline = rawFloat(row.Baseline.Value)
@@ -90,17 +108,24 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rep, err := s.buildReport(r, sc)
+	// The report and the charts' months at the same time: two connections.
+	var series *Monthly
+	var serr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		series, serr = s.monthlyOf(r.Context(), sc)
+	}()
+	rep, err := s.build(r, sc, true)
+	<-done
+	if err == nil {
+		err = serr
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	ov := &Overview{Report: rep, Title: rep.TitleLines()[1:], Year: rep.Period.To.Year()}
-	series, err := s.monthly(r.Context(), rep.Unit.Code, ov.Year)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	ov := &Overview{Report: rep, Title: rep.TitleLines()[1:], Year: series.Year}
 	for i, row := range rep.Rows {
 		t := tileOf(i, row)
 		if row.Kind == "target" {
@@ -119,6 +144,21 @@ type Monthly struct {
 	Year int
 	This map[string][]*float64 // indicator → 12 values (nil: no value, or a month not over yet)
 	Last map[string][]*float64
+}
+
+// monthlyOf is monthly for the scope's unit and the year its period ends
+// in (the period parsed as report.Build parses it; an unknown period or
+// unit leaves the error to report.Build and gives no months).
+func (s *Server) monthlyOf(ctx context.Context, sc *Scope) (*Monthly, error) {
+	named, err := s.named(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := report.ParsePeriod(sc.Period, named)
+	if err != nil {
+		return &Monthly{}, nil
+	}
+	return s.monthly(ctx, sc.Unit, p.To.Year())
 }
 
 // monthly computes the 24 months of year and year-1 for unit in one query.
