@@ -394,21 +394,3 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
-
-// TestDumpPages writes the pages to $CHISO_WEB_DUMP (to look at them).
-func TestDumpPages(t *testing.T) {
-	dir := os.Getenv("CHISO_WEB_DUMP")
-	if dir == "" {
-		t.Skip("CHISO_WEB_DUMP not set")
-	}
-	st := goldenStore(t, "rollup-2026h1")
-	ts := serve(t, st, web.Options{Open: true})
-	for name, p := range map[string]string{"overview.html": "/?period=2026-H1", "indicator.html": "/chi-tieu/dossier_on_time_share?period=2026-H1"} {
-		_, b := get(t, nil, ts.URL+p)
-		b = bytes.ReplaceAll(b, []byte(`href="/static/`), []byte(`href="static/`))
-		os.WriteFile(filepath.Join(dir, name), b, 0o644)
-	}
-	os.MkdirAll(filepath.Join(dir, "static"), 0o755)
-	_, css := get(t, nil, ts.URL+"/static/style.css")
-	os.WriteFile(filepath.Join(dir, "static/style.css"), css, 0o644)
-}
