@@ -35,7 +35,7 @@ func TestReaderCannotBlockConnector(t *testing.T) {
 	cfg := loadConfig(t, writeConfig(t, dir, dsn, `
   - {name: lich, type: test-json, schedule: "@every 1h", path: m}
 `))
-	key := warehouse.LockKey("lich")
+	key := warehouse.LockKey("", "lich")
 	ctx := context.Background()
 	conn, err := reader.DB.Conn(ctx) // one session, as a hostile tool would hold it
 	if err != nil {

@@ -222,7 +222,7 @@ func (r *Runner) run(ctx context.Context, store *warehouse.Store, job *config.Co
 				es.SetEnv(env)
 				defer es.SetEnv(job.Env)
 			}
-			if err := job.Conn.Sync(ctx, run); err != nil {
+			if err := job.Conn.Sync(ctx, scopeSink(store, run)); err != nil {
 				return err
 			}
 			// A window not read whole is not progress: the backfill

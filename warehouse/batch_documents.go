@@ -290,7 +290,8 @@ func (r *Run) writeStatuses(ctx context.Context, sts []facts.DocumentStatus) err
 		CROSS JOIN LATERAL (SELECT s.status_code, s.status_at FROM document_statuses s WHERE s.doc_key = k.doc_key
 		      ORDER BY s.status_at DESC, s.status_code DESC LIMIT 1) l
 		WHERE d.doc_key = k.doc_key AND d.direction = 'out'
-		  AND (d.latest_status_at IS DISTINCT FROM l.status_at OR d.latest_status IS DISTINCT FROM l.status_code)`, pq.Array(keys)); err != nil {
+		  AND ($2::text[] IS NULL OR d.unit_code = ANY($2))
+		  AND (d.latest_status_at IS DISTINCT FROM l.status_at OR d.latest_status IS DISTINCT FROM l.status_code)`, pq.Array(keys), r.store.treeArg()); err != nil {
 		return fmt.Errorf("warehouse: latest statuses: %w", err)
 	}
 	// A status 01/03 from an incoming document's unit may be better
@@ -301,11 +302,12 @@ func (r *Run) writeStatuses(ctx context.Context, sts []facts.DocumentStatus) err
 		  SELECT d.doc_key, d.unit_code, rc.received_on, rc.received_by
 		  FROM (SELECT DISTINCT k.doc_key FROM unnest($1::text[]) AS k(doc_key)) k
 		  CROSS JOIN LATERAL (SELECT x.doc_key, x.unit_code, x.event_on, x.received_by FROM documents x
-		                      WHERE x.doc_key = k.doc_key AND x.direction = 'in') d
+		                      WHERE x.doc_key = k.doc_key AND x.direction = 'in'
+		                        AND ($2::text[] IS NULL OR x.unit_code = ANY($2))) d
 		  CROSS JOIN LATERAL document_received(d.doc_key, d.unit_code) rc
 		  WHERE d.event_on IS DISTINCT FROM rc.received_on OR d.received_by IS DISTINCT FROM rc.received_by)
 		UPDATE documents d SET event_on = t.received_on, received_by = t.received_by, updated_at = now()
-		FROM t WHERE d.doc_key = t.doc_key AND d.direction = 'in' AND d.unit_code = t.unit_code`, pq.Array(receivedKeys(sts))); err != nil {
+		FROM t WHERE d.doc_key = t.doc_key AND d.direction = 'in' AND d.unit_code = t.unit_code`, pq.Array(receivedKeys(sts)), r.store.treeArg()); err != nil {
 		return fmt.Errorf("warehouse: dating incoming documents by statuses: %w", err)
 	}
 	return nil
@@ -351,7 +353,8 @@ func (r *Run) writeRevocations(ctx context.Context, revs []facts.Revocation) err
 		return nil
 	}
 	if err := r.exec(ctx, `UPDATE documents d SET revoked = true, revoked_at = COALESCE(d.revoked_at, CAST(v.at AS timestamptz)), updated_at = now()
-		FROM unnest($1::text[], $2::text[]) AS v(doc_key, at) WHERE d.doc_key = v.doc_key`, pq.Array(keys), pq.Array(ats)); err != nil {
+		FROM unnest($1::text[], $2::text[]) AS v(doc_key, at) WHERE d.doc_key = v.doc_key
+		  AND ($3::text[] IS NULL OR d.unit_code = ANY($3))`, pq.Array(keys), pq.Array(ats), r.store.treeArg()); err != nil {
 		return fmt.Errorf("warehouse: %d revocations (first of %s): %w", len(keys), keys[0], err)
 	}
 	return nil

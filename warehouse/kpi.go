@@ -58,6 +58,9 @@ func (s *Store) LoadTargets(ctx context.Context, year int, targets []Target, sou
 			return fmt.Errorf("warehouse: targets %s: target %d (%s): op: %q is not one of >=, <=, =", source, i+1, t.Indicator, t.Op)
 		}
 	}
+	if s.commune != "" {
+		return s.loadOwnTargets(ctx, year, targets, source)
+	}
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("warehouse: targets: %w", err)
@@ -103,7 +106,12 @@ type ReportPeriod struct {
 }
 
 // LoadReportPeriods replaces the named report periods the kpi view uses.
+// A store scoped to a commune changes only its own (loadOwnReportPeriods,
+// commune.go).
 func (s *Store) LoadReportPeriods(ctx context.Context, periods []ReportPeriod) error {
+	if s.commune != "" {
+		return s.loadOwnReportPeriods(ctx, periods)
+	}
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("warehouse: report periods: %w", err)
@@ -194,8 +202,8 @@ type SourceSync struct {
 	LastRun     time.Time  `db:"last_run" json:"last_run"`
 }
 
-// SourceSyncs lists every connector that has run, with its last successful
-// sync: the "data sources" of a report's title block.
+// SourceSyncs lists every connector of the store's commune that has run,
+// with its last successful sync: the "data sources" of a report's title block.
 func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
 	var out []SourceSync
 	err := s.DB.SelectContext(ctx, &out, `
@@ -203,7 +211,7 @@ func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
 		       max(coalesce(finished_at, started_at)) FILTER (WHERE status IN ('ok','partial')) AS last_success,
 		       (array_agg(status ORDER BY started_at DESC, id DESC))[1] AS last_status,
 		       max(started_at) AS last_run
-		FROM sync_runs GROUP BY connector ORDER BY connector`)
+		FROM sync_runs WHERE commune = $1 GROUP BY connector ORDER BY connector`, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: source syncs: %w", err)
 	}

@@ -50,8 +50,8 @@ type Run struct {
 func (s *Store) StartRun(ctx context.Context, connector string) (*Run, error) {
 	host, _ := os.Hostname()
 	var id int64
-	if err := s.DB.GetContext(ctx, &id, `INSERT INTO sync_runs (connector, status, host, started_at) VALUES ($1, 'running', $2, COALESCE($3, now())) RETURNING id`,
-		connector, host, s.runTime()); err != nil {
+	if err := s.DB.GetContext(ctx, &id, `INSERT INTO sync_runs (commune, connector, status, host, started_at) VALUES ($4, $1, 'running', $2, COALESCE($3, now())) RETURNING id`,
+		connector, host, s.runTime(), s.commune); err != nil {
 		return nil, fmt.Errorf("warehouse: start run of %s: %w", connector, err)
 	}
 	return &Run{store: s, id: id, connector: connector}, nil
@@ -59,11 +59,12 @@ func (s *Store) StartRun(ctx context.Context, connector string) (*Run, error) {
 
 // SetWindow records the backfill window of the run.
 func (r *Run) SetWindow(ctx context.Context, from, to time.Time) error {
-	_, err := r.store.DB.ExecContext(ctx, `UPDATE sync_runs SET window_from = $2, window_to = $3 WHERE id = $1`, r.id, from, to)
+	_, err := r.store.DB.ExecContext(ctx, `UPDATE sync_runs SET window_from = $2, window_to = $3 WHERE commune = $4 AND id = $1`, r.id, from, to, r.store.commune)
 	return err
 }
 
-// RunID is the sync_runs id.
+// RunID is the sync_runs id (unique in the warehouse; a run is named by
+// (Commune, RunID) across merged warehouses).
 func (r *Run) RunID() int64 { return r.id }
 
 // ProcedureCodes lists the ma_tthc of the procedure catalogue (committed
@@ -127,8 +128,8 @@ func (r *Run) Flush(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := r.tx.ExecContext(ctx, `UPDATE sync_runs SET fetched = fetched + $2, upserted = upserted + $3, rejected = rejected + $4 WHERE id = $1`,
-		r.id, r.pFetched, r.pUpserted, r.pRejected); err != nil {
+	if _, err := r.tx.ExecContext(ctx, `UPDATE sync_runs SET fetched = fetched + $2, upserted = upserted + $3, rejected = rejected + $4 WHERE commune = $5 AND id = $1`,
+		r.id, r.pFetched, r.pUpserted, r.pRejected, r.store.commune); err != nil {
 		return fmt.Errorf("warehouse: run counters: %w", err)
 	}
 	if err := r.tx.Commit(); err != nil {
@@ -217,8 +218,8 @@ func (r *Run) Finish(ctx context.Context, syncErr error) error {
 		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 	}
-	if _, err := r.store.DB.ExecContext(wctx, `UPDATE sync_runs SET status = $2, error = $3, finished_at = COALESCE($4, now()) WHERE id = $1`,
-		r.id, status, msg, r.store.runTime()); err != nil {
+	if _, err := r.store.DB.ExecContext(wctx, `UPDATE sync_runs SET status = $2, error = $3, finished_at = COALESCE($4, now()) WHERE commune = $5 AND id = $1`,
+		r.id, status, msg, r.store.runTime(), r.store.commune); err != nil {
 		return errors.Join(syncErr, fmt.Errorf("warehouse: record run %d: %w", r.id, err))
 	}
 	return syncErr
@@ -248,10 +249,10 @@ func (r *Run) writeCheckpoints(ctx context.Context) error {
 		values = append(values, value)
 	}
 	r.checkpoints = nil
-	return r.exec(ctx, `INSERT INTO sync_state (connector, stream, checkpoint, run_id, updated_at)
-		SELECT $1, v.stream, v.checkpoint, $2, now() FROM unnest($3::text[], $4::text[]) AS v(stream, checkpoint)
-		ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`,
-		r.connector, r.id, pq.Array(streams), pq.Array(values))
+	return r.exec(ctx, `INSERT INTO sync_state (commune, connector, stream, checkpoint, run_id, updated_at)
+		SELECT $5, $1, v.stream, v.checkpoint, $2, now() FROM unnest($3::text[], $4::text[]) AS v(stream, checkpoint)
+		ON CONFLICT (commune, connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, run_id = EXCLUDED.run_id, updated_at = now()`,
+		r.connector, r.id, pq.Array(streams), pq.Array(values), r.store.commune)
 }
 
 // Checkpoint returns the committed checkpoint of a stream of this connector.
@@ -274,12 +275,12 @@ func (r *Run) Reject(ctx context.Context, rj facts.Reject) error {
 		rj.Hash = hex.EncodeToString(sum[:])
 	}
 	key := facts.StorableText(rj.SourceKey)
-	if err := r.exec(ctx, `INSERT INTO rejects (connector, source_key, reason, raw, run_id, at, location, field, raw_sha256)
-		VALUES ($1, $2, $3, $4, $5, now(), NULLIF($6,''), NULLIF($7,''), NULLIF($8,''))
-		ON CONFLICT (connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now(),
+	if err := r.exec(ctx, `INSERT INTO rejects (commune, connector, source_key, reason, raw, run_id, at, location, field, raw_sha256)
+		VALUES ($9, $1, $2, $3, $4, $5, now(), NULLIF($6,''), NULLIF($7,''), NULLIF($8,''))
+		ON CONFLICT (commune, connector, source_key) DO UPDATE SET reason = EXCLUDED.reason, raw = EXCLUDED.raw, run_id = EXCLUDED.run_id, at = now(),
 		  location = EXCLUDED.location, field = EXCLUDED.field, raw_sha256 = EXCLUDED.raw_sha256`,
 		r.connector, key, facts.StorableText(rj.Reason), rj.Raw, r.id,
-		facts.StorableText(rj.Location), facts.StorableText(rj.Field), rj.Hash); err != nil {
+		facts.StorableText(rj.Location), facts.StorableText(rj.Field), rj.Hash, r.store.commune); err != nil {
 		return fmt.Errorf("warehouse: reject %s: %w", key, err)
 	}
 	r.pRejected++
@@ -291,7 +292,7 @@ func (r *Run) Reject(ctx context.Context, rj facts.Reject) error {
 // is none): the record is read again and now reads fine.
 func (r *Run) ClearReject(ctx context.Context, sourceKey string) error {
 	key := facts.StorableText(sourceKey)
-	if err := r.exec(ctx, `DELETE FROM rejects WHERE connector = $1 AND (source_key = $2 OR starts_with(source_key, $2 || '#'))`, r.connector, key); err != nil {
+	if err := r.exec(ctx, `DELETE FROM rejects WHERE commune = $3 AND connector = $1 AND (source_key = $2 OR starts_with(source_key, $2 || '#'))`, r.connector, key, r.store.commune); err != nil {
 		return fmt.Errorf("warehouse: clear reject %s: %w", key, err)
 	}
 	return nil

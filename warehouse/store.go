@@ -26,6 +26,11 @@ type Store struct {
 	// finished_at): tests run syncs as if on other days. Nil: the
 	// database's now().
 	Now func() time.Time
+
+	// commune and tree scope the store to one commune of a shared
+	// warehouse (SetCommune, commune.go).
+	commune string
+	tree    []string
 }
 
 // runTime is the time a run record gets: Now, else NULL (the column's
@@ -185,8 +190,12 @@ type OrgUnit struct {
 }
 
 // SyncOrgUnits replaces org_units with the directory's units (units that
-// left the directory are removed; facts keep their codes).
+// left the directory are removed; facts keep their codes). A store scoped
+// to a commune changes only what it may (syncOwnOrgUnits, commune.go).
 func (s *Store) SyncOrgUnits(ctx context.Context, units []OrgUnit) error {
+	if s.commune != "" {
+		return s.syncOwnOrgUnits(ctx, units)
+	}
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
@@ -220,7 +229,7 @@ func (s *Store) OrgUnits(ctx context.Context) ([]OrgUnit, error) {
 // Checkpoint returns the committed checkpoint of (connector, stream).
 func (s *Store) Checkpoint(ctx context.Context, connector, stream string) (string, bool, error) {
 	var v []string
-	if err := s.DB.SelectContext(ctx, &v, `SELECT checkpoint FROM sync_state WHERE connector = $1 AND stream = $2`, connector, stream); err != nil {
+	if err := s.DB.SelectContext(ctx, &v, `SELECT checkpoint FROM sync_state WHERE commune = $3 AND connector = $1 AND stream = $2`, connector, stream, s.commune); err != nil {
 		return "", false, fmt.Errorf("warehouse: checkpoint %s/%s: %w", connector, stream, err)
 	}
 	if len(v) == 0 {
@@ -232,7 +241,7 @@ func (s *Store) Checkpoint(ctx context.Context, connector, stream string) (strin
 // Checkpoints returns the committed checkpoints of connector whose stream
 // starts with prefix.
 func (s *Store) Checkpoints(ctx context.Context, connector, prefix string) (map[string]string, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT stream, checkpoint FROM sync_state WHERE connector = $1 AND starts_with(stream, $2)`, connector, prefix)
+	rows, err := s.DB.QueryContext(ctx, `SELECT stream, checkpoint FROM sync_state WHERE commune = $3 AND connector = $1 AND starts_with(stream, $2)`, connector, prefix, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: checkpoints %s: %w", connector, err)
 	}
@@ -271,17 +280,17 @@ type ConnectorSummary struct {
 }
 
 // Summaries returns the last run, last success and last failure of every
-// connector that has run.
+// connector of the store's commune that has run.
 func (s *Store) Summaries(ctx context.Context) ([]ConnectorSummary, error) {
 	var names []string
-	if err := s.DB.SelectContext(ctx, &names, `SELECT DISTINCT connector FROM sync_runs ORDER BY 1`); err != nil {
+	if err := s.DB.SelectContext(ctx, &names, `SELECT DISTINCT connector FROM sync_runs WHERE commune = $1 ORDER BY 1`, s.commune); err != nil {
 		return nil, err
 	}
 	out := make([]ConnectorSummary, 0, len(names))
 	one := func(q, name string) (*RunRecord, error) {
 		var r []RunRecord
 		if err := s.DB.SelectContext(ctx, &r, `SELECT id, connector, started_at, finished_at, status, fetched, upserted, rejected, error
-			FROM sync_runs WHERE connector = $1 `+q+` ORDER BY started_at DESC, id DESC LIMIT 1`, name); err != nil {
+			FROM sync_runs WHERE commune = $2 AND connector = $1 `+q+` ORDER BY started_at DESC, id DESC LIMIT 1`, name, s.commune); err != nil {
 			return nil, err
 		}
 		if len(r) == 0 {
@@ -302,7 +311,7 @@ func (s *Store) Summaries(ctx context.Context) ([]ConnectorSummary, error) {
 		if cs.LastError, err = one("AND status = 'failed'", n); err != nil {
 			return nil, err
 		}
-		if err := s.DB.GetContext(ctx, &cs.Rejects, `SELECT count(*) FROM rejects WHERE connector = $1`, n); err != nil {
+		if err := s.DB.GetContext(ctx, &cs.Rejects, `SELECT count(*) FROM rejects WHERE commune = $2 AND connector = $1`, n, s.commune); err != nil {
 			return nil, err
 		}
 		out = append(out, cs)
@@ -324,7 +333,8 @@ func (s *Store) UnmappedCodes(ctx context.Context, limit int) ([]UnmappedCode, e
 		SELECT c AS code, count(*) AS documents
 		FROM documents, unnest(counterparts) AS c
 		WHERE NOT EXISTS (SELECT 1 FROM org_units o WHERE o.code = c)
-		GROUP BY c ORDER BY count(*) DESC, c LIMIT $1`, limit)
+		  AND ($2::text[] IS NULL OR unit_code = ANY($2))
+		GROUP BY c ORDER BY count(*) DESC, c LIMIT $1`, limit, s.treeArg())
 	return out, err
 }
 

@@ -36,14 +36,16 @@ WHERE source = $1 AND deleted_run IS NULL
   AND last_seen_run IS DISTINCT FROM $2
   AND ($3::timestamptz IS NULL OR starts_at >= $3)
   AND ($4::timestamptz IS NULL OR starts_at < $4)
-  AND NOT (split_part(uid, '#', 1) = ANY($5))`, source, r.id, fromArg, toArg, pq.Array(spare))
+  AND NOT (split_part(uid, '#', 1) = ANY($5))
+  AND ($6::text[] IS NULL OR unit_code = ANY($6))`, source, r.id, fromArg, toArg, pq.Array(spare), r.store.treeArg())
 	if err != nil {
 		return 0, 0, fmt.Errorf("warehouse: mark meetings of %s deleted: %w", source, err)
 	}
 	deleted, _ = res.RowsAffected()
 	res, err = tx.ExecContext(ctx, `
 UPDATE meetings SET deleted_run = NULL, deleted_at = NULL, updated_at = now()
-WHERE source = $1 AND last_seen_run = $2 AND deleted_run IS NOT NULL`, source, r.id)
+WHERE source = $1 AND last_seen_run = $2 AND deleted_run IS NOT NULL
+  AND ($3::text[] IS NULL OR unit_code = ANY($3))`, source, r.id, r.store.treeArg())
 	if err != nil {
 		return 0, 0, fmt.Errorf("warehouse: restore meetings of %s: %w", source, err)
 	}

@@ -74,8 +74,9 @@ func (r *Run) CloseRegisterFile(ctx context.Context, file string) ([]facts.Regis
 	if err := tx.SelectContext(ctx, &out, `
 		UPDATE register_rows SET removed_run = $3, removed_at = now(), updated_at = now()
 		WHERE connector = $1 AND file = $2 AND removed_run IS NULL AND last_seen_run IS DISTINCT FROM $3
+		  AND ($4::text[] IS NULL OR unit_code = ANY($4))
 		RETURNING unit_code, connector, file, direction, doc_key, sheet, line, COALESCE(code, '') AS code,
-		  row_hash, removed_run, removed_at`, r.connector, file, r.id); err != nil {
+		  row_hash, removed_run, removed_at`, r.connector, file, r.id, r.store.treeArg()); err != nil {
 		return nil, fmt.Errorf("warehouse: register file %s: %w", file, err)
 	}
 	return out, nil
@@ -88,14 +89,14 @@ func (r *Run) SetUnresolvedNames(ctx context.Context, file string, names []facts
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM register_unresolved_names WHERE connector = $1 AND file = $2`, r.connector, file); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM register_unresolved_names WHERE commune = $3 AND connector = $1 AND file = $2`, r.connector, file, r.store.commune); err != nil {
 		return fmt.Errorf("warehouse: unresolved names of %s: %w", file, err)
 	}
 	for _, n := range names {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO register_unresolved_names (connector, file, role, name_key, name, rows, example, run_id, seen_at)
-			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7,''), $8, now())
-			ON CONFLICT (connector, file, role, name_key) DO UPDATE SET rows = register_unresolved_names.rows + EXCLUDED.rows`,
-			r.connector, file, n.Role, n.NameKey, n.Name, n.Rows, n.Example, r.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO register_unresolved_names (commune, connector, file, role, name_key, name, rows, example, run_id, seen_at)
+			VALUES ($9, $1, $2, $3, $4, $5, $6, NULLIF($7,''), $8, now())
+			ON CONFLICT (commune, connector, file, role, name_key) DO UPDATE SET rows = register_unresolved_names.rows + EXCLUDED.rows`,
+			r.connector, file, n.Role, n.NameKey, n.Name, n.Rows, n.Example, r.id, r.store.commune); err != nil {
 			return fmt.Errorf("warehouse: unresolved name %q of %s: %w", n.Name, file, err)
 		}
 	}
@@ -110,9 +111,9 @@ func (s *Store) UnresolvedNames(ctx context.Context) ([]facts.UnresolvedName, er
 	err := s.DB.SelectContext(ctx, &out, `
 		SELECT connector, role, name_key, min(name) AS name, sum(rows) AS rows, count(DISTINCT file) AS files,
 		       COALESCE(min(example), '') AS example, max(seen_at) AS seen_at
-		FROM register_unresolved_names
+		FROM register_unresolved_names WHERE commune = $1
 		GROUP BY connector, role, name_key
-		ORDER BY sum(rows) DESC, connector, role, min(name)`)
+		ORDER BY sum(rows) DESC, connector, role, min(name)`, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: unresolved names: %w", err)
 	}
@@ -126,8 +127,8 @@ func (s *Store) RemovedRegisterRows(ctx context.Context) ([]facts.RegisterRow, e
 	err := s.DB.SelectContext(ctx, &out, `
 		SELECT unit_code, connector, file, direction, doc_key, sheet, line, COALESCE(code, '') AS code,
 		       row_hash, removed_run, removed_at
-		FROM register_rows WHERE removed_run IS NOT NULL
-		ORDER BY removed_at DESC, connector, file, line`)
+		FROM register_rows WHERE removed_run IS NOT NULL AND ($1::text[] IS NULL OR unit_code = ANY($1))
+		ORDER BY removed_at DESC, connector, file, line`, s.treeArg())
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: removed register rows: %w", err)
 	}

@@ -19,12 +19,19 @@ type ConnectorLock struct {
 	key  int64
 }
 
-// LockKey is the advisory lock key of a connector: a 64-bit FNV-1a hash of
-// "chiso:connector:" + name (one key space with the other bigint advisory
-// locks of chiso; a collision is astronomically unlikely).
-func LockKey(connector string) int64 {
+// LockKey is the advisory lock key of a connector of commune: a 64-bit
+// FNV-1a hash of "chiso:connector:" + name for the unscoped store (commune
+// ""), of "chiso:connector:" + commune + "/" + name otherwise, so that two
+// communes' connectors of one name have two locks (one key space with the
+// other bigint advisory locks of chiso; a collision is astronomically
+// unlikely).
+func LockKey(commune, connector string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("chiso:connector:" + connector))
+	if commune == "" {
+		h.Write([]byte("chiso:connector:" + connector))
+	} else {
+		h.Write([]byte("chiso:connector:" + commune + "/" + connector))
+	}
 	return int64(h.Sum64())
 }
 
@@ -35,7 +42,7 @@ func (s *Store) TryConnectorLock(ctx context.Context, connector string) (*Connec
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: lock %s: %w", connector, err)
 	}
-	key := LockKey(connector)
+	key := LockKey(s.commune, connector)
 	var ok bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
 		conn.Close()
@@ -79,9 +86,9 @@ func (s *Store) ClaimTick(ctx context.Context, connector string, tick time.Time)
 	// Fixed-width UTC text compares like the instants it encodes.
 	v := tick.UTC().Format("2006-01-02T15:04:05.000000000Z")
 	res, err := s.DB.ExecContext(ctx, `
-INSERT INTO sync_state AS s (connector, stream, checkpoint, updated_at) VALUES ($1, $2, $3, now())
-ON CONFLICT (connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()
-WHERE s.checkpoint < EXCLUDED.checkpoint`, connector, TickStream, v)
+INSERT INTO sync_state AS s (commune, connector, stream, checkpoint, updated_at) VALUES ($4, $1, $2, $3, now())
+ON CONFLICT (commune, connector, stream) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()
+WHERE s.checkpoint < EXCLUDED.checkpoint`, connector, TickStream, v, s.commune)
 	if err != nil {
 		return false, fmt.Errorf("warehouse: claim tick of %s: %w", connector, err)
 	}
@@ -96,7 +103,7 @@ WHERE s.checkpoint < EXCLUDED.checkpoint`, connector, TickStream, v)
 func (s *Store) CloseInterruptedRuns(ctx context.Context, connector string) (int64, error) {
 	res, err := s.DB.ExecContext(ctx, `UPDATE sync_runs SET status = 'failed', finished_at = now(),
   error = 'interrupted: the process running it stopped before the run finished; its unflushed batch was rolled back'
-WHERE connector = $1 AND status = 'running'`, connector)
+WHERE commune = $2 AND connector = $1 AND status = 'running'`, connector, s.commune)
 	if err != nil {
 		return 0, fmt.Errorf("warehouse: close interrupted runs of %s: %w", connector, err)
 	}
@@ -107,7 +114,7 @@ WHERE connector = $1 AND status = 'running'`, connector)
 // 'running': one in progress elsewhere, or one a killed process left.
 func (s *Store) HasUnfinishedRun(ctx context.Context, connector string) (bool, error) {
 	var ok bool
-	err := s.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE connector = $1 AND status = 'running')`, connector)
+	err := s.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE commune = $2 AND connector = $1 AND status = 'running')`, connector, s.commune)
 	if err != nil {
 		return false, fmt.Errorf("warehouse: runs of %s: %w", connector, err)
 	}

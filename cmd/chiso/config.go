@@ -114,6 +114,7 @@ func openWarehouse(ctx context.Context, cfg *config.Config, exclusive bool) (*op
 		return nil, err
 	}
 	w.Store = st
+	st.SetCommune(communeScope(cfg))
 	if err := prepareWarehouse(ctx, st, cfg); err != nil {
 		w.Close()
 		return nil, err
