@@ -57,7 +57,7 @@ func (s *Store) treeArg() any {
 
 // syncOwnOrgUnits writes the directory of the store's commune into a
 // warehouse other communes share. Each row remembers the commune that
-// wrote it (org_units.commune). The daemon
+// wrote it (org_units.written_by). The daemon
 //   - writes (inserts or updates) the units of its own tree, unless the
 //     row is another daemon's self or internal unit, i.e. part of another
 //     tree. Exception, so that a provincial directory shapes the tree: a
@@ -77,18 +77,18 @@ func (s *Store) syncOwnOrgUnits(ctx context.Context, units []OrgUnit) error {
 	for _, u := range units {
 		codes = append(codes, u.Code)
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO org_units AS o (code, name, parent_code, relation, merged_into, commune, updated_at)
+			INSERT INTO org_units AS o (code, name, parent_code, relation, merged_into, written_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, now())
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
-			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, commune = EXCLUDED.commune, updated_at = now()
-			WHERE o.commune IN ('', EXCLUDED.commune)
+			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, written_by = EXCLUDED.written_by, updated_at = now()
+			WHERE o.written_by IN ('', EXCLUDED.written_by)
 			   OR ($7 AND o.relation NOT IN ('self', 'internal'))
 			   OR ($7 AND o.relation = 'self' AND EXCLUDED.relation = 'internal')`,
 			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto, s.commune, s.InTree(u.Code)); err != nil {
 			return fmt.Errorf("warehouse: org unit %s: %w", u.Code, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM org_units WHERE commune = $2 AND NOT (code = ANY($1))`, pqArray(codes), s.commune); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM org_units WHERE written_by = $2 AND NOT (code = ANY($1))`, pqArray(codes), s.commune); err != nil {
 		return fmt.Errorf("warehouse: org units: %w", err)
 	}
 	return tx.Commit()
@@ -131,16 +131,16 @@ func (s *Store) loadOwnTargets(ctx context.Context, year int, targets []Target, 
 		return fmt.Errorf("warehouse: targets: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_targets WHERE year = $1 AND commune = $2`, year, s.commune); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_targets WHERE year = $1 AND written_by = $2`, year, s.commune); err != nil {
 		return fmt.Errorf("warehouse: targets %d: %w", year, err)
 	}
 	for _, r := range rows {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO kpi_targets AS k (year, unit_code, indicator, op, target, source, commune, updated_at)
+			INSERT INTO kpi_targets AS k (year, unit_code, indicator, op, target, source, written_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, now())
 			ON CONFLICT (year, unit_code, indicator) DO UPDATE
-			SET op = EXCLUDED.op, target = EXCLUDED.target, source = EXCLUDED.source, commune = EXCLUDED.commune, updated_at = now()
-			WHERE k.commune IN ('', EXCLUDED.commune) OR NOT (k.commune = ANY($8))`,
+			SET op = EXCLUDED.op, target = EXCLUDED.target, source = EXCLUDED.source, written_by = EXCLUDED.written_by, updated_at = now()
+			WHERE k.written_by IN ('', EXCLUDED.written_by) OR NOT (k.written_by = ANY($8))`,
 			year, r.unit, r.t.Indicator, r.t.Op, r.t.Value, source, s.commune, pq.Array(s.tree)); err != nil {
 			return fmt.Errorf("warehouse: target %s of %s: %w", r.t.Indicator, r.unit, err)
 		}
@@ -167,9 +167,9 @@ func (s *Store) loadOwnReportPeriods(ctx context.Context, periods []ReportPeriod
 	}
 	var have []struct {
 		ReportPeriod
-		Commune string `db:"commune"`
+		Commune string `db:"written_by"`
 	}
-	if err := tx.SelectContext(ctx, &have, `SELECT id, label, from_md, to_md, from_prev_year, ord, commune FROM kpi_report_periods`); err != nil {
+	if err := tx.SelectContext(ctx, &have, `SELECT id, label, from_md, to_md, from_prev_year, ord, written_by FROM kpi_report_periods`); err != nil {
 		return fmt.Errorf("warehouse: report periods: %w", err)
 	}
 	ids := make([]string, 0, len(periods))
@@ -185,19 +185,52 @@ func (s *Store) loadOwnReportPeriods(ctx context.Context, periods []ReportPeriod
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO kpi_report_periods AS k (id, label, from_md, to_md, from_prev_year, ord, commune)
+			INSERT INTO kpi_report_periods AS k (id, label, from_md, to_md, from_prev_year, ord, written_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, from_md = EXCLUDED.from_md, to_md = EXCLUDED.to_md,
-			  from_prev_year = EXCLUDED.from_prev_year, ord = EXCLUDED.ord, commune = EXCLUDED.commune
-			WHERE k.commune = '' OR k.commune = EXCLUDED.commune
+			  from_prev_year = EXCLUDED.from_prev_year, ord = EXCLUDED.ord, written_by = EXCLUDED.written_by
+			WHERE k.written_by = '' OR k.written_by = EXCLUDED.written_by
 			  AND (k.label, k.from_md, k.to_md, k.from_prev_year, k.ord) IS DISTINCT FROM
 			      (EXCLUDED.label, EXCLUDED.from_md, EXCLUDED.to_md, EXCLUDED.from_prev_year, EXCLUDED.ord)`,
 			p.ID, p.Label, p.FromMD, p.ToMD, p.FromPrevYear, i+1, s.commune); err != nil {
 			return fmt.Errorf("warehouse: report period %s: %w", p.ID, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_report_periods WHERE commune = $2 AND NOT (id = ANY($1))`, pq.Array(ids), s.commune); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_report_periods WHERE written_by = $2 AND NOT (id = ANY($1))`, pq.Array(ids), s.commune); err != nil {
 		return fmt.Errorf("warehouse: report periods: %w", err)
 	}
 	return tx.Commit()
+}
+
+// NarrowTree drops from the store's tree the units that the warehouse
+// gives to another commune: units the config's directory calls its own but
+// whose rows another commune's daemon wrote first as part of its tree (two
+// directories claiming one unit). It returns the units dropped; facts of
+// them are then rejected like those of any unit outside the tree. Call it
+// after SyncOrgUnits.
+func (s *Store) NarrowTree(ctx context.Context) ([]string, error) {
+	if s.commune == "" {
+		return nil, nil
+	}
+	var members []string
+	if err := s.DB.SelectContext(ctx, &members, `SELECT m FROM kpi_unit_members($1) AS m`, s.commune); err != nil {
+		return nil, fmt.Errorf("warehouse: tree of %s: %w", s.commune, err)
+	}
+	in := make(map[string]bool, len(members))
+	for _, m := range members {
+		in[m] = true
+	}
+	var keep, dropped []string
+	for _, u := range s.tree {
+		if in[u] {
+			keep = append(keep, u)
+		} else {
+			dropped = append(dropped, u)
+		}
+	}
+	if keep == nil {
+		keep = []string{}
+	}
+	s.tree = keep
+	return dropped, nil
 }

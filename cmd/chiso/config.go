@@ -143,5 +143,11 @@ func prepareWarehouse(ctx context.Context, st *warehouse.Store, cfg *config.Conf
 	if err := st.SyncOrgUnits(ctx, units); err != nil {
 		return err
 	}
+	if dropped, err := st.NarrowTree(ctx); err != nil {
+		return err
+	} else if len(dropped) > 0 {
+		slog.Warn("org directory: units the directory puts under org.self belong to another commune's tree in this shared warehouse; their facts are rejected",
+			"commune", st.Commune(), "units", dropped)
+	}
 	return loadReferenceData(ctx, st, cfg)
 }

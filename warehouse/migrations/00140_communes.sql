@@ -6,7 +6,7 @@
 -- identified by (commune, id), which stays unique when the warehouses of
 -- two provinces are merged (each commune writes into one warehouse). Org
 -- units, targets and named report periods remember which commune wrote
--- them, so that one commune's daemon never changes another's.
+-- them (written_by), so that one commune's daemon never changes another's.
 --
 -- Existing rows (a warehouse of one commune) get the commune of the
 -- warehouse: the code of its org unit whose relation is 'self' (the
@@ -21,22 +21,22 @@ ALTER TABLE sync_runs ADD COLUMN commune text NOT NULL DEFAULT '';
 ALTER TABLE sync_state ADD COLUMN commune text NOT NULL DEFAULT '';
 ALTER TABLE rejects ADD COLUMN commune text NOT NULL DEFAULT '';
 ALTER TABLE register_unresolved_names ADD COLUMN commune text NOT NULL DEFAULT '';
-ALTER TABLE org_units ADD COLUMN commune text NOT NULL DEFAULT '';
-ALTER TABLE kpi_report_periods ADD COLUMN commune text NOT NULL DEFAULT '';
-ALTER TABLE kpi_targets ADD COLUMN commune text NOT NULL DEFAULT '';
+ALTER TABLE org_units ADD COLUMN written_by text NOT NULL DEFAULT '';
+ALTER TABLE kpi_report_periods ADD COLUMN written_by text NOT NULL DEFAULT '';
+ALTER TABLE kpi_targets ADD COLUMN written_by text NOT NULL DEFAULT '';
 
 UPDATE sync_runs SET commune = pg_temp.chiso_self();
 UPDATE sync_state SET commune = pg_temp.chiso_self();
 UPDATE rejects SET commune = pg_temp.chiso_self();
 UPDATE register_unresolved_names SET commune = pg_temp.chiso_self();
-UPDATE org_units SET commune = pg_temp.chiso_self();
-UPDATE kpi_report_periods SET commune = pg_temp.chiso_self();
-UPDATE kpi_targets SET commune = pg_temp.chiso_self() WHERE source IS DISTINCT FROM 'default';
+UPDATE org_units SET written_by = pg_temp.chiso_self();
+UPDATE kpi_report_periods SET written_by = pg_temp.chiso_self();
+UPDATE kpi_targets SET written_by = pg_temp.chiso_self() WHERE source IS DISTINCT FROM 'default';
 
 COMMENT ON COLUMN sync_runs.commune IS 'org.self of the daemon that ran it; a run is (commune, id)';
-COMMENT ON COLUMN org_units.commune IS 'org.self of the daemon whose directory wrote the row; only it updates or removes it';
-COMMENT ON COLUMN kpi_targets.commune IS 'org.self of the daemon whose targets file wrote the row; '''' for the built-in defaults';
-COMMENT ON COLUMN kpi_report_periods.commune IS 'org.self of the daemon whose config defined the period; '''' for the built-in defaults';
+COMMENT ON COLUMN org_units.written_by IS 'org.self of the daemon whose directory wrote the row; only it updates or removes it';
+COMMENT ON COLUMN kpi_targets.written_by IS 'org.self of the daemon whose targets file wrote the row; '''' for the built-in defaults';
+COMMENT ON COLUMN kpi_report_periods.written_by IS 'org.self of the daemon whose config defined the period; '''' for the built-in defaults';
 
 ALTER TABLE rejects DROP CONSTRAINT rejects_run_id_fkey;
 ALTER TABLE sync_runs DROP CONSTRAINT sync_runs_pkey;
@@ -67,9 +67,9 @@ ALTER TABLE rejects DROP CONSTRAINT rejects_run_id_fkey;
 ALTER TABLE sync_runs DROP CONSTRAINT sync_runs_pkey;
 ALTER TABLE sync_runs ADD PRIMARY KEY (id);
 ALTER TABLE rejects ADD CONSTRAINT rejects_run_id_fkey FOREIGN KEY (run_id) REFERENCES sync_runs (id);
-ALTER TABLE kpi_targets DROP COLUMN commune;
-ALTER TABLE kpi_report_periods DROP COLUMN commune;
-ALTER TABLE org_units DROP COLUMN commune;
+ALTER TABLE kpi_targets DROP COLUMN written_by;
+ALTER TABLE kpi_report_periods DROP COLUMN written_by;
+ALTER TABLE org_units DROP COLUMN written_by;
 ALTER TABLE register_unresolved_names DROP COLUMN commune;
 ALTER TABLE rejects DROP COLUMN commune;
 ALTER TABLE sync_state DROP COLUMN commune;
