@@ -17,8 +17,8 @@ type RejectReason struct {
 	Count     int64  `db:"n" json:"count"`
 }
 
-// RejectReasons lists the kinds of reject of every connector, the most
-// frequent first, at most limit per connector.
+// RejectReasons lists the kinds of reject of every connector of the
+// store's commune, the most frequent first, at most limit per connector.
 func (s *Store) RejectReasons(ctx context.Context, limit int) ([]RejectReason, error) {
 	var out []RejectReason
 	err := s.DB.SelectContext(ctx, &out, `
@@ -29,12 +29,12 @@ func (s *Store) RejectReasons(ctx context.Context, limit int) ([]RejectReason, e
 		             replace(CASE WHEN location <> '' THEN replace(reason, location, '') ELSE reason END, source_key, ''),
 		             '[0-9]+', '…', 'g'),
 		           '^[\s:;,.-]+', ''), ' ') AS reason
-		  FROM rejects),
+		  FROM rejects WHERE commune = $2),
 		g AS (
 		  SELECT connector, field, reason, count(*) AS n,
 		         row_number() OVER (PARTITION BY connector ORDER BY count(*) DESC, field, reason) AS rk
 		  FROM k GROUP BY connector, field, reason)
-		SELECT connector, field, reason, n FROM g WHERE rk <= $1 ORDER BY connector, rk`, limit)
+		SELECT connector, field, reason, n FROM g WHERE rk <= $1 ORDER BY connector, rk`, limit, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: reject reasons: %w", err)
 	}
