@@ -108,3 +108,16 @@ func (t *treeSink) TrackRegisterRows(ctx context.Context, rows []facts.RegisterR
 	}
 	return t.Sink.TrackRegisterRows(ctx, keep)
 }
+
+// ApplyStatus keeps the statuses of the tree's documents: those of a
+// document one of its units issued (the doc_key's issuer) or reported by
+// one of its units (on a document it received).
+func (t *treeSink) ApplyStatus(ctx context.Context, st facts.DocumentStatus) error {
+	issuer, _, _ := strings.Cut(st.Target.DocKey, "|")
+	if !t.ours(issuer) && !t.ours(st.Reporter) {
+		return t.Sink.Reject(ctx, facts.Reject{SourceKey: st.SourceKey, Field: "unit_code",
+			Reason: fmt.Sprintf("status %s of document %s: unit %s (its issuer) and unit %s (its reporter) are not in the tree of commune %s (org.self): a daemon writes only the facts of its own commune's units",
+				st.Code, st.Target.DocKey, issuer, st.Reporter, t.commune)})
+	}
+	return t.Sink.ApplyStatus(ctx, st)
+}

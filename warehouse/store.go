@@ -102,7 +102,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.seedReportPeriods(ctx); err != nil {
 		return err
 	}
-	return s.grantReader(ctx)
+	if err := s.grantReader(ctx); err != nil {
+		return err
+	}
+	return s.applyRowSecurity(ctx)
 }
 
 // seedReportPeriods writes the default named report periods into an empty

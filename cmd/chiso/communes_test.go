@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"chiso/adapters/dvc/dvcsim"
 	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/meetings/meetingssim"
 	"chiso/adapters/vntime"
 	"chiso/warehouse"
 	"chiso/warehouse/warehousetest"
+
+	"github.com/lib/pq"
 )
 
 // The communes of the shared-warehouse tests: three communes of province
@@ -32,6 +36,8 @@ org: {self: %[3]q, directory: org.yaml}
 targets: targets-2026.yaml
 connectors:
   - {name: qlvb-archive, type: edxml-dir, schedule: "30 3 1 1 *", path: qlvb}
+  - {name: ho-so, type: dvc-dir, schedule: "30 3 1 1 *", path: hoso}
+  - {name: lich-hop, type: meetings-file, schedule: "30 3 1 1 *", path: "lich/%[3]s.csv"}
 %[4]s`
 
 // writeCommune writes the folder of commune: its org directory (the
@@ -60,6 +66,23 @@ func writeCommune(t *testing.T, dir, commune string, seed int64, bad bool, extra
 			edxmlgen.WriteOptions{MaxAttachment: 1 << 10}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The dossiers of the portal's export and the meetings file of the
+	// commune's calendar.
+	g := dvcsim.Generate(seed, commune, 2026, 60)
+	recs := make([][]byte, 0, g.Len())
+	for i := 0; i < g.Len(); i++ {
+		recs = append(recs, g.Record(i))
+	}
+	writeFiles(t, filepath.Join(dir, "hoso"), map[string][]byte{"2026.json": append(append([]byte("["), bytes.Join(recs, []byte(","))...), ']')})
+	var units []string
+	for _, o := range edxmlgen.Directory(commune) {
+		if o.Relation == edxmlgen.RelInternal {
+			units = append(units, o.Code)
+		}
+	}
+	if _, err := meetingssim.WriteFiles(filepath.Join(dir, "lich"), meetingssim.Options{Seed: uint64(seed), Self: commune, Units: units}); err != nil {
+		t.Fatal(err)
 	}
 	if bad {
 		writeFiles(t, filepath.Join(dir, "qlvb", "2026"), map[string][]byte{"hong.edxml": []byte("<edXMLEnvelope>not a package")})
@@ -124,10 +147,10 @@ func TestCommunesShareOneWarehouse(t *testing.T) {
 		}(c.shared, logs[i])
 	}
 	all := &syncBuffer{}
-	waitFor(t, "the first run of qlvb-archive in each of the three communes", all, func() bool {
+	waitFor(t, "the first run of each connector in each of the three communes", all, func() bool {
 		var n int
-		err := st.DB.Get(&n, `SELECT count(DISTINCT commune) FROM sync_runs WHERE connector = 'qlvb-archive' AND finished_at IS NOT NULL`)
-		return err == nil && n == 3
+		err := st.DB.Get(&n, `SELECT count(DISTINCT (commune, connector)) FROM sync_runs WHERE finished_at IS NOT NULL`)
+		return err == nil && n == 9
 	})
 	stop()
 	for i := range cs {
@@ -146,7 +169,7 @@ func TestCommunesShareOneWarehouse(t *testing.T) {
 	// Each commune alone in a warehouse of its own.
 	for _, c := range cs {
 		var out, errb bytes.Buffer
-		if code := dispatch(ctx, []string{"-c", c.own, "sync", "--connector", "qlvb-archive"}, &out, &errb); code != 0 {
+		if code := dispatch(ctx, []string{"-c", c.own, "sync"}, &out, &errb); code != 0 {
 			t.Fatalf("own sync of %s: exit %d\n%s\n%s", c.code, code, out.String(), tail(errb.String(), 3000))
 		}
 	}
@@ -195,6 +218,12 @@ func TestCommunesShareOneWarehouse(t *testing.T) {
 	var runs int
 	if err := st.DB.Get(&runs, `SELECT count(*) FROM sync_runs WHERE connector = 'qlvb-archive'`); err != nil || runs != 3 {
 		t.Errorf("%d runs of qlvb-archive in the shared warehouse, want 3 (one per commune): %v", runs, err)
+	}
+	for _, tbl := range []string{"documents", "dossiers", "meetings"} {
+		var n int
+		if err := st.DB.Get(&n, `SELECT count(DISTINCT c.root) FROM `+tbl+` f JOIN kpi_unit_closure c ON c.member = f.unit_code AND c.root = ANY($1)`, pq.Array(testCommunes)); err != nil || n != 3 {
+			t.Errorf("%s of %d communes in the shared warehouse, want 3 (%v)", tbl, n, err)
+		}
 	}
 
 	// Locks: one per (commune, connector).
@@ -248,6 +277,8 @@ func TestCommunesShareOneWarehouse(t *testing.T) {
 			t.Errorf("%s: report does not name the commune:\n%s", c.code, before[i][0])
 		}
 	}
+
+	checkTreeReader(t, st, sharedDSN, cs[0].shared, cs[0].code, []string{cs[1].code, cs[2].code})
 
 	// Commune 3's directory claims a unit of commune 1 and a connector is
 	// pointed at it: its facts are rejected, commune 1 is unchanged.
@@ -333,5 +364,180 @@ func fixRunTimes(t *testing.T, dsn string) {
 	defer s.Close()
 	if _, err := s.DB.Exec(`UPDATE sync_runs SET started_at = '2026-11-30 08:00+07', finished_at = '2026-11-30 08:05+07'`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// sharedRelations are the tables and views of the warehouse that hold no
+// row of a commune: reference data every commune reads alike, and the
+// bookkeeping of migrations. A relation that is neither here nor has a
+// column naming a unit or a commune fails the row-level security test, so
+// a new table or view cannot be forgotten: classify it here or give it a
+// unit_code (and so a policy).
+var sharedRelations = map[string]string{
+	"goose_db_version":   "migration bookkeeping",
+	"kpi_sql_applied":    "checksums of the kpi files applied",
+	"kpi_indicators":     "the indicators (labels, units)",
+	"kpi_meeting_caps":   "duration caps of meeting kinds (Quy chế)",
+	"kpi_report_periods": "the named report periods the communes agree on (written_by is who defined one)",
+	"procedures":         "the procedure catalogue (thủ tục hành chính), public",
+}
+
+// unitColumns are the columns that say which unit or commune a row of a
+// table or view is about.
+var unitColumns = []string{"unit_code", "commune", "root", "member", "child", "parent", "reporter"}
+
+// checkTreeReader is issue 17's row-level security line: `chiso reader
+// grant --unit A` makes a role that gets no row of the other communes from
+// any table or view of the catalogue (enumerated, so a new one is covered
+// or fails here), every row of its own, and from the kpi functions
+// nothing of another commune; chiso_reader still sees every commune.
+func checkTreeReader(t *testing.T, st *warehouse.Store, sharedDSN, cfgA, a string, others []string) {
+	t.Helper()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if code := dispatch(ctx, []string{"-c", cfgA, "reader", "grant", "--unit", a}, &out, &errb); code != 0 {
+		t.Fatalf("reader grant: exit %d: %s", code, errb.String())
+	}
+	pw := strings.TrimSpace(out.String())
+	role := warehouse.UnitReaderRole(a)
+	pc, err := pq.NewConfig(sharedDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := warehousetest.Cluster(t)
+	rd, err := warehouse.Open(ctx, fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable", c.SockDir, c.Port, role, pw, pc.Database))
+	if err != nil {
+		t.Fatalf("connect as %s: %v", role, err)
+	}
+	defer rd.Close()
+	all, err := warehouse.Open(ctx, warehousetest.ReaderDSN(t, sharedDSN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+
+	members := func(codes ...string) []string {
+		var out []string
+		for _, code := range codes {
+			var m []string
+			if err := st.DB.Select(&m, `SELECT kpi_unit_members($1)`, code); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m...)
+		}
+		return out
+	}
+	aUnits, bUnits := members(a), members(others...)
+	var rels []struct {
+		Name string         `db:"relname"`
+		Kind string         `db:"relkind"`
+		RLS  bool           `db:"relrowsecurity"`
+		Cols pq.StringArray `db:"cols"`
+	}
+	if err := st.DB.Select(&rels, `
+		SELECT c.relname, c.relkind::text AS relkind, c.relrowsecurity, array_agg(a.attname::text ORDER BY a.attnum) AS cols
+		FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		GROUP BY c.oid ORDER BY c.relname`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rels) < 20 {
+		t.Fatalf("only %d relations in the catalogue", len(rels))
+	}
+	// docsOf is the predicate "doc_key is a document of units $1 and of no unit of $2".
+	const docsOnlyOf = `(doc_key IN (SELECT doc_key FROM documents WHERE unit_code = ANY($1)) AND doc_key NOT IN (SELECT doc_key FROM documents WHERE unit_code = ANY($2)))`
+	checked := 0
+	for _, r := range rels {
+		var pred string
+		switch r.Name {
+		case "org_units":
+			pred = `(relation IN ('self', 'internal') AND code = ANY($1))`
+		case "document_statuses":
+			pred = `((reporter = ANY($1) AND doc_key NOT IN (SELECT doc_key FROM documents WHERE unit_code = ANY($2))) OR ` + docsOnlyOf + `)`
+		case "document_revocations":
+			pred = docsOnlyOf
+		default:
+			var ors []string
+			for _, col := range r.Cols {
+				for _, u := range unitColumns {
+					if col == u {
+						ors = append(ors, pq.QuoteIdentifier(col)+`::text = ANY($1)`)
+					}
+				}
+			}
+			pred = strings.Join(ors, " OR ")
+		}
+		if pred == "" {
+			if _, ok := sharedRelations[r.Name]; !ok {
+				t.Errorf("relation %s (%s) has no column naming a unit or a commune and is not listed as shared: classify it (columns %v)", r.Name, r.Kind, r.Cols)
+			}
+			continue
+		}
+		if (r.Kind == "r" || r.Kind == "p") && !r.RLS {
+			t.Errorf("table %s has rows of communes but no row-level security", r.Name)
+		}
+		q := `SELECT count(*) FROM ` + pq.QuoteIdentifier(r.Name) + ` WHERE ` + pred
+		count := func(s *warehouse.Store, mine, theirs []string) int {
+			var n int
+			args := []any{pq.Array(mine)}
+			if strings.Contains(q, "$2") {
+				args = append(args, pq.Array(theirs))
+			}
+			if err := s.DB.Get(&n, q, args...); err != nil {
+				t.Fatalf("%s: %v", r.Name, err)
+			}
+			return n
+		}
+		theirsOwner, theirsReader, theirsAll := count(st, bUnits, aUnits), count(rd, bUnits, aUnits), count(all, bUnits, aUnits)
+		mineOwner, mineReader := count(st, aUnits, bUnits), count(rd, aUnits, bUnits)
+		t.Logf("%-32s other communes' rows: %6d (%s sees %d, chiso_reader %d); own rows %6d (sees %d)", r.Name, theirsOwner, role, theirsReader, theirsAll, mineOwner, mineReader)
+		if theirsReader != 0 {
+			t.Errorf("%s: %s sees %d rows of the other communes", r.Name, role, theirsReader)
+		}
+		if theirsAll != theirsOwner {
+			t.Errorf("%s: chiso_reader sees %d of the %d rows of the other communes, want all", r.Name, theirsAll, theirsOwner)
+		}
+		if mineReader != mineOwner {
+			t.Errorf("%s: %s sees %d of its own %d rows", r.Name, role, mineReader, mineOwner)
+		}
+		if theirsOwner > 0 {
+			checked++
+		}
+	}
+	if checked < 12 {
+		t.Errorf("only %d relations held rows of the other communes: the test proves little", checked)
+	}
+	// Functions: none runs with its owner's rights but the one returning a
+	// reader's unit codes; the kpi of another commune computed by A's
+	// reader counts nothing.
+	var definers []string
+	if err := st.DB.Select(&definers, `SELECT proname::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prosecdef ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(definers, ",") != "chiso_reader_units" {
+		t.Errorf("SECURITY DEFINER functions %v; want only chiso_reader_units", definers)
+	}
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, b := range others {
+		rows, err := rd.KPIBetween(ctx, from, to, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allRows, err := all.KPIBetween(ctx, from, to, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counted int64
+		for _, r := range allRows {
+			counted += r.Numerator
+		}
+		if counted == 0 {
+			t.Errorf("kpi of %s counts nothing even for chiso_reader: the test proves nothing", b)
+		}
+		for _, r := range rows {
+			if r.Numerator != 0 || (r.Denominator != nil && *r.Denominator != 0) || r.Missing != 0 {
+				t.Errorf("%s computes kpi of %s %s: %d/%v (missing %d)", role, b, r.Indicator, r.Numerator, r.Denominator, r.Missing)
+			}
+		}
 	}
 }

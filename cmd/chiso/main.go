@@ -34,7 +34,7 @@ func commands() map[string]command {
 		"coverage":      {"months with too few facts or no run (coverage confirm: mark one complete)", runCoverage},
 		"sim":           {"serve the axis, portal and calendar simulators", runSim},
 		"demo":          {"embedded warehouse + simulators + one sync + the 2026 report", runDemo},
-		"reader":        {"reader password: the password of the read-only role chiso_reader", runReader},
+		"reader":        {"reader password: the password of the read-only role chiso_reader; reader grant --unit CODE: a reader of one commune's tree", runReader},
 		"serve":         {"the web page alone, read-only, over an existing warehouse", runServe},
 		"hash-password": {"read a password on stdin, print its bcrypt hash (web.users)", runHashPassword},
 		"snapshot":      {"frozen reports: snapshot list | diff ID [--against live|ID2] | verify ID | export ID", runSnapshotCmd},
