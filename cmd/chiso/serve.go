@@ -141,6 +141,7 @@ func openReadOnly(ctx context.Context, cfg *config.Config) (*openedWarehouse, er
 		return nil, err
 	}
 	w.Store = st
+	st.SetCommune(communeScope(cfg))
 	if inds, err := st.Indicators(ctx); err != nil || len(inds) == 0 {
 		w.Close()
 		return nil, fmt.Errorf("the warehouse has no indicators (never migrated?): run chiso migrate or chiso run on it first (%v)", err)
