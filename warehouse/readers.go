@@ -8,9 +8,9 @@ import (
 )
 
 // Readers of one commune in a shared warehouse: a role per commune that
-// sees only its tree, by PostgreSQL row-level security (the policies and
-// the function they call are sql/80_row_security.sql; reader_scopes lists
-// the scoped roles, migration 00141). chiso_reader sees every row.
+// sees only its tree, by PostgreSQL row-level security (reader_scopes, the
+// policies' function and chiso_apply_row_security are migration 00141).
+// chiso_reader sees every row.
 
 // rowSecurityLock serialises chiso_apply_row_security between processes
 // migrating one database at once.

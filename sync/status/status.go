@@ -158,6 +158,9 @@ func Collect(ctx context.Context, in Input) (*Status, error) {
 		return nil, err
 	}
 	for _, u := range units {
+		if (u.Relation == "self" || u.Relation == "internal") && !st.InTree(u.Code) {
+			continue // another commune's tree in a shared warehouse
+		}
 		out.Units = append(out.Units, Unit{Code: u.Code, Name: u.Name, Relation: u.Relation, Parent: u.ParentCode, MergedInto: u.MergedInto})
 	}
 	sums, err := st.Summaries(ctx)
