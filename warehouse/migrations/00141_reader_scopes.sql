@@ -32,6 +32,8 @@ SET LOCAL check_function_bodies = off;
 --   document_statuses      a status the unit reported, or one of a
 --                          document the reader sees
 --   document_revocations   one of a document the reader sees
+--   snapshot_id            a part of a snapshot (chốt số liệu) the reader
+--                          sees (its unit's)
 -- A table with none of these columns is reference data every commune
 -- shares (indicators, procedures, report periods, meeting caps, the
 -- migration bookkeeping). Views read their tables with the rights and the
@@ -88,6 +90,8 @@ BEGIN
         chiso_sees_sql('reporter') || ' OR EXISTS (SELECT 1 FROM documents d WHERE d.doc_key = document_statuses.doc_key)'
       WHEN r.relname = 'document_revocations' THEN
         'EXISTS (SELECT 1 FROM documents d WHERE d.doc_key = document_revocations.doc_key)'
+      WHEN 'snapshot_id' = ANY (r.cols) AND NOT 'unit_code' = ANY (r.cols) THEN
+        format('EXISTS (SELECT 1 FROM snapshots s WHERE s.id = %I.snapshot_id)', r.relname)
       WHEN 'unit_code' = ANY (r.cols) THEN
         'unit_code = '''' OR ' || chiso_sees_sql('unit_code')
       WHEN 'commune' = ANY (r.cols) THEN
