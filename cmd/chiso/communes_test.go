@@ -62,14 +62,14 @@ func writeCommune(t *testing.T, dir, commune string, seed int64, bad bool, extra
 	}
 	writeFiles(t, dir, map[string][]byte{"org.yaml": []byte(org.String()), "targets-2026.yaml": targets})
 	for _, year := range []int{2025, 2026} {
-		if _, err := edxmlgen.WriteArchive(filepath.Join(dir, "qlvb"), edxmlgen.Corpus(seed, commune, year, edxmlgen.WithScale(0.08)),
+		if _, err := edxmlgen.WriteArchive(filepath.Join(dir, "qlvb"), edxmlgen.Corpus(seed, commune, year, edxmlgen.WithScale(0.04)),
 			edxmlgen.WriteOptions{MaxAttachment: 1 << 10}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The dossiers of the portal's export and the meetings file of the
 	// commune's calendar.
-	g := dvcsim.Generate(seed, commune, 2026, 40)
+	g := dvcsim.Generate(seed, commune, 2026, 24)
 	recs := make([][]byte, 0, g.Len())
 	for i := 0; i < g.Len(); i++ {
 		recs = append(recs, g.Record(i))
