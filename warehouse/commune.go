@@ -77,14 +77,15 @@ func (s *Store) syncOwnOrgUnits(ctx context.Context, units []OrgUnit) error {
 	for _, u := range units {
 		codes = append(codes, u.Code)
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO org_units AS o (code, name, parent_code, relation, merged_into, written_by, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, now())
+			INSERT INTO org_units AS o (code, name, parent_code, relation, merged_into, level, written_by, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $8, $6, now())
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code,
-			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, written_by = EXCLUDED.written_by, updated_at = now()
+			  relation = EXCLUDED.relation, merged_into = EXCLUDED.merged_into, level = EXCLUDED.level,
+			  written_by = EXCLUDED.written_by, updated_at = now()
 			WHERE o.written_by IN ('', EXCLUDED.written_by)
 			   OR ($7 AND o.relation NOT IN ('self', 'internal'))
 			   OR ($7 AND o.relation = 'self' AND EXCLUDED.relation = 'internal')`,
-			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto, s.commune, s.InTree(u.Code)); err != nil {
+			u.Code, u.Name, u.ParentCode, u.Relation, u.MergedInto, s.commune, s.InTree(u.Code), u.Level); err != nil {
 			return fmt.Errorf("warehouse: org unit %s: %w", u.Code, err)
 		}
 	}
