@@ -202,7 +202,9 @@ type SourceSync struct {
 	LastRun     time.Time  `db:"last_run" json:"last_run"`
 }
 
-// SourceSyncs lists every connector of the store's commune that has run,
+// SourceSyncs lists every connector of the store's commune (and of an
+// unscoped writer, commune ''; an unscoped store lists every commune's)
+// that has run,
 // with its last successful sync: the "data sources" of a report's title block.
 func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
 	var out []SourceSync
@@ -211,7 +213,7 @@ func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
 		       max(coalesce(finished_at, started_at)) FILTER (WHERE status IN ('ok','partial')) AS last_success,
 		       (array_agg(status ORDER BY started_at DESC, id DESC))[1] AS last_status,
 		       max(started_at) AS last_run
-		FROM sync_runs WHERE commune = $1 GROUP BY connector ORDER BY connector`, s.commune)
+		FROM sync_runs WHERE $1 = '' OR commune IN ('', $1) GROUP BY connector ORDER BY connector`, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: source syncs: %w", err)
 	}
