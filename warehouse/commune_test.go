@@ -9,7 +9,6 @@ import (
 	"chiso/warehouse/warehousetest"
 )
 
-
 // scoped opens a second store on the database of st, scoped to commune.
 func scoped(t *testing.T, dsn, commune string, tree ...string) *warehouse.Store {
 	t.Helper()

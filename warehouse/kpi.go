@@ -203,7 +203,7 @@ type SourceSync struct {
 }
 
 // SourceSyncs lists every connector of the store's commune (and of an
-// unscoped writer, commune ''; an unscoped store lists every commune's)
+// unscoped writer, commune ""; an unscoped store lists every commune's)
 // that has run,
 // with its last successful sync: the "data sources" of a report's title block.
 func (s *Store) SourceSyncs(ctx context.Context) ([]SourceSync, error) {
