@@ -35,7 +35,7 @@ import (
 const Chromium = "/usr/bin/chromium"
 
 // Timeout bounds one page load or query (the machine is shared and slow).
-var Timeout = 90 * time.Second
+var Timeout = 3 * time.Minute
 
 // Browser is one headless Chromium for a test.
 type Browser struct {
