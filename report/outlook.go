@@ -345,6 +345,12 @@ func countNoun(id string) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// TargetText is the target as the report writes it (e.g. "≥ 15%").
+func (o Outlook) TargetText(sep string) string { return targetText(o.Actual, sep) }
+
+// ValueText is the value to date as the report writes it.
+func (o Outlook) ValueText(sep string) string { return valueText(o.Actual.Value, o.Actual.Unit, sep) }
+
 // Text is the early warning in one line: status, projection, what it takes.
 func (o Outlook) Text(sep string) string {
 	return outlookText(o.Status, o.Projection, o.Linear, o.Needed, o.Actual.Unit, sep)

@@ -82,6 +82,7 @@ type Daemon struct {
 	metrics *Metrics
 	runner  *Runner
 	mux     *http.ServeMux
+	alerts  *alertsState
 
 	reloadMu gosync.Mutex // one reload at a time
 
@@ -123,6 +124,7 @@ func NewDaemon(opts Options) (*Daemon, error) {
 		entries: map[string]cron.EntryID{},
 	}
 	d.runCtx, d.cancelRun = context.WithCancelCause(context.Background())
+	d.alerts = newAlertsState(d)
 	d.routes()
 	return d, nil
 }
@@ -213,6 +215,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	for _, p := range catchUp {
 		d.catchUp(p.job, p.tick)
 	}
+	d.dispatchAlerts(true) // the gauges from the start, not after check_every
 	d.metrics.observeReload(true, time.Now())
 	d.log.Info("chiso daemon started", "http", ln.Addr().String(), "tls", tlsOn, "connectors", len(cfg.Jobs), "config", cfg.File)
 	return nil
@@ -240,6 +243,7 @@ func (d *Daemon) schedule(cfg *config.Config, prev *config.Config) []pendingRun 
 			known[j.Name] = true
 		}
 	}
+	d.scheduleAlerts(cfg)
 	now := time.Now().In(cfg.Location)
 	var catchUp []pendingRun
 	for _, job := range cfg.Jobs {

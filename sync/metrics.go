@@ -32,6 +32,8 @@ type Metrics struct {
 
 	warehouseUp       prometheus.Gauge
 	warehouseRestarts prometheus.Counter
+
+	targets *targetMetrics
 }
 
 // NewMetrics registers chiso's metrics (and the Go/process collectors) on
@@ -76,6 +78,7 @@ func NewMetrics() *Metrics {
 	r.MustRegister(m.runs, m.duration, m.fetched, m.upserted, m.rejected, m.lastSuccess, m.lastRun, m.running,
 		m.skipped, m.overruns, m.reloadOK, m.reloadTime, m.reloadOKTime, m.warehouseUp, m.warehouseRestarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.targets = newTargetMetrics(r)
 	return m
 }
 

@@ -42,6 +42,7 @@ type Config struct {
 	Coverage      Coverage       `yaml:"coverage"`
 	Report        ReportConfig   `yaml:"report"`
 	Connectors    []yaml.Node    `yaml:"connectors"`
+	Alerts        Alerts         `yaml:"alerts"`
 
 	File      string            `yaml:"-"` // absolute path of the config file
 	BaseDir   string            `yaml:"-"`
@@ -241,6 +242,7 @@ func Load(path string) (*Config, error) {
 	l.checkHTTP(cfg, top)
 	l.checkCoverage(cfg, top)
 	l.checkPeriods(cfg, top)
+	l.checkAlerts(cfg, top)
 
 	// Org directory and targets, each reported against its own file.
 	if cfg.Org.Self == "" {
