@@ -79,6 +79,9 @@ func printStatus(ctx context.Context, w *openedWarehouse, cfg *config.Config, ou
 		}
 	}
 	printCompleteness(st.Completeness, out)
+	if err := printAlerts(ctx, w, cfg, out); err != nil {
+		return err
+	}
 	printSourceStatus(st, out)
 	return nil
 }
