@@ -85,24 +85,9 @@ func (r *Report) applyCoverage(ctx context.Context, st *warehouse.Store) error {
 			row.Met = nil
 		}
 	}
-	if r.OutlookYear == 0 {
-		return nil
-	}
-	// The early warning projects this year's facts: with a gap among them
-	// it has no status either (never "Đạt" on a silent feed).
-	end := r.OutlookDataEnd
-	if end.IsZero() {
-		end = r.GeneratedAt
-	}
-	yearGaps, _, err := CoverageGaps(ctx, st, r.Unit.Code, time.Date(r.OutlookYear, 1, 1, 0, 0, 0, 0, vntime.Location), end, r.GeneratedAt)
-	if err != nil {
-		return err
-	}
-	for i := range r.Rows {
-		if row := &r.Rows[i]; row.Status != "" && len(yearGaps[row.Indicator]) > 0 {
-			row.Status = StatusNoData
-		}
-	}
+	// The early warning (row.Status) weighs the coverage of this year's
+	// facts and last year's profile itself (YearOutlook): with a gap it
+	// never reads Đạt.
 	return nil
 }
 

@@ -159,6 +159,11 @@ type Outlook struct {
 	Linear     bool
 	Status     string
 	Needed     *Needed
+	// DataComplete: no unconfirmed coverage gap (report.CoverageGaps) in
+	// the facts behind the outlook: this year to date (and its cùng kỳ for a
+	// reduction) and last year's profile. Gaps lists them.
+	DataComplete bool
+	Gaps         []Gap
 }
 
 // AtRisk reports whether the target is not projected to be met (at risk,
@@ -215,6 +220,21 @@ func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) 
 	if dataEnd.Before(from) {
 		e.part = map[string]warehouse.KPIRow{}
 	}
+	gaps, _, err := CoverageGaps(ctx, st, unit, from, span, now)
+	if err != nil {
+		return nil, err
+	}
+	profile, _, err := CoverageGaps(ctx, st, unit, YearBack(from, false), YearBack(end, true), now)
+	if err != nil {
+		return nil, err
+	}
+	for id, gs := range profile {
+		for _, g := range gs {
+			if !g.Baseline { // the profile year itself, not the year before it
+				gaps[id] = append(gaps[id], g)
+			}
+		}
+	}
 	var out []Outlook
 	for _, ind := range inds {
 		k, ok := cur[ind.ID]
@@ -227,6 +247,8 @@ func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) 
 			o.Projection, o.Linear = est.Value, est.Linear
 		}
 		o.Needed = e.needed(k, cur, end)
+		o.Gaps = gaps[ind.ID]
+		o.DataComplete = len(o.Gaps) == 0
 		o.Status = status(o)
 		out = append(out, o)
 	}
@@ -251,6 +273,8 @@ func status(o Outlook) string {
 		return StatusMissed
 	case o.Projection == nil:
 		return StatusNoData
+	case !o.DataComplete:
+		return StatusNoData // a number with a gap in its facts never reads Đạt, nor a risk it may not have
 	case meets(*o.Projection, *o.Actual.Op, *o.Actual.Target):
 		return StatusMet
 	default:
@@ -353,7 +377,11 @@ func (o Outlook) ValueText(sep string) string { return valueText(o.Actual.Value,
 
 // Text is the early warning in one line: status, projection, what it takes.
 func (o Outlook) Text(sep string) string {
-	return outlookText(o.Status, o.Projection, o.Linear, o.Needed, o.Actual.Unit, sep)
+	s := outlookText(o.Status, o.Projection, o.Linear, o.Needed, o.Actual.Unit, sep)
+	if len(o.Gaps) > 0 {
+		s += "; chưa đủ số liệu: " + joinBySource(o.Gaps, false)
+	}
+	return s
 }
 
 func outlookText(status string, projection *float64, linear bool, needed *Needed, unit, sep string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,3 +186,43 @@ func TestReportOutlookColumns(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestYearOutlookGap: a calendar feed that held 20 meetings a month in
+// 2025 and stops after March 2026. The reduction projects to 50 % (60 to
+// date × 240 / 120), which would read Đạt, but April..June 2026 are gaps
+// (0 seen where 20 were expected): the status is Chưa đủ số liệu, never
+// Đạt, and the gaps are named.
+func TestYearOutlookGap(t *testing.T) {
+	st := seasonal(t)
+	if _, err := st.DB.Exec(`
+		INSERT INTO org_units (code, name, parent_code, relation) VALUES ('000.77.31.H99', 'UBND xã Thử', '000.00.00.H99', 'external');
+		INSERT INTO meetings (unit_code, source, uid, title, kind, scope, organized_by_self, starts_at, ends_at, sessions, online, paperless, materials_sent_at, discussion_minutes, total_minutes, cancelled)
+		SELECT '000.77.31.H99', 'cal', 'g' || y || '-' || m || '-' || i, 'Giao ban', 'giao-ban', NULL, true,
+		       make_timestamptz(y, m, i, 8, 0, 0, 'Asia/Ho_Chi_Minh'), make_timestamptz(y, m, i, 11, 0, 0, 'Asia/Ho_Chi_Minh'), 1,
+		       false, false, make_timestamptz(y, m, i, 7, 0, 0, 'Asia/Ho_Chi_Minh') - interval '2 days', 150, 180, false
+		FROM generate_series(2025, 2026) y, generate_series(1, 12) m, generate_series(1, 20) i
+		WHERE y = 2025 OR m <= 3`); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := report.YearOutlook(context.Background(), st, "000.77.31.H99", time.Date(2026, 7, 1, 10, 0, 0, 0, vntime.Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outs {
+		if o.Indicator != "meeting_reduction" {
+			continue
+		}
+		if o.Projection == nil || *o.Projection != r2(100*(240-60*240.0/120)/240) {
+			t.Errorf("projection %v", o.Projection)
+		}
+		var months []string
+		for _, g := range o.Gaps {
+			months = append(months, g.Source+" "+g.Month)
+		}
+		if o.DataComplete || o.Status != report.StatusNoData || strings.Join(months, ",") != "cal 2026-04,cal 2026-05,cal 2026-06" {
+			t.Errorf("complete %v status %q gaps %v (%s)", o.DataComplete, o.Status, months, o.Text(","))
+		}
+		return
+	}
+	t.Fatal("no meeting_reduction outlook")
+}

@@ -113,6 +113,7 @@ func TestTwoDaemonsDeliverEachEventOnce(t *testing.T) {
 	for _, m := range []string{
 		`chiso_target_target{indicator="doc_reduction",unit="000.25.31.H99"} 15`,
 		`chiso_target_at_risk{indicator="meeting_materials_ahead_share",unit="000.25.31.H99"} 1`,
+		`chiso_target_data_complete{indicator="doc_reduction",unit="000.25.31.H99"} 1`,
 		`chiso_alerts_last_check_successful 1`,
 	} {
 		if !strings.Contains(metrics, m) {

@@ -9,7 +9,7 @@ import (
 // targetMetrics are the early-warning gauges per unit and target for the
 // current year, set by each alerts check (docs/van-hanh.md, "Cảnh báo").
 type targetMetrics struct {
-	value, target, projected, atRisk *prometheus.GaugeVec
+	value, target, projected, atRisk, complete *prometheus.GaugeVec
 	checkOK, checkTime               prometheus.Gauge
 }
 
@@ -23,12 +23,13 @@ func newTargetMetrics(r *prometheus.Registry) *targetMetrics {
 		target:    g("chiso_target_target", "The target of the indicator for the current year."),
 		projected: g("chiso_target_projected", "Year-end projection by last year's month-by-month profile; absent without one."),
 		atRisk:    g("chiso_target_at_risk", "1 when the target is not projected to be met (Có nguy cơ, Chưa đạt or Chưa đủ số liệu), 0 when it is (Đạt)."),
+		complete:  g("chiso_target_data_complete", "1 when the facts behind the target's outlook have no unconfirmed coverage gap (this year to date, its baseline, last year's profile), 0 when they have."),
 		checkOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chiso_alerts_last_check_successful",
 			Help: "1 if the last early-warning check (target gauges, events) succeeded, 0 if it failed."}),
 		checkTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chiso_alerts_last_check_timestamp_seconds",
 			Help: "Unix time of the last early-warning check."}),
 	}
-	r.MustRegister(t.value, t.target, t.projected, t.atRisk, t.checkOK, t.checkTime)
+	r.MustRegister(t.value, t.target, t.projected, t.atRisk, t.complete, t.checkOK, t.checkTime)
 	return t
 }
 
@@ -41,7 +42,7 @@ func (m *Metrics) observeOutlooks(outs []alerts.UnitOutlook, ok bool, at float64
 		return
 	}
 	t.checkOK.Set(1)
-	for _, v := range []*prometheus.GaugeVec{t.value, t.target, t.projected, t.atRisk} {
+	for _, v := range []*prometheus.GaugeVec{t.value, t.target, t.projected, t.atRisk, t.complete} {
 		v.Reset()
 	}
 	for _, u := range outs {
@@ -61,6 +62,11 @@ func (m *Metrics) observeOutlooks(outs []alerts.UnitOutlook, ok bool, at float64
 				risk = 1
 			}
 			t.atRisk.With(l).Set(risk)
+			complete := 0.0
+			if o.DataComplete {
+				complete = 1
+			}
+			t.complete.With(l).Set(complete)
 		}
 	}
 }
