@@ -10,7 +10,7 @@ import (
 // current year, set by each alerts check (docs/van-hanh.md, "Cảnh báo").
 type targetMetrics struct {
 	value, target, projected, atRisk, complete *prometheus.GaugeVec
-	checkOK, checkTime               prometheus.Gauge
+	checkOK, checkTime                         prometheus.Gauge
 }
 
 func newTargetMetrics(r *prometheus.Registry) *targetMetrics {
