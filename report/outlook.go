@@ -220,17 +220,18 @@ func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) 
 	if dataEnd.Before(from) {
 		e.part = map[string]warehouse.KPIRow{}
 	}
-	gaps, _, err := CoverageGaps(ctx, st, unit, from, span, now)
+	// One look at the coverage: the months from 1 January last year to the
+	// last day with data hold this year to date, a reduction's cùng kỳ and
+	// last year's whole profile (the year before, "baseline" of that span,
+	// is left out).
+	spanGaps, _, err := CoverageGaps(ctx, st, unit, YearBack(from, false), span, now)
 	if err != nil {
 		return nil, err
 	}
-	profile, _, err := CoverageGaps(ctx, st, unit, YearBack(from, false), YearBack(end, true), now)
-	if err != nil {
-		return nil, err
-	}
-	for id, gs := range profile {
+	gaps := map[string][]Gap{}
+	for id, gs := range spanGaps {
 		for _, g := range gs {
-			if !g.Baseline { // the profile year itself, not the year before it
+			if !g.Baseline {
 				gaps[id] = append(gaps[id], g)
 			}
 		}
