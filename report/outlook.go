@@ -174,11 +174,12 @@ func (o Outlook) AtRisk() bool { return o.Status != StatusMet }
 // year of now (Vietnam time): actual from 1 January to yesterday, projected
 // to 31 December by last year's profile.
 func YearOutlook(ctx context.Context, st *warehouse.Store, unit string, now time.Time) ([]Outlook, error) {
-	return yearOutlook(ctx, st, unit, now)
+	return yearOutlook(ctx, st, st, unit, now)
 }
 
-// yearOutlook is YearOutlook reading from st (the warehouse or Build's memo).
-func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) ([]Outlook, error) {
+// yearOutlook is YearOutlook reading indicator rows from st (the warehouse or
+// Build's memo) and the coverage from cov.
+func yearOutlook(ctx context.Context, st kpiReader, cov *warehouse.Store, unit string, now time.Time) ([]Outlook, error) {
 	now = now.In(vntime.Location)
 	y := now.Year()
 	from, end := date(y, 1, 1), date(y, 12, 31)
@@ -224,7 +225,7 @@ func yearOutlook(ctx context.Context, st kpiReader, unit string, now time.Time) 
 	// last day with data hold this year to date, a reduction's cùng kỳ and
 	// last year's whole profile (the year before, "baseline" of that span,
 	// is left out).
-	spanGaps, _, err := CoverageGaps(ctx, st, unit, YearBack(from, false), span, now)
+	spanGaps, _, err := CoverageGaps(ctx, cov, unit, YearBack(from, false), span, now)
 	if err != nil {
 		return nil, err
 	}

@@ -267,7 +267,7 @@ func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit ware
 	}
 	outlook := map[string]Outlook{}
 	if p.From.Year() <= now.Year() && p.To.Year() >= now.Year() {
-		outs, err := yearOutlook(ctx, kpi, unit.Code, now)
+		outs, err := yearOutlook(ctx, kpi, st, unit.Code, now)
 		if err != nil {
 			return nil, err
 		}
