@@ -38,17 +38,19 @@ type AlertDelivery struct {
 const alertCols = `id, event_key, channel, kind, subject, body, payload, recipients, created_at, attempts,
 	next_attempt_at, last_attempt_at, last_error, sent_at, sent_by`
 
-// QueueAlert records a delivery of an event on a channel unless one with
-// the same key and channel exists; it reports whether this call queued it.
+// QueueAlert records a delivery of an event on a channel for the store's
+// commune unless one with the same key and channel exists; it reports
+// whether this call queued it. The other calls see the store's commune's
+// deliveries only (a shared warehouse holds many communes' events).
 func (s *Store) QueueAlert(ctx context.Context, d AlertDelivery) (bool, error) {
 	if d.Recipients == nil {
 		d.Recipients = pq.StringArray{}
 	}
 	res, err := s.DB.ExecContext(ctx, `
-		INSERT INTO alert_deliveries (event_key, channel, kind, subject, body, payload, recipients)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (event_key, channel) DO NOTHING`,
-		d.EventKey, d.Channel, d.Kind, d.Subject, d.Body, string(d.Payload), d.Recipients)
+		INSERT INTO alert_deliveries (event_key, channel, kind, subject, body, payload, recipients, commune)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (commune, event_key, channel) DO NOTHING`,
+		d.EventKey, d.Channel, d.Kind, d.Subject, d.Body, string(d.Payload), d.Recipients, s.commune)
 	if err != nil {
 		return false, fmt.Errorf("warehouse: queue alert %s/%s: %w", d.EventKey, d.Channel, err)
 	}
@@ -67,9 +69,9 @@ func (s *Store) ClaimAlerts(ctx context.Context, by string, lease time.Duration,
 		       attempts = attempts + 1, last_attempt_at = now()
 		WHERE id IN (
 		  SELECT id FROM alert_deliveries
-		  WHERE sent_at IS NULL AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+		  WHERE commune = $4 AND sent_at IS NULL AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
 		  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING `+alertCols, by, lease.Milliseconds(), limit)
+		RETURNING `+alertCols, by, lease.Milliseconds(), limit, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: claim alerts: %w", err)
 	}
@@ -107,9 +109,9 @@ func (s *Store) alertDone(ctx context.Context, q string, args ...any) error {
 func (s *Store) AlertDeliveries(ctx context.Context, recent int) ([]AlertDelivery, error) {
 	var out []AlertDelivery
 	err := s.DB.SelectContext(ctx, &out, `
-		(SELECT `+alertCols+` FROM alert_deliveries WHERE sent_at IS NULL ORDER BY id DESC)
+		(SELECT `+alertCols+` FROM alert_deliveries WHERE commune = $2 AND sent_at IS NULL ORDER BY id DESC)
 		UNION ALL
-		(SELECT `+alertCols+` FROM alert_deliveries WHERE sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT $1)`, recent)
+		(SELECT `+alertCols+` FROM alert_deliveries WHERE commune = $2 AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT $1)`, recent, s.commune)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: alert deliveries: %w", err)
 	}
@@ -119,7 +121,7 @@ func (s *Store) AlertDeliveries(ctx context.Context, recent int) ([]AlertDeliver
 // AlertDeliveryByKey returns the delivery of an event on a channel.
 func (s *Store) AlertDeliveryByKey(ctx context.Context, key, channel string) (*AlertDelivery, error) {
 	var d AlertDelivery
-	err := s.DB.GetContext(ctx, &d, `SELECT `+alertCols+` FROM alert_deliveries WHERE event_key = $1 AND channel = $2`, key, channel)
+	err := s.DB.GetContext(ctx, &d, `SELECT `+alertCols+` FROM alert_deliveries WHERE commune = $3 AND event_key = $1 AND channel = $2`, key, channel, s.commune)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
