@@ -103,7 +103,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 
 -- kpi_dossier_late: judged at the end of p_to (and no later than today),
 -- a dossier whose dossier_on_time_share_late_on is p_late_on is late.
--- kpi_eval (50_kpi.sql) makes the same comparison on the summary rows.
+-- kpi_eval (50_kpi.sql) calls it on the summary rows: one definition.
 CREATE OR REPLACE FUNCTION kpi_dossier_late(p_late_on date, p_to date, p_today date) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT p_late_on <= least(p_to, p_today) $$;

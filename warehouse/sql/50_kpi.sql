@@ -119,7 +119,7 @@ sd AS (
          sum(dx.d_level_missing)::bigint AS d_level_missing, sum(dx.d_online)::bigint AS d_online,
          sum(dx.d_channel_missing)::bigint AS d_channel_missing, sum(dx.d_input)::bigint AS d_input,
          sum(dx.d_reused)::bigint AS d_reused, sum(dx.d_ot_den)::bigint AS d_ot_den, sum(dx.d_ot_missing)::bigint AS d_ot_missing,
-         (sum(dx.d_ot_den) FILTER (WHERE dx.late_on <= least(evd.t, $8)))::bigint AS d_late,
+         (sum(dx.d_ot_den) FILTER (WHERE kpi_dossier_late(dx.late_on, evd.t, $8)))::bigint AS d_late,
          sum(dx.d_fin)::bigint AS d_fin, sum(dx.d_fin_elec)::bigint AS d_fin_elec
   FROM kpi_day_dossiers dx JOIN closure cl ON cl.member = dx.unit_code JOIN evd ON evd.day = dx.day
   WHERE dx.day BETWEEN $5 AND $6 %1$s
