@@ -173,19 +173,18 @@ func (s *Store) ConfirmCoverage(ctx context.Context, connector string, month tim
 	}
 	first := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	if _, err := s.DB.ExecContext(ctx, `
-		INSERT INTO coverage_confirmations (commune, connector, month, note, confirmed_by, confirmed_at) VALUES ($5, $1, $2::date, $3, $4, now())
-		ON CONFLICT (commune, connector, month) DO UPDATE SET note = EXCLUDED.note, confirmed_by = EXCLUDED.confirmed_by, confirmed_at = now()`,
-		connector, dateArg(first), note, by, s.commune); err != nil {
+		INSERT INTO coverage_confirmations (connector, month, note, confirmed_by, confirmed_at) VALUES ($1, $2::date, $3, $4, now())
+		ON CONFLICT (connector, month) DO UPDATE SET note = EXCLUDED.note, confirmed_by = EXCLUDED.confirmed_by, confirmed_at = now()`,
+		connector, dateArg(first), note, by); err != nil {
 		return fmt.Errorf("warehouse: coverage confirm %s %s: %w", connector, first.Format("2006-01"), err)
 	}
 	return nil
 }
 
-// CoverageConfirmations lists the confirmations of the store's commune
-// (all of them for a store not scoped to one), by connector and month.
+// CoverageConfirmations lists the confirmations, by connector and month.
 func (s *Store) CoverageConfirmations(ctx context.Context) ([]CoverageConfirmation, error) {
 	var out []CoverageConfirmation
-	if err := s.DB.SelectContext(ctx, &out, `SELECT connector, month, note, confirmed_by, confirmed_at FROM coverage_confirmations WHERE commune = $1 OR $1 = '' ORDER BY connector, month`, s.commune); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, `SELECT connector, month, note, confirmed_by, confirmed_at FROM coverage_confirmations ORDER BY connector, month`); err != nil {
 		return nil, fmt.Errorf("warehouse: coverage confirmations: %w", err)
 	}
 	return out, nil

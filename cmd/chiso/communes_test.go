@@ -383,6 +383,7 @@ var sharedRelations = map[string]string{
 	"coverage_settings":  "the coverage judgement's threshold and significance (one row)",
 	// Known gap: confirmations are keyed by connector name alone (issue 16's
 	// table), so a confirmation cannot be told to belong to one commune.
+	"coverage_confirmations": "months confirmed as real, per connector name (not yet per commune)",
 }
 
 // unitColumns are the columns that say which unit or commune a row of a

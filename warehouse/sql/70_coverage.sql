@@ -147,23 +147,13 @@ e AS (
           FROM unnest(w.prev) x WHERE x > 0) AS median
   FROM w
 ),
--- anc: each unit with itself and every unit above it (parent_code): a
--- run or a confirmation of commune C speaks for the units of C's tree (in
--- a warehouse shared by communes, the same connector name is another
--- source in each; '' is a writer not scoped to a commune)
-anc(code, anc) AS (
-  SELECT u.code, u.code FROM org_units u
-  UNION
-  SELECT a.code, p.parent_code FROM anc a JOIN org_units p ON p.code = a.anc WHERE p.parent_code IS NOT NULL
-),
 runs AS (
-  SELECT g.unit_code, r.connector,
+  SELECT r.connector,
          max(r.finished_at) FILTER (WHERE r.status IN ('ok', 'partial') AND r.window_from IS NULL AND r.window_to IS NULL) AS full_success,
          max(r.finished_at) FILTER (WHERE r.status IN ('ok', 'partial')) AS last_success
-  FROM (SELECT DISTINCT unit_code, connector FROM grid) g
-  JOIN sync_runs r ON r.connector = g.connector
-   AND (r.commune = '' OR EXISTS (SELECT 1 FROM anc WHERE anc.code = g.unit_code AND anc.anc = r.commune))
-  GROUP BY g.unit_code, r.connector
+  FROM sync_runs r
+  WHERE r.connector IN (SELECT DISTINCT connector FROM grid)
+  GROUP BY r.connector
 ),
 j AS (
   SELECT e.*, least(e.last_year::double precision, e.median) AS expected, r.last_success,
@@ -171,12 +161,11 @@ j AS (
               ELSE coalesce(r.full_success >= ((e.month + interval '1 month')::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'), false)
                    OR EXISTS (SELECT 1 FROM sync_runs b
                               WHERE b.connector = e.connector AND b.status IN ('ok', 'partial')
-                                AND (b.commune = '' OR EXISTS (SELECT 1 FROM anc WHERE anc.code = e.unit_code AND anc.anc = b.commune))
                                 AND (b.window_from IS NOT NULL OR b.window_to IS NOT NULL)
                                 AND b.finished_at >= ((e.month + interval '1 month')::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh')
                                 AND coalesce(b.window_from, '-infinity') <= (e.month + interval '1 month' - interval '1 day')::date
                                 AND coalesce(b.window_to, 'infinity') >= (e.month + interval '1 month' - interval '1 day')::date) END AS run_covered
-  FROM e LEFT JOIN runs r ON r.connector = e.connector AND r.unit_code = e.unit_code
+  FROM e LEFT JOIN runs r ON r.connector = e.connector
 ),
 v AS (
   SELECT j.*, st.cur,
@@ -192,11 +181,7 @@ SELECT v.fact, v.unit_code, v.source, v.connector, v.month, v.seen, v.last_year,
             ELSE 'gap' END AS status,
        CASE WHEN v.month < v.cur THEN nullif(concat_ws(',', CASE WHEN v.low THEN 'low' END, CASE WHEN v.run_covered IS FALSE THEN 'no_run' END), '') END AS reason,
        c.confirmed_by, c.confirmed_at, c.note
-FROM v LEFT JOIN LATERAL (
-  SELECT c.* FROM coverage_confirmations c
-  WHERE c.connector = v.connector AND c.month = v.month
-    AND (c.commune = '' OR EXISTS (SELECT 1 FROM anc WHERE anc.code = v.unit_code AND anc.anc = c.commune))
-  ORDER BY c.confirmed_at DESC LIMIT 1) c ON true
+FROM v LEFT JOIN coverage_confirmations c ON c.connector = v.connector AND c.month = v.month
 $$;
 
 -- The coverage now: one row per kind of fact, unit, source and month.
