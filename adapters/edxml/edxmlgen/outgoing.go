@@ -112,36 +112,11 @@ func WriteOutgoing(w io.Writer, o Outgoing) error {
 	x.close(e + "Bussiness")
 	x.close(e + "TraceHeaderList")
 	x.close(e + "edXMLHeader")
-	x.open(e + "edXMLBody")
-	x.open(e+"edXMLManifest", "version", "1.0")
-	for _, a := range o.Attachments {
-		x.open(e+"Reference", "xmlns:xlink", "http://www.w3.org/1999/xlink", "xlink:href", "cid:"+a.ContentID, "xlink:role", "XLinkRole", "xlink:type", "simple")
-		x.leaf(e+"Description", a.Description)
-		x.leaf(e+"AttachmentName", a.Name)
-		x.leaf(e+"ContentType", a.ContentType)
-		x.leaf(e+"ContentId", "cid:"+a.ContentID)
-		x.close(e + "Reference")
+	refs := make([]attachmentRef, len(o.Attachments))
+	for i, a := range o.Attachments {
+		refs[i] = attachmentRef{a.ContentID, a.Name, a.ContentType, a.Description}
 	}
-	x.close(e + "edXMLManifest")
-	x.close(e + "edXMLBody")
-	x.close(e + "edXMLEnvelope")
-	x.open("AttachmentEncoded")
-	for _, a := range o.Attachments {
-		x.open("Attachment")
-		x.leaf("ContentType", a.ContentType)
-		x.leaf("ContentId", a.ContentID)
-		x.leaf("Description", a.Description)
-		x.indent()
-		x.raw("<ContentTransferEncoded>")
-		x.stream(a.Body)
-		x.raw("</ContentTransferEncoded>")
-		x.leaf("AttachmentName", a.Name)
-		x.close("Attachment")
-	}
-	x.close("AttachmentEncoded")
-	x.depth--
-	x.indent()
-	x.raw("</edXML>")
+	x.bodyAndAttachments(e, refs, func(i int) { x.stream(o.Attachments[i].Body) })
 	return x.flush()
 }
 

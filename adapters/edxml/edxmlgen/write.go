@@ -226,36 +226,13 @@ func WritePackage(w io.Writer, d DocSpec, opts WriteOptions) error {
 	}
 	x.trace(hops, 0, "Văn bản điện tử mới", "")
 	x.close(e + "edXMLHeader")
-	x.open(e + "edXMLBody")
-	x.open(e+"edXMLManifest", "version", "1.0")
-	for _, a := range d.Attachments {
-		x.open(e+"Reference", "xmlns:xlink", "http://www.w3.org/1999/xlink", "xlink:href", "cid:"+a.ContentID, "xlink:role", "XLinkRole", "xlink:type", "simple")
-		x.leaf(e+"Description", a.Description)
-		x.leaf(e+"AttachmentName", a.Name)
-		x.leaf(e+"ContentType", a.ContentType)
-		x.leaf(e+"ContentId", "cid:"+a.ContentID)
-		x.close(e + "Reference")
+	refs := make([]attachmentRef, len(d.Attachments))
+	for i, a := range d.Attachments {
+		refs[i] = attachmentRef{a.ContentID, a.Name, a.ContentType, a.Description}
 	}
-	x.close(e + "edXMLManifest")
-	x.close(e + "edXMLBody")
-	x.close(e + "edXMLEnvelope")
-	x.open("AttachmentEncoded")
-	for _, a := range d.Attachments {
-		x.open("Attachment")
-		x.leaf("ContentType", a.ContentType)
-		x.leaf("ContentId", a.ContentID)
-		x.leaf("Description", a.Description)
-		x.indent()
-		x.raw("<ContentTransferEncoded>")
-		x.attachment(d.DocID+a.ContentID, opts.size(a))
-		x.raw("</ContentTransferEncoded>")
-		x.leaf("AttachmentName", a.Name)
-		x.close("Attachment")
-	}
-	x.close("AttachmentEncoded")
-	x.depth--
-	x.indent()
-	x.raw("</edXML>")
+	x.bodyAndAttachments(e, refs, func(i int) {
+		x.attachment(d.DocID+d.Attachments[i].ContentID, opts.size(d.Attachments[i]))
+	})
 	return x.flush()
 }
 
@@ -486,4 +463,44 @@ func Outbox(corpus []DocSpec) []Message {
 func sortMessages(ms []Message) {
 	// Stable: equal times keep corpus order.
 	slices.SortStableFunc(ms, func(a, b Message) int { return a.At.Compare(b.At) })
+}
+
+// attachmentRef names one attachment of a package in its manifest and its
+// AttachmentEncoded entry.
+type attachmentRef struct{ ContentID, Name, ContentType, Description string }
+
+// bodyAndAttachments writes the rest of a package after its edXMLHeader:
+// the manifest of refs, the end of the envelope and the attachments, whose
+// base64 content writes content(i), then the end of the root.
+func (x *xw) bodyAndAttachments(e string, refs []attachmentRef, content func(i int)) {
+	x.open(e + "edXMLBody")
+	x.open(e+"edXMLManifest", "version", "1.0")
+	for _, a := range refs {
+		x.open(e+"Reference", "xmlns:xlink", "http://www.w3.org/1999/xlink", "xlink:href", "cid:"+a.ContentID, "xlink:role", "XLinkRole", "xlink:type", "simple")
+		x.leaf(e+"Description", a.Description)
+		x.leaf(e+"AttachmentName", a.Name)
+		x.leaf(e+"ContentType", a.ContentType)
+		x.leaf(e+"ContentId", "cid:"+a.ContentID)
+		x.close(e + "Reference")
+	}
+	x.close(e + "edXMLManifest")
+	x.close(e + "edXMLBody")
+	x.close(e + "edXMLEnvelope")
+	x.open("AttachmentEncoded")
+	for i, a := range refs {
+		x.open("Attachment")
+		x.leaf("ContentType", a.ContentType)
+		x.leaf("ContentId", a.ContentID)
+		x.leaf("Description", a.Description)
+		x.indent()
+		x.raw("<ContentTransferEncoded>")
+		content(i)
+		x.raw("</ContentTransferEncoded>")
+		x.leaf("AttachmentName", a.Name)
+		x.close("Attachment")
+	}
+	x.close("AttachmentEncoded")
+	x.depth--
+	x.indent()
+	x.raw("</edXML>")
 }
