@@ -76,18 +76,7 @@ func RunLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions, w i
 	if err != nil {
 		return err
 	}
-	switch format {
-	case "json":
-		return l.WriteJSON(w)
-	case "csv":
-		return l.WriteCSV(w)
-	case "md":
-		return l.WriteMarkdown(w)
-	case "xlsx":
-		return l.WriteXLSX(w)
-	default:
-		return l.WriteTable(w)
-	}
+	return writeAs(l, format, w)
 }
 
 // Communes lists the rows of the league table of unit: its direct

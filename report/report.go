@@ -111,6 +111,21 @@ func Run(ctx context.Context, st *warehouse.Store, opts Options, w io.Writer) er
 	if err != nil {
 		return err
 	}
+	return writeAs(r, format, w)
+}
+
+// renderer is what can be written in every format of chiso report: the
+// report of one unit and the league table.
+type renderer interface {
+	WriteJSON(io.Writer) error
+	WriteCSV(io.Writer) error
+	WriteMarkdown(io.Writer) error
+	WriteXLSX(io.Writer) error
+	WriteTable(io.Writer) error
+}
+
+// writeAs writes r to w in format (one of Formats; table by default).
+func writeAs(r renderer, format string, w io.Writer) error {
 	switch format {
 	case "json":
 		return r.WriteJSON(w)
