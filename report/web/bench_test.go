@@ -32,16 +32,17 @@ func benchStore(b *testing.B, communes int) *warehouse.Store {
 }
 
 // benchStoreSized is benchStore with docs documents, docs dossiers and
-// meetings meetings per commune.
-func benchStoreSized(b *testing.B, communes, docs, meetings int) *warehouse.Store {
+// meetings meetings per commune. The province is level province and its
+// communes level commune (the rows of the league table).
+func benchStoreSized(b testing.TB, communes, docs, meetings int) *warehouse.Store {
 	b.Helper()
 	st := warehousetest.New(b)
 	start := time.Now()
 	n := communes
 	stmts := []string{
-		`INSERT INTO org_units (code, name, parent_code, relation) VALUES ('` + benchProvince + `', 'UBND tỉnh', NULL, 'self')`,
-		fmt.Sprintf(`INSERT INTO org_units (code, name, parent_code, relation)
-		 SELECT format('000.%%s.31.H99', lpad(c::text, 3, '0')), 'UBND xã ' || c, '%s', 'internal' FROM generate_series(1, %d) c`, benchProvince, n),
+		`INSERT INTO org_units (code, name, parent_code, relation, level) VALUES ('` + benchProvince + `', 'UBND tỉnh', NULL, 'self', 'province')`,
+		fmt.Sprintf(`INSERT INTO org_units (code, name, parent_code, relation, level)
+		 SELECT format('000.%%s.31.H99', lpad(c::text, 3, '0')), 'UBND xã ' || c, '%s', 'internal', 'commune' FROM generate_series(1, %d) c`, benchProvince, n),
 		fmt.Sprintf(`INSERT INTO org_units (code, name, parent_code, relation)
 		 SELECT format('%%s.%%s.31.H99', lpad(u::text, 3, '0'), lpad(c::text, 3, '0')), 'Đơn vị ' || u || ' xã ' || c,
 		        format('000.%%s.31.H99', lpad(c::text, 3, '0')), 'internal'

@@ -25,6 +25,9 @@ type Scope struct {
 	// named report periods first.
 	Units   []UnitOption
 	Periods []PeriodOption
+	// HasCommunes: the unit has communes under it (report.Communes), so
+	// its league table (So sánh các xã) exists.
+	HasCommunes bool
 }
 
 // UnitOption is one unit of the picker.
@@ -108,6 +111,11 @@ func (s *Server) scope(r *http.Request) (*Scope, error) {
 		}
 	}
 	sc.Units = pickerUnits(units, roots)
+	for _, u := range units {
+		if u.Code == sc.Unit {
+			sc.HasCommunes = len(report.Communes(u, units)) > 0
+		}
+	}
 	named, err := s.named(ctx)
 	if err != nil {
 		return nil, err

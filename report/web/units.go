@@ -27,12 +27,11 @@ type UnitsPage struct {
 	SortedName string     // the sorted column's label, for the caption
 }
 
-// UnitColumn is one indicator of the units page.
+// UnitColumn is one indicator of the units page; its heading sorts the
+// page (descending first, then toggling).
 type UnitColumn struct {
-	ID, Label, Unit, Target string
-	// SortURL sorts by this column (descending first, then toggling);
-	// AriaSort is ascending | descending | none.
-	SortURL, AriaSort string
+	SortColumn
+	ID, Unit string
 }
 
 // UnitLine is one unit of the units page.
@@ -48,7 +47,11 @@ type UnitCell struct {
 	Mark              string
 	Raw               string // the value for sorting ("" when none)
 	Present           bool   // the unit has the indicator at all
-	value             *float64
+	// Incomplete: a source of the indicator lacks months of the period
+	// (the league page says so in the cell).
+	Incomplete bool
+	Col        string // the indicator (data-col)
+	value      *float64
 }
 
 func unitCell(k warehouse.KPIRow, ok bool) UnitCell {
@@ -84,31 +87,30 @@ func unitsData(rep *report.Report, sortBy, dir, query string) *UnitsPage {
 	if col < 0 {
 		p.Dir = ""
 	}
-	base, _ := url.ParseQuery(query)
+	link := sortLink("/don-vi", query, func(q url.Values, key string, desc bool) {
+		q.Set("sort", key)
+		q.Set("dir", map[bool]string{true: "desc", false: "asc"}[desc])
+	})
+	sortKey := ""
+	if col >= 0 {
+		sortKey = sortBy
+		if dir == "desc" {
+			sortKey = "-" + sortBy
+		}
+	}
 	for i, row := range rep.Rows {
 		c := row.Cells(i+1, ",")
-		uc := UnitColumn{ID: row.Indicator, Label: row.Label, Unit: c[2], Target: c[3], AriaSort: "none"}
-		next := "desc"
-		if i == col {
-			uc.AriaSort = map[string]string{"asc": "ascending", "desc": "descending"}[dir]
-			if dir == "desc" {
-				next = "asc"
-			}
-		}
-		q := url.Values{}
-		for k, v := range base {
-			q[k] = v
-		}
-		q.Set("sort", row.Indicator)
-		q.Set("dir", next)
-		uc.SortURL = "/don-vi?" + q.Encode()
-		p.Columns = append(p.Columns, uc)
+		sc := sortColumn(row.Indicator, row.Label, sortKey, false, link)
+		sc.Target = c[3]
+		p.Columns = append(p.Columns, UnitColumn{SortColumn: sc, ID: row.Indicator, Unit: c[2]})
 	}
 	for i, u := range rep.Units {
 		l := UnitLine{Code: u.Code, Name: u.Name, Link: "/?" + url.Values{"unit": {u.Code}, "period": {rep.Period.ID}}.Encode()}
 		for _, row := range rep.Rows {
 			k, ok := rep.UnitRows[u.Code][row.Indicator]
-			l.Cells = append(l.Cells, unitCell(k, ok))
+			c := unitCell(k, ok)
+			c.Col = row.Indicator
+			l.Cells = append(l.Cells, c)
 		}
 		if i == 0 {
 			p.Total = &l
@@ -133,7 +135,7 @@ func unitsData(rep *report.Report, sortBy, dir, query string) *UnitsPage {
 }
 
 // units is the units page: ?sort=<indicator>&dir=asc|desc sorts on the
-// server; static/units.js sorts in the browser without a reload.
+// server; static/sort.js sorts in the browser without a reload.
 func (s *Server) units(w http.ResponseWriter, r *http.Request) {
 	sc, err := s.scope(r)
 	if err != nil {

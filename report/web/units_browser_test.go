@@ -10,7 +10,7 @@ import (
 )
 
 // TestUnitsSortScript: in a real browser, under the page's CSP, the
-// optional static/units.js sorts the units table like the server does
+// optional static/sort.js sorts the units table like the server does
 // (?sort=&dir=), keeps the unit itself first and updates aria-sort and
 // the address; and the page asks nothing of any host but 127.0.0.1.
 func TestUnitsSortScript(t *testing.T) {
@@ -36,7 +36,7 @@ func TestUnitsSortScript(t *testing.T) {
 		// place: following the link (no script) would load a new page.
 		browsertest.Eval[bool](p, `(window.chisoMarker = true, document.querySelectorAll("th[data-indicator] a.sort")[`+string(rune('0'+c.col))+`].click(), true)`)
 		if !browsertest.Eval[bool](p, "window.chisoMarker === true") {
-			t.Fatalf("the click loaded a new page: units.js did not sort in place")
+			t.Fatalf("the click loaded a new page: sort.js did not sort in place")
 		}
 		got := order(p)
 		srv := b.Open(t, ts.URL+"/don-vi?"+q+"&sort="+ind[c.col]+"&dir="+c.dir, 390)

@@ -74,7 +74,10 @@ type route struct {
 	nav   string
 	order int
 	path  string // the menu link
-	h     func(s *Server, w http.ResponseWriter, r *http.Request)
+	// show, when set, keeps the menu entry to the pages where it is true
+	// (e.g. the league table: only for a unit with communes under it).
+	show func(p *Page) bool
+	h    func(s *Server, w http.ResponseWriter, r *http.Request)
 	// public routes need no login (static files, the login page).
 	public bool
 }
@@ -90,10 +93,11 @@ type navItem struct {
 	order       int
 }
 
-func navItems() []navItem {
+// navItems is the menu of page p (nil: the entries shown everywhere).
+func navItems(p *Page) []navItem {
 	var out []navItem
 	for _, rt := range routes {
-		if rt.nav != "" {
+		if rt.nav != "" && (rt.show == nil || (p != nil && rt.show(p))) {
 			out = append(out, navItem{Label: rt.nav, Path: rt.path, order: rt.order})
 		}
 	}
@@ -212,7 +216,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, sta
 		s.serverError(w, r, fmt.Errorf("web: no template %s", page))
 		return
 	}
-	p.Nav = navItems()
+	p.Nav = navItems(p)
 	p.User = userOf(r)
 	p.Open = s.opts.Open
 	if p.Scope != nil {
@@ -242,7 +246,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if t, ok := s.pages["error.html"]; ok && !strings.Contains(err.Error(), "template") {
 		var b strings.Builder
-		if t.ExecuteTemplate(&b, "layout.html", &Page{Title: "Lỗi máy chủ", Nav: navItems(), Data: "Không hiển thị được trang: " + err.Error()}) == nil {
+		if t.ExecuteTemplate(&b, "layout.html", &Page{Title: "Lỗi máy chủ", Nav: navItems(nil), Data: "Không hiển thị được trang: " + err.Error()}) == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = w.Write([]byte(b.String()))
