@@ -153,10 +153,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Path == "" {
-		return e.File + ": " + e.Msg
+	s := e.Msg
+	if e.Path != "" {
+		s = e.Path + ": " + s
 	}
-	return e.File + ": " + e.Path + ": " + e.Msg
+	if e.File != "" {
+		s = e.File + ": " + s
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }

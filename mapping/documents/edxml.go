@@ -44,7 +44,8 @@ type Seen struct {
 // Direction is out when From/OrganId is unit or one of its internal units,
 // else in. Counterparts are the recipients (out) or the sender (in); the
 // unit of an incoming document is the first recipient that is ours, else
-// unit. An incoming document's sighting carries the evidence of its
+// unit (see owner; a connector covering many communes checks first that
+// the package names one of root's units, UnitByCode). An incoming document's sighting carries the evidence of its
 // arrival that the package holds (see Arrival); the warehouse dates the
 // document by the best evidence of all its sightings and of the status
 // packages our unit sent for it.
@@ -86,20 +87,11 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 		Subject:      pkg.Subject,
 		Priority:     pkg.Priority,
 	}
-	if org.IsOurs(unit, pkg.From) {
-		d.Direction = "out"
-		d.UnitCode = pkg.From
+	d.Direction, d.UnitCode, _ = owner(pkg, unit, org)
+	if d.Direction == "out" {
 		d.Counterparts = append([]string{}, pkg.To...)
 		d.EventOn = d.IssuedOn
 	} else {
-		d.Direction = "in"
-		d.UnitCode = unit
-		for _, to := range pkg.To {
-			if org.IsOurs(unit, to) {
-				d.UnitCode = to
-				break
-			}
-		}
 		d.Counterparts = []string{pkg.From}
 	}
 	d.CounterpartRelation = org.Highest(d.Counterparts)

@@ -286,3 +286,16 @@ func OurUnit(env Env, unit string) (string, error) {
 	}
 	return unit, nil
 }
+
+// CheckByCode validates the by_code key of a connector that covers many
+// communes at once (a provincial portal, the provincial document axis,
+// their exports): with it on, each record goes to the unit its own codes
+// name, which must be the connector's unit (the root, e.g. the province)
+// or a unit under it; finding that unit needs the org directory. The
+// error is a *FieldError on "by_code"; nil when byCode is off.
+func CheckByCode(env Env, byCode bool) error {
+	if byCode && (env.Org == nil || len(env.Org.Units) == 0) {
+		return Errf("by_code", "needs the org directory (org.directory) to find each record's unit")
+	}
+	return nil
+}

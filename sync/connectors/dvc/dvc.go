@@ -43,11 +43,16 @@ var SampleConfig string
 
 // Connector is the dvc pull connector; its fields are the type-specific keys.
 type Connector struct {
-	Endpoint       string         `yaml:"endpoint"`
-	Username       secret.Value   `yaml:"username"`
-	Password       secret.Value   `yaml:"password"`
-	MaDonVi        string         `yaml:"madonvi"`
-	Unit           string         `yaml:"unit"`
+	Endpoint string       `yaml:"endpoint"`
+	Username secret.Value `yaml:"username"`
+	Password secret.Value `yaml:"password"`
+	MaDonVi  string       `yaml:"madonvi"`
+	Unit     string       `yaml:"unit"`
+	// ByCode puts each record in the unit its codes name (MaHoSo's agency
+	// code, else DonViXuLy; dossiers.UnitByCode), which must be Unit or
+	// under it: a provincial portal covering many communes. A record whose
+	// codes name no unit of the tree is rejected.
+	ByCode         bool           `yaml:"by_code"`
 	PageSize       int            `yaml:"page_size"`
 	Overlap        connector.Span `yaml:"overlap"`
 	Start          string         `yaml:"start"`
@@ -115,6 +120,9 @@ func (c *Connector) Validate(env connector.Env) error {
 	unit, err := connector.OurUnit(env, c.Unit)
 	c.Unit = unit
 	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := connector.CheckByCode(env, c.ByCode); err != nil {
 		errs = append(errs, err)
 	}
 	if c.PageSize < 1 || c.PageSize > 1000 {
@@ -197,6 +205,9 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) (err error) {
 	}
 	w := NewWriter(sink, c.Unit, name, c.log)
 	w.Lookup = c.client.Procedure
+	if c.ByCode {
+		w.RouteByCode(c.env.Org)
+	}
 	loc := c.loc()
 	if win := c.env.Window; win != nil {
 		f, t := win.From.In(loc), win.To.In(loc)
@@ -403,7 +414,7 @@ func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time,
 		defer close(pages)
 		for f := range raw {
 			if f.err == nil {
-				f.items, f.err = c.prepare(pctx, w.Source, f.records)
+				f.items, f.err = c.prepare(pctx, w, f.records)
 				f.records = nil
 			}
 			select {
@@ -452,26 +463,36 @@ func (c *Connector) pullOnce(ctx context.Context, w *Writer, from, to time.Time,
 type item struct {
 	raw   []byte
 	rec   wire.Record
+	opt   dossiers.Options // the record's unit (w.UnitOf) and lineage
 	res   dossiers.Result
 	err   error
 	steps []wire.Step
+}
+
+// mapItem decodes, routes (w.UnitOf) and maps one record of a page.
+func mapItem(w *Writer, raw []byte, opt dossiers.Options) item {
+	it := item{raw: raw, opt: opt}
+	if it.rec, it.err = wire.DecodeRecord(raw); it.err != nil {
+		return it
+	}
+	if it.opt.Unit, it.err = w.UnitOf(it.rec); it.err != nil {
+		return it
+	}
+	it.res, it.err = dossiers.MapRecord(it.rec, raw, it.opt)
+	return it
 }
 
 // prepare maps one page without touching the warehouse. A record that does
 // not map is fetched again alone (TraCuuHoSo) in case the page was damaged
 // in transit; if it still does not map, it will be rejected. Steps are
 // fetched (concurrently) for the records whose derived fields depend on them.
-func (c *Connector) prepare(ctx context.Context, source string, records []json.RawMessage) ([]item, error) {
-	opt := dossiers.Options{Unit: c.Unit, Source: source, SourceKey: "madonvi:" + strings.TrimSpace(c.MaDonVi)}
+func (c *Connector) prepare(ctx context.Context, w *Writer, records []json.RawMessage) ([]item, error) {
+	opt := dossiers.Options{Unit: c.Unit, Source: w.Source, SourceKey: "madonvi:" + strings.TrimSpace(c.MaDonVi)}
 	items := make([]item, len(records))
 	var need []int
 	for i, raw := range records {
 		it := &items[i]
-		it.raw = raw
-		it.rec, it.err = wire.DecodeRecord(raw)
-		if it.err == nil {
-			it.res, it.err = dossiers.MapRecord(it.rec, raw, opt)
-		}
+		*it = mapItem(w, raw, opt)
 		if it.err != nil {
 			var fe *wire.FieldError
 			if errors.As(it.err, &fe) && fe.MaHoSo != "" {
@@ -484,11 +505,9 @@ func (c *Connector) prepare(ctx context.Context, source string, records []json.R
 					// inline steps TraCuuHoSo adds), so that the outcome does
 					// not depend on the fault.
 					again = withoutMember(again, "QuaTrinhXuLy")
-					if rec2, err2 := wire.DecodeRecord(again); err2 == nil {
-						if res2, err2 := dossiers.MapRecord(rec2, again, opt); err2 == nil {
-							c.log.Info("dvc: record unreadable in the page but fine alone", "ma_ho_so", fe.MaHoSo, "first_error", it.err)
-							*it = item{raw: again, rec: rec2, res: res2}
-						}
+					if it2 := mapItem(w, again, opt); it2.err == nil {
+						c.log.Info("dvc: record unreadable in the page but fine alone", "ma_ho_so", fe.MaHoSo, "first_error", it.err)
+						*it = it2
 					}
 				}
 			}
@@ -531,7 +550,7 @@ func (c *Connector) prepare(ctx context.Context, source string, records []json.R
 			if len(items[i].steps) == 0 {
 				continue
 			}
-			o := opt
+			o := items[i].opt
 			o.Steps = items[i].steps
 			res, err := dossiers.MapRecord(items[i].rec, items[i].raw, o)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	wire "chiso/adapters/dvc"
 	"chiso/mapping/dossiers"
+	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/warehouse/facts"
 )
@@ -51,6 +52,23 @@ func NewWriter(sink connector.Sink, unit, source string, log *slog.Logger) *Writ
 	return &Writer{Sink: sink, Unit: unit, Source: source, Log: log}
 }
 
+// RouteByCode makes the writer put each record in the unit its codes name
+// (dossiers.UnitByCode) under the writer's Unit, the root of the tree the
+// connector covers (its by_code key, connector.CheckByCode): the one
+// routing of the pull connector and dvc-dir.
+func (w *Writer) RouteByCode(org *orgdir.Directory) {
+	root := w.Unit
+	w.Route = func(rec wire.Record) (string, error) { return dossiers.UnitByCode(rec, org, root) }
+}
+
+// UnitOf is the unit of a decoded record: Route's when set, else Unit.
+func (w *Writer) UnitOf(rec wire.Record) (string, error) {
+	if w.Route == nil {
+		return w.Unit, nil
+	}
+	return w.Route(rec)
+}
+
 // Map maps one raw record with the writer's unit (or Route's) and source.
 func (w *Writer) Map(raw []byte, sourceKey string, steps []wire.Step) (dossiers.Result, error) {
 	opt := dossiers.Options{Unit: w.Unit, Source: w.Source, SourceKey: sourceKey, Steps: steps}
@@ -61,7 +79,7 @@ func (w *Writer) Map(raw []byte, sourceKey string, steps []wire.Step) (dossiers.
 	if err != nil {
 		return dossiers.Result{}, err
 	}
-	if opt.Unit, err = w.Route(rec); err != nil {
+	if opt.Unit, err = w.UnitOf(rec); err != nil {
 		return dossiers.Result{}, err
 	}
 	return dossiers.MapRecord(rec, raw, opt)

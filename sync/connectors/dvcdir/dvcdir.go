@@ -22,7 +22,6 @@ import (
 	"strings"
 
 	wire "chiso/adapters/dvc"
-	"chiso/mapping/dossiers"
 	"chiso/sync/connector"
 	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/sync/connectors/filesource"
@@ -79,8 +78,8 @@ func (c *Connector) Validate(env connector.Env) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if c.ByCode && (env.Org == nil || len(env.Org.Units) == 0) {
-		errs = append(errs, connector.Errf("by_code", "needs the org directory (org.directory) to find each record's unit"))
+	if err := connector.CheckByCode(env, c.ByCode); err != nil {
+		errs = append(errs, err)
 	}
 	c.env = env
 	return errors.Join(errs...)
@@ -125,8 +124,7 @@ func (c *Connector) Sync(ctx context.Context, sink connector.Sink) error {
 	// is rejected once.
 	w := dvcconn.NewWriter(sink, c.Unit, name, c.log)
 	if c.ByCode {
-		org, root := c.env.Org, c.Unit
-		w.Route = func(rec wire.Record) (string, error) { return dossiers.UnitByCode(rec, org, root) }
+		w.RouteByCode(c.env.Org)
 	}
 	_, err = c.source().Walk(ctx, seen, func(e filesource.Entry) error {
 		if e.QuickMatch() {

@@ -90,8 +90,14 @@ func init() {
 
 // Connector reads an edXML archive folder. Its exported fields are the YAML keys.
 type Connector struct {
-	Path          string            `yaml:"path"`
-	Unit          string            `yaml:"unit"`
+	Path string `yaml:"path"`
+	Unit string `yaml:"unit"`
+	// ByCode puts each package's document in the unit its organ codes
+	// name (documents.UnitByCode: the sender of an outgoing one, the
+	// receiving organ of an incoming one), which must be Unit or under it:
+	// an archive of the province's packages. A package whose codes name
+	// no unit of the tree is rejected.
+	ByCode        bool              `yaml:"by_code"`
 	Include       []string          `yaml:"include"`
 	Exclude       []string          `yaml:"exclude"`
 	MaxFileSize   string            `yaml:"max_file_size"`
@@ -136,6 +142,9 @@ func (c *Connector) Validate(env connector.Env) error {
 		if _, err := connector.OurUnit(env, code); err != nil {
 			errs = append(errs, err) // a unit outside the commune's tree
 		}
+	}
+	if err := connector.CheckByCode(env, c.ByCode); err != nil {
+		errs = append(errs, err)
 	}
 	var err error
 	c.src = filesource.Source{Root: c.root, Accept: archiveFile}
@@ -483,7 +492,14 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	if perr == nil {
 		// The mtime is lineage only: a copied or restored archive gives every
 		// file the time of the copy, so it never dates a document.
-		facts, err := documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, documents.Seen{At: time.Unix(0, j.MTime)})
+		var facts documents.Facts
+		var err error
+		if c.ByCode {
+			_, err = documents.UnitByCode(pkg, c.env.Org, c.unit)
+		}
+		if err == nil {
+			facts, err = documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, documents.Seen{At: time.Unix(0, j.MTime)})
+		}
 		if err != nil {
 			perr = fmt.Errorf("%s: %w", j.Rel, err)
 		} else {

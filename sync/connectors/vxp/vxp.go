@@ -73,17 +73,23 @@ func init() {
 
 // Connector reads the axis mailbox. Its exported fields are the YAML keys.
 type Connector struct {
-	Endpoint       string         `yaml:"endpoint"`
-	SystemID       string         `yaml:"system_id"`
-	Secret         secret.Value   `yaml:"secret"`
-	Mode           string         `yaml:"mode"`
-	MessageTypes   []string       `yaml:"message_types"`
-	Lookback       connector.Span `yaml:"lookback"`
-	Unit           string         `yaml:"unit"`
-	RequestTimeout time.Duration  `yaml:"request_timeout"`
-	BatchSize      int            `yaml:"batch_size"`
-	TLS            httpx.TLS      `yaml:"tls"`
-	Retry          httpx.Retry    `yaml:"retry"`
+	Endpoint     string         `yaml:"endpoint"`
+	SystemID     string         `yaml:"system_id"`
+	Secret       secret.Value   `yaml:"secret"`
+	Mode         string         `yaml:"mode"`
+	MessageTypes []string       `yaml:"message_types"`
+	Lookback     connector.Span `yaml:"lookback"`
+	Unit         string         `yaml:"unit"`
+	// ByCode puts each package's document in the unit its organ codes
+	// name (documents.UnitByCode: the sender of an outgoing one, the
+	// receiving organ of an incoming one), which must be Unit or under it:
+	// the provincial axis covering many communes. A package whose codes
+	// name no unit of the tree is rejected.
+	ByCode         bool          `yaml:"by_code"`
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	BatchSize      int           `yaml:"batch_size"`
+	TLS            httpx.TLS     `yaml:"tls"`
+	Retry          httpx.Retry   `yaml:"retry"`
 
 	env    connector.Env
 	tlsCfg *tls.Config
@@ -138,6 +144,9 @@ func (c *Connector) Validate(env connector.Env) error {
 		errs = append(errs, connector.Errf("unit", "%q: %v", c.Unit, err))
 	} else if _, err := connector.OurUnit(env, c.Unit); err != nil {
 		errs = append(errs, err) // a unit outside the commune's tree
+	}
+	if err := connector.CheckByCode(env, c.ByCode); err != nil {
+		errs = append(errs, err)
 	}
 	if c.RequestTimeout <= 0 {
 		errs = append(errs, connector.Errf("request_timeout", "must be positive, e.g. 2m"))
@@ -422,6 +431,11 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 			return "", err // the run is stopping: no verdict on the package
 		}
 		return reject(err)
+	}
+	if c.ByCode {
+		if _, err := documents.UnitByCode(pkg, c.env.Org, c.Unit); err != nil {
+			return reject(fmt.Errorf("%s: %w", name, err))
+		}
 	}
 	facts, err := documents.FromPackage(pkg, c.Unit, c.env.Org, nil, seen)
 	if err != nil {
