@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"chiso/adapters/dvc/dvcsim"
+	"chiso/adapters/vxp/vxpsim"
 	"chiso/report"
 	"chiso/warehouse"
 	"chiso/warehouse/warehousetest"
@@ -18,7 +22,8 @@ import (
 // The provincial fixture (issue 17): the province H99, three communes
 // (Yên Định, Yên Phong, Tam Giang) with units under them, and one dossier
 // export of the provincial portal covering all of them (testdata/province/
-// dvc-export), read by one dvc-dir connector with by_code.
+// dvc-export), read by one dvc-dir connector with by_code and pulled from
+// the portal simulator by one dvc connector with by_code.
 const (
 	provCode = "000.00.00.H99"
 	communeA = "000.25.31.H99" // Yên Định
@@ -32,12 +37,16 @@ const (
 func newProvince(t *testing.T) (string, *warehouse.Store) {
 	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"org-directory.province.example.yaml", "targets-2026.province.yaml", "procedures.example.csv"} {
+	for _, f := range []string{"org-directory.province.example.yaml", "targets-2026.province.yaml", "procedures.example.csv",
+		"secrets/dvc.username", "secrets/dvc.password", "secrets/vxp.secret"} {
 		b, err := os.ReadFile(filepath.Join("../../configs", f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,10 +59,26 @@ func newProvince(t *testing.T) (string, *warehouse.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The provincial portal's API serves the same export; the provincial
+	// axis is empty here (sync/connectors/province tests it with packages).
+	fx, err := dvcsim.LoadDir(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	axis, err := vxpsim.New(vxpsim.Options{Systems: map[string]string{provCode: "demo-vxp-secret-change-me"}, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/dvc/", dvcsim.New(dvcsim.Options{Username: "demo", Password: "demo-dvc-password-change-me", Data: fx}))
+	mux.Handle("/vxp/", axis)
+	sims := httptest.NewServer(mux)
+	t.Cleanup(sims.Close)
 	cfg := strings.NewReplacer(`dsn: ""`, `dsn: "`+dsn+`"`, "path: ../var/province/dvc-export", "path: "+export,
-		"data_dir: ../var/province", "data_dir: "+filepath.Join(dir, "var")).Replace(string(b))
-	if !strings.Contains(cfg, dsn) || !strings.Contains(cfg, export) {
-		t.Fatal("the provincial example config no longer has the dsn or path lines this test replaces")
+		"data_dir: ../var/province", "data_dir: "+filepath.Join(dir, "var"),
+		"https://dichvucong.example.gov.vn/api/dvc", sims.URL+"/dvc", "https://lgsp.example.gov.vn/vxp", sims.URL+"/vxp").Replace(string(b))
+	if !strings.Contains(cfg, dsn) || !strings.Contains(cfg, export) || !strings.Contains(cfg, sims.URL+"/dvc") || !strings.Contains(cfg, sims.URL+"/vxp") {
+		t.Fatal("the provincial example config no longer has the dsn, path or endpoint lines this test replaces")
 	}
 	path := filepath.Join(dir, "chiso.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -67,7 +92,7 @@ func newProvince(t *testing.T) (string, *warehouse.Store) {
 	}
 	t.Cleanup(func() { st.Close() })
 	var runs int
-	if err := st.DB.Get(&runs, `SELECT count(*) FROM sync_runs WHERE status IN ('ok', 'partial')`); err != nil || runs != 1 {
+	if err := st.DB.Get(&runs, `SELECT count(*) FROM sync_runs WHERE status IN ('ok', 'partial')`); err != nil || runs != 3 {
 		t.Fatalf("sync: %d finished runs (%v)\n%s\n%s", runs, err, out.String(), errb.String())
 	}
 	return path, st
@@ -120,10 +145,15 @@ func TestProvinceLeague(t *testing.T) {
 	cfg, st := newProvince(t)
 
 	// The two records of no unit of the province are rejected, each with
-	// the code that decided it; nothing of them is counted anywhere.
+	// the code that decided it, by the export and by the portal's API;
+	// nothing of them is counted anywhere.
 	var reasons []string
-	if err := st.DB.Select(&reasons, `SELECT reason FROM rejects ORDER BY reason`); err != nil {
+	if err := st.DB.Select(&reasons, `SELECT reason FROM rejects WHERE connector = 'dvc-tinh' ORDER BY reason`); err != nil {
 		t.Fatal(err)
+	}
+	var pulled int
+	if err := st.DB.Get(&pulled, `SELECT count(*) FROM rejects WHERE connector = 'dvc-cong-tinh' AND field IN ('MaHoSo', 'DonViXuLy')`); err != nil || pulled != 2 {
+		t.Errorf("%d rejects of the portal's API (%v), want 2", pulled, err)
 	}
 	if len(reasons) != 2 || !strings.Contains(reasons[0], "000.00.00.H98") || !strings.Contains(reasons[0], "is not 000.00.00.H99 or a unit under it") ||
 		!strings.Contains(reasons[1], "no code of the record names a unit") || !strings.Contains(reasons[1], "000.99.31.H99") {

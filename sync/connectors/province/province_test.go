@@ -1,0 +1,357 @@
+package province_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"chiso/adapters/dvc/dvcsim"
+	"chiso/adapters/edxml/edxmlgen"
+	"chiso/adapters/vntime"
+	"chiso/adapters/vxp/vxpsim"
+	"chiso/sync/config"
+	"chiso/sync/connector"
+	"chiso/sync/connectors/edxmldir"
+	"chiso/warehouse"
+	"chiso/warehouse/warehousetest"
+
+	_ "chiso/sync/connectors/dvc"
+	_ "chiso/sync/connectors/dvcdir"
+	_ "chiso/sync/connectors/vxp"
+)
+
+func TestMain(m *testing.M) { os.Exit(warehousetest.Main(m)) }
+
+// The provincial fixture: configs/org-directory.province.example.yaml (the
+// province H99, three communes with their units, another province H98 and
+// a ministry), the dossier export of cmd/chiso's provincial fixture served
+// by the portal simulator, and the axis packages of axisDocs served by the
+// axis simulator.
+const (
+	prov   = "000.00.00.H99"
+	a      = "000.25.31.H99" // Yên Định
+	aVP    = "001.25.31.H99"
+	aTT    = "002.25.31.H99"
+	b      = "000.26.31.H99" // Yên Phong
+	bTT    = "001.26.31.H99"
+	c      = "000.27.31.H99" // Tam Giang
+	cVP    = "001.27.31.H99"
+	cTT    = "002.27.31.H99"
+	bo     = "000.00.00.G01" // Bộ Nội vụ, higher
+	h98    = "000.00.00.H98" // UBND tỉnh Hà Nam: another province
+	h98Sub = "000.01.00.H98" // a unit of it, not in the directory
+)
+
+var export = filepath.Join("..", "..", "..", "cmd", "chiso", "testdata", "province", "dvc-export")
+
+// axisDoc is one package of the axis fixture and where it must land.
+type axisDoc struct {
+	id, from string
+	to       []string
+	number   string
+	issued   string // yyyy-mm-dd
+	// unit and direction it lands in; "" for the outsider.
+	unit, dir string
+}
+
+var axisDocs = []axisDoc{
+	{id: "0000000000000000000000a1", from: a, to: []string{bo}, number: "11", issued: "2026-02-10", unit: a, dir: "out"},
+	{id: "0000000000000000000000a2", from: aVP, to: []string{bo, h98}, number: "12", issued: "2026-03-05", unit: aVP, dir: "out"},
+	{id: "0000000000000000000000a3", from: a, to: []string{b}, number: "13", issued: "2026-04-01", unit: a, dir: "out"}, // commune to commune: the sender's
+	{id: "0000000000000000000000b1", from: bo, to: []string{b}, number: "21", issued: "2026-03-01", unit: b, dir: "in"},
+	{id: "0000000000000000000000b2", from: bo, to: []string{bTT}, number: "22", issued: "2026-05-20", unit: bTT, dir: "in"},
+	{id: "0000000000000000000000c1", from: cVP, to: []string{bo}, number: "31", issued: "2026-01-15", unit: cVP, dir: "out"},
+	{id: "0000000000000000000000c2", from: bo, to: []string{h98Sub, cTT}, number: "32", issued: "2026-06-02", unit: cTT, dir: "in"}, // the first recipient of the province
+	{id: "0000000000000000000000e1", from: h98, to: []string{h98Sub}, number: "91", issued: "2026-03-10"},                           // another province's document
+}
+
+// writeAxis writes the packages of axisDocs (and a status package about
+// the outsider's document, which names no unit of the province either)
+// into dir.
+func writeAxis(t *testing.T, dir string) {
+	t.Helper()
+	name := map[string]string{a: "UBND xã Yên Định", aVP: "Văn phòng HĐND và UBND xã Yên Định", b: "UBND xã Yên Phong",
+		bTT: "Trung tâm Phục vụ hành chính công xã Yên Phong", cVP: "Văn phòng HĐND và UBND xã Tam Giang",
+		cTT: "Trung tâm Phục vụ hành chính công xã Tam Giang", bo: "Bộ Nội vụ", h98: "UBND tỉnh Hà Nam", h98Sub: "Sở Nội vụ tỉnh Hà Nam"}
+	cv, _ := edxmlgen.TypeByID("cong_van")
+	var outsider edxmlgen.DocSpec
+	for _, d := range axisDocs {
+		issued, err := time.ParseInLocation(time.DateOnly, d.issued, vntime.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := edxmlgen.DocSpec{Direction: "out", Unit: d.from, IssuerCode: d.from, IssuerName: name[d.from],
+			Number: d.number, Notation: "UBND-VP", Type: cv, Family: "hanh_chinh", Subject: "Văn bản " + d.number,
+			IssuedOn: issued, IssuedAt: issued.Add(9 * time.Hour), Medium: "electronic", Place: "Bắc Ninh", DocID: d.id,
+			Signer:      edxmlgen.Signer{Competence: "TM. UBND", Position: "Chủ tịch", FullName: "Người Ký"},
+			Attachments: []edxmlgen.Attachment{{ContentID: "a1", Name: "vb.pdf", ContentType: "application/pdf", Description: "Văn bản", Size: 256}}}
+		for _, to := range d.to {
+			spec.Recipients = append(spec.Recipients, edxmlgen.Org{Code: to, Name: name[to]})
+		}
+		if d.dir == "in" {
+			// The recipient's QLVB traces the arrival the next morning.
+			spec.Direction, spec.Unit, spec.ArrivedAt = "in", d.unit, issued.Add(24*time.Hour+8*time.Hour)
+		}
+		if d.unit == "" {
+			outsider = spec
+		}
+		writeFile(t, filepath.Join(dir, d.id+".edxml"), func(f *os.File) error { return edxmlgen.WritePackage(f, spec, edxmlgen.WriteOptions{}) })
+	}
+	st := edxmlgen.StatusSpec{DocID: "0000000000000000000000e2", Reporter: edxmlgen.Org{Code: bo, Name: name[bo]}, Code: edxmlgen.StatusAccepted,
+		At: outsider.IssuedOn.Add(48 * time.Hour), Staff: "Văn thư"}
+	writeFile(t, filepath.Join(dir, st.DocID+".edxml"), func(f *os.File) error { return edxmlgen.WriteStatus(f, outsider, st) })
+}
+
+func writeFile(t *testing.T, path string, write func(*os.File) error) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// provincialConfig copies configs/ into a folder, points the provincial
+// example's portal and axis at endpoint and loads it (a config error fails
+// the test: the example must load).
+func provincialConfig(t *testing.T, endpoint string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "..", "configs")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		body, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := strings.NewReplacer("https://dichvucong.example.gov.vn/api/dvc", endpoint+"/dvc",
+			"https://lgsp.example.gov.vn/vxp", endpoint+"/vxp").Replace(string(body))
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), []byte(s), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(dir, "chiso.province.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// provincialStore is a warehouse scoped to the province, with its org
+// directory and procedure catalogue, as the daemon prepares it.
+func provincialStore(t *testing.T, cfg *config.Config) *warehouse.Store {
+	t.Helper()
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	st.SetCommune(prov, cfg.Directory.Descendants(prov))
+	var units []warehouse.OrgUnit
+	for _, u := range cfg.Directory.Units {
+		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
+		if u.Parent != "" {
+			ou.ParentCode = &u.Parent
+		}
+		if u.MergedInto != "" {
+			ou.MergedInto = &u.MergedInto
+		}
+		units = append(units, ou)
+	}
+	if err := st.SyncOrgUnits(ctx, units); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LoadProcedures(ctx, cfg.Catalogue); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func run(t *testing.T, st *warehouse.Store, name string, conn connector.Connector) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := st.StartRun(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(ctx, conn.Sync(ctx, r)); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+func job(t *testing.T, cfg *config.Config, name string) *config.ConnectorConfig {
+	t.Helper()
+	for _, j := range cfg.Jobs {
+		if j.Name == name {
+			return j
+		}
+	}
+	t.Fatalf("the provincial example has no connector %s", name)
+	return nil
+}
+
+func rows(t *testing.T, st *warehouse.Store, q string) []string {
+	t.Helper()
+	var out []string
+	if err := st.DB.Select(&out, q); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestProvincialPortalAndAxis(t *testing.T) {
+	ctx := context.Background()
+	fx, err := dvcsim.LoadDir(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	axis := t.TempDir()
+	writeAxis(t, axis)
+	portal := dvcsim.New(dvcsim.Options{Username: "demo", Password: "demo-dvc-password-change-me", Data: fx})
+	mailbox, err := vxpsim.New(vxpsim.Options{Systems: map[string]string{prov: "demo-vxp-secret-change-me"}, Dir: axis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/dvc/", portal)
+	mux.Handle("/vxp/", mailbox)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	cfg := provincialConfig(t, srv.URL)
+	st := provincialStore(t, cfg)
+	run(t, st, "dvc-cong-tinh", job(t, cfg, "dvc-cong-tinh").Conn)
+	run(t, st, "truc-tinh", job(t, cfg, "truc-tinh").Conn)
+	// The same packages as the province's archive folder.
+	arch := edxmldir.New()
+	arch.Path, arch.Unit, arch.ByCode = axis, prov, true
+	env := connector.Env{Name: "kho-tinh", Self: prov, Org: cfg.Directory, Location: vntime.Location}
+	if err := arch.Validate(env); err != nil {
+		t.Fatal(err)
+	}
+	run(t, st, "kho-tinh", arch)
+	if n := mailbox.Count("updateStatus"); n != 0 {
+		t.Errorf("the observer acknowledged %d packages", n)
+	}
+
+	// Each dossier in the unit its agency code names (MaHoSo, else DonViXuLy).
+	wantDossiers := []string{
+		a + " 000.25.31.H99-260302-0001", a + " HS-260305-0001", aVP + " 001.25.31.H99-260303-0001", aTT + " 002.25.31.H99-260304-0001",
+		b + " 000.26.31.H99-260310-0001", bTT + " 001.26.31.H99-260311-0001",
+		c + " 000.27.31.H99-260315-0001", cVP + " 001.27.31.H99-260316-0001", cTT + " 002.27.31.H99-260317-0001",
+	}
+	sort.Strings(wantDossiers)
+	if got := rows(t, st, `SELECT unit_code || ' ' || ma_ho_so FROM dossiers ORDER BY 1`); strings.Join(got, "\n") != strings.Join(wantDossiers, "\n") {
+		t.Errorf("dossiers:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantDossiers, "\n"))
+	}
+	// Each document in the unit its organ codes name, seen by the axis and
+	// by the archive (two sightings, one document).
+	var wantDocs []string
+	for _, d := range axisDocs {
+		if d.unit != "" {
+			wantDocs = append(wantDocs, fmt.Sprintf("%s %s %s 2", d.unit, d.dir, d.number))
+		}
+	}
+	sort.Strings(wantDocs)
+	if got := rows(t, st, `SELECT d.unit_code || ' ' || d.direction || ' ' || d.code_number || ' ' ||
+		  (SELECT count(*) FROM document_sightings s WHERE s.unit_code = d.unit_code AND s.direction = d.direction AND s.doc_key = d.doc_key)
+		FROM documents d ORDER BY 1`); strings.Join(got, "\n") != strings.Join(wantDocs, "\n") {
+		t.Errorf("documents:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantDocs, "\n"))
+	}
+
+	// The records of no unit of the province are rejects naming the field
+	// and where the record is; nothing of them is counted anywhere.
+	toPath := "edXML/edXMLEnvelope/edXMLHeader/MessageHeader/To/OrganId"
+	rfPath := "edXML/edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor/OrganId"
+	want := []string{
+		"dvc-cong-tinh | DonViXuLy | pull NgayCapNhat | no code of the record names a unit of the org directory (MaHoSo \"000.99.31.H99\", DonViXuLy \"UBND xã Không Có\")",
+		"dvc-cong-tinh | MaHoSo | pull NgayCapNhat | agency 000.00.00.H98 (UBND tỉnh Hà Nam) is not 000.00.00.H99 or a unit under it",
+		"kho-tinh | " + rfPath + " | 0000000000000000000000e2.edxml | neither the reporter (From/OrganId 000.00.00.G01 (Bộ Nội vụ, higher)) nor the issuer of the document it answers (ResponseFor/OrganId 000.00.00.H98 (UBND tỉnh Hà Nam, peer)) is 000.00.00.H99 or a unit under it",
+		"kho-tinh | " + toPath + " | 0000000000000000000000e1.edxml | neither the sender (From/OrganId 000.00.00.H98 (UBND tỉnh Hà Nam, peer)) nor any recipient (To/OrganId 000.01.00.H98 (not in the org directory)) is 000.00.00.H99 or a unit under it",
+		"truc-tinh | " + rfPath + " | vxp:0000000000000000000000e2 | neither the reporter",
+		"truc-tinh | " + toPath + " | vxp:0000000000000000000000e1 | neither the sender (From/OrganId 000.00.00.H98",
+	}
+	var rejects []struct{ Connector, Field, Location, Reason string }
+	if err := st.DB.Select(&rejects, `SELECT connector, coalesce(field, '') AS field, coalesce(location, '') AS location, reason FROM rejects ORDER BY connector, field`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rejects) != len(want) {
+		t.Errorf("%d rejects, want %d: %+v", len(rejects), len(want), rejects)
+	}
+	for i := range min(len(rejects), len(want)) {
+		w := strings.SplitN(want[i], " | ", 4)
+		r := rejects[i]
+		if r.Connector != w[0] || r.Field != w[1] || !strings.Contains(r.Location, w[2]) || !strings.Contains(r.Reason, w[3]) {
+			t.Errorf("reject %d: %s | %s | %s | %s\nwant %s", i, r.Connector, r.Field, r.Location, r.Reason, want[i])
+		}
+	}
+
+	// The province's figures are the sums of its communes' numerators and
+	// denominators, indicator by indicator; hand-checked figures of the
+	// fixture (dossiers: see cmd/chiso's TestProvinceLeague; documents: the
+	// out ones issued, and all exchanged with the ministry electronically).
+	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	kpi := map[string]map[string]warehouse.KPIRow{}
+	for _, u := range []string{prov, a, b, c} {
+		rs, err := st.KPIBetween(ctx, from, to, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kpi[u] = map[string]warehouse.KPIRow{}
+		for _, r := range rs {
+			kpi[u][r.Indicator] = r
+		}
+	}
+	type fig struct{ num, den int64 }
+	hand := map[string]map[string]fig{
+		prov: {"dossier_full_online_share": {6, 9}, "result_digitized_share": {5, 7}, "documents_issued": {4, -1}, "electronic_exchange_share": {6, 6}},
+		a:    {"dossier_full_online_share": {2, 4}, "result_digitized_share": {2, 3}, "documents_issued": {3, -1}, "electronic_exchange_share": {2, 2}},
+		b:    {"dossier_full_online_share": {2, 2}, "result_digitized_share": {1, 2}, "documents_issued": {0, -1}, "electronic_exchange_share": {2, 2}},
+		c:    {"dossier_full_online_share": {2, 3}, "result_digitized_share": {2, 2}, "documents_issued": {1, -1}, "electronic_exchange_share": {2, 2}},
+	}
+	for u, figs := range hand {
+		for id, f := range figs {
+			r, ok := kpi[u][id]
+			den := int64(-1)
+			if r.Denominator != nil {
+				den = *r.Denominator
+			}
+			if !ok || r.Numerator != f.num || den != f.den {
+				t.Errorf("%s %s: %d/%d, want %d/%d", u, id, r.Numerator, den, f.num, f.den)
+			}
+		}
+	}
+	if len(kpi[prov]) == 0 {
+		t.Fatal("no indicator for the province")
+	}
+	for id, p := range kpi[prov] {
+		var num, den, missing int64
+		hasDen := false
+		for _, u := range []string{a, b, c} {
+			r := kpi[u][id]
+			num, missing = num+r.Numerator, missing+r.Missing
+			if r.Denominator != nil {
+				den, hasDen = den+*r.Denominator, true
+			}
+		}
+		if p.Numerator != num || p.Missing != missing || (p.Denominator != nil) != hasDen || (hasDen && *p.Denominator != den) {
+			t.Errorf("%s: province %d/%v missing %d; the communes sum to %d/%d missing %d", id, p.Numerator, p.Denominator, p.Missing, num, den, missing)
+		}
+	}
+}
