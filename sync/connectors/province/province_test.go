@@ -355,3 +355,28 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 		}
 	}
 }
+
+// by_code needs the org directory: every connector that has the key says
+// so, in the same words, on the key's line (connector.CheckByCode).
+func TestByCodeNeedsDirectory(t *testing.T) {
+	for _, c := range []struct{ typ, keys string }{
+		{"dvc", "endpoint: https://dvc.example/api\n    username: u\n    password: p\n    madonvi: \"" + prov + "\""},
+		{"dvc-dir", "path: export"},
+		{"vxp", "endpoint: https://lgsp.example/vxp\n    system_id: \"" + prov + "\"\n    secret: s"},
+		{"edxml-dir", "path: archive"},
+	} {
+		t.Run(c.typ, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "chiso.yaml")
+			body := "org: {self: \"" + prov + "\"}\nconnectors:\n  - name: tinh\n    type: " + c.typ + "\n    " + c.keys + "\n    by_code: true\n"
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.Count(body, "\n") // by_code is the last line
+			_, err := config.Load(p)
+			want := fmt.Sprintf("chiso.yaml:%d: connectors[tinh].by_code: needs the org directory (org.directory) to find each record's unit", line)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("got %v\nwant %s", err, want)
+			}
+		})
+	}
+}
