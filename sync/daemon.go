@@ -395,6 +395,9 @@ func restartOnly(a, b *config.Config) []string {
 	if a.HTTP.PushToken.Reveal() != b.HTTP.PushToken.Reveal() {
 		out = append(out, "http.push_token")
 	}
+	if a.HTTP.PushByCode != b.HTTP.PushByCode {
+		out = append(out, "http.push_by_code")
+	}
 	if a.HTTP.PushMaxBodyMB != b.HTTP.PushMaxBodyMB || a.HTTP.PushMaxInFlightMB != b.HTTP.PushMaxInFlightMB {
 		out = append(out, "http.push_max_body_mb/push_max_inflight_mb")
 	}

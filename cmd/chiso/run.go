@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"chiso/mapping/orgdir"
 	chisosync "chiso/sync"
 	"chiso/sync/config"
 	dvcconn "chiso/sync/connectors/dvc"
@@ -57,6 +58,9 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		// sync_runs (chiso status) and counted like a scheduled sync.
 		push := dvcconn.NewPushHandler(d.Runner().RunNow(w.Store), cfg.HTTP.PushToken, cfg.Org.Self, log)
 		push.SetLimits(dvcconn.PushLimits{MaxBody: int64(cfg.HTTP.PushMaxBodyMB) << 20, MaxInFlight: int64(cfg.HTTP.PushMaxInFlightMB) << 20})
+		if cfg.HTTP.PushByCode {
+			push.RouteByCode(func() *orgdir.Directory { return d.Config().Directory })
+		}
 		d.Handle("/dvc/", push)
 	}
 	// The web page and its API at / (issue 15); /metrics, /healthz,

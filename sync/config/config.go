@@ -70,6 +70,10 @@ type HTTP struct {
 	// AdminToken guards GET /metrics and POST /-/reload (Authorization:
 	// Bearer TOKEN); required when listen is not loopback.
 	AdminToken secret.Value `yaml:"admin_token"`
+	// PushByCode routes each pushed dossier to the unit its codes name
+	// under org.self (a provincial portal pushing many communes' dossiers;
+	// the by_code of the dvc connectors).
+	PushByCode bool `yaml:"push_by_code"`
 	// PushMaxBodyMB bounds one push request's body (MiB; default 64).
 	PushMaxBodyMB int `yaml:"push_max_body_mb"`
 	// PushMaxInFlightMB bounds the push bodies held at once (MiB; default

@@ -81,7 +81,7 @@ func init() {
 	connector.Register(connector.Type{
 		Name:     PushConnector,
 		Title:    "Nhận hồ sơ do cổng đẩy tới (`dvc-push`)",
-		About:    "Cổng dịch vụ công đẩy hồ sơ tới `POST /dvc/DongBoHoSoMC` và tiến độ xử lý tới `POST /dvc/CapNhatTienDoHoSoMC` của `chiso run`, kèm `Authorization: Bearer <push_token>`. Bộ nhận bật khi đặt `http.push_token` (không khai trong `connectors:`, không chạy theo lịch); hồ sơ thuộc đơn vị `org.self`. Mỗi lô là một lần chạy của `dvc-push`, hiện trong `chiso status` như các connector khác. Quy tắc như `dvc`: không lưu thông tin cá nhân (docs/du-lieu-ca-nhan.md); giới hạn kích thước và lô bận: xem docs/van-hanh.md.",
+		About:    "Cổng dịch vụ công đẩy hồ sơ tới `POST /dvc/DongBoHoSoMC` và tiến độ xử lý tới `POST /dvc/CapNhatTienDoHoSoMC` của `chiso run`, kèm `Authorization: Bearer <push_token>`. Bộ nhận bật khi đặt `http.push_token` (không khai trong `connectors:`, không chạy theo lịch); hồ sơ thuộc đơn vị `org.self` (với `push_by_code: true`: đơn vị dưới `org.self` mà mã cơ quan của hồ sơ chỉ ra, như `by_code` của `dvc`; tiến độ xử lý theo mã cơ quan ở đầu `MaHoSo`). Mỗi lô là một lần chạy của `dvc-push`, hiện trong `chiso status` như các connector khác. Quy tắc như `dvc`: không lưu thông tin cá nhân (docs/du-lieu-ca-nhan.md); giới hạn kích thước và lô bận: xem docs/van-hanh.md.",
 		Sample:   PushSampleConfig,
 		Receiver: true,
 		New:      func() connector.Connector { return NewPushHandler(nil, secret.Value{}, "", nil) },

@@ -19,6 +19,7 @@ import (
 	wire "chiso/adapters/dvc"
 	"chiso/adapters/vntime"
 	"chiso/mapping/dossiers"
+	"chiso/mapping/orgdir"
 	"chiso/sync/connector"
 	"chiso/sync/secret"
 	"chiso/warehouse/facts"
@@ -76,6 +77,9 @@ type PushHandler struct {
 	log    *slog.Logger
 	run    connector.RunNow
 	limits PushLimits
+	// org, when set (RouteByCode), gives the org directory that routes
+	// each record to the unit its codes name under unit.
+	org func() *orgdir.Directory
 
 	mu       sync.Mutex
 	inFlight int64 // bytes of bodies reserved
@@ -144,6 +148,24 @@ func (b *pushBatch) Sync(ctx context.Context, sink connector.Sink) (err error) {
 		b.res, err = b.h.steps(ctx, sink, b.req, b.body)
 	}
 	return err
+}
+
+// RouteByCode makes the receiver put each pushed record in the unit its
+// codes name under its unit (http.push_by_code; Writer.RouteByCode, the
+// routing of the pull connector and dvc-dir), and each pushed step in the
+// unit its MaHoSo's agency code names: a provincial portal pushing the
+// dossiers of many communes. A record or step of no unit of the tree is
+// rejected. org returns the org directory in force (the daemon's, which
+// a reload replaces); it is asked once per batch. Call it before serving.
+func (h *PushHandler) RouteByCode(org func() *orgdir.Directory) { h.org = org }
+
+// writer is the writer of one push batch, routed when RouteByCode was set.
+func (h *PushHandler) writer(run connector.Sink) *Writer {
+	w := NewWriter(run, h.unit, PushConnector, h.log)
+	if h.org != nil {
+		w.RouteByCode(h.org())
+	}
+	return w
 }
 
 // SetLimits sets the body and wait bounds (zero fields: defaults). Call it
@@ -331,13 +353,17 @@ func (h *PushHandler) records(ctx context.Context, run connector.Sink, req strin
 	if env.MaDonVi != "" {
 		key = "madonvi:" + env.MaDonVi
 	}
-	wr := NewWriter(run, h.unit, PushConnector, h.log)
+	wr := h.writer(run)
 	for _, x := range recs {
 		var steps []wire.Step
+		unit := h.unit
 		r, err := wire.DecodeRecord(x.Raw)
+		if err == nil {
+			unit, err = wr.UnitOf(r)
+		}
 		if err == nil && dossiers.NeedsSteps(r) {
 			// Steps pushed earlier with CapNhatTienDoHoSoMC.
-			_, stored, _, serr := run.DossierSource(ctx, h.unit, r.MaHoSo.String())
+			_, stored, _, serr := run.DossierSource(ctx, unit, r.MaHoSo.String())
 			if serr != nil {
 				return res, serr
 			}
@@ -345,7 +371,7 @@ func (h *PushHandler) records(ctx context.Context, run connector.Sink, req strin
 		}
 		var m dossiers.Result
 		if err == nil {
-			m, err = dossiers.MapRecord(r, x.Raw, dossiers.Options{Unit: h.unit, Source: PushConnector, SourceKey: key, Steps: steps})
+			m, err = dossiers.MapRecord(r, x.Raw, dossiers.Options{Unit: unit, Source: PushConnector, SourceKey: key, Steps: steps})
 		}
 		if err != nil {
 			loc := fmt.Sprintf("push DongBoHoSoMC request %s, record %d at byte %d, %d bytes", req, x.Index, x.Offset, len(x.Raw))
@@ -376,6 +402,8 @@ func (h *PushHandler) records(ctx context.Context, run connector.Sink, req strin
 func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string, body []byte) (pushResult, error) {
 	var res pushResult
 	byMa := map[string][]wire.Step{}
+	unitOf := map[string]string{} // MaHoSo → its unit (h.unit unless routed)
+	wr := h.writer(run)
 	var order []string
 	var rejects []facts.Reject
 	seen := map[string]bool{}
@@ -391,6 +419,16 @@ func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string,
 				err = bad
 			}
 		}
+		var unit string
+		if err == nil {
+			// A step carries only its dossier's code: routed, its unit is
+			// the one MaHoSo's agency code names.
+			unit, err = wr.UnitOf(wire.Record{MaHoSo: st.MaHoSo})
+			var fe *wire.FieldError
+			if errors.As(err, &fe) {
+				fe.Field = "MaHoSo" // a step has no DonViXuLy
+			}
+		}
 		if err != nil {
 			loc := fmt.Sprintf("push CapNhatTienDoHoSoMC request %s, step %d at byte %d, %d bytes", req, it.Index, it.Offset, len(it.Raw))
 			rj := NewReject(it.Raw, loc, "steps:", true, fmt.Errorf("step %d: %w", it.Index, err))
@@ -403,6 +441,7 @@ func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string,
 		ma := st.MaHoSo.String()
 		if _, ok := byMa[ma]; !ok {
 			order = append(order, ma)
+			unitOf[ma] = unit
 		}
 		byMa[ma] = append(byMa[ma], st)
 		return nil
@@ -418,7 +457,8 @@ func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string,
 	}
 	var batch []facts.DossierWrite
 	for _, ma := range order {
-		raw, stored, found, err := run.DossierSource(ctx, h.unit, ma)
+		unit := unitOf[ma]
+		raw, stored, found, err := run.DossierSource(ctx, unit, ma)
 		if err != nil {
 			return res, err
 		}
@@ -426,18 +466,18 @@ func (h *PushHandler) steps(ctx context.Context, run connector.Sink, req string,
 		if !found {
 			// The record has not arrived yet: keep the steps alone; the
 			// record will be derived with them when it comes.
-			m := &dossierStepsOnly{unit: h.unit, ma: ma}
+			m := &dossierStepsOnly{unit: unit, ma: ma}
 			ws, err := m.mapSteps(steps)
 			if err != nil {
 				return res, err
 			}
-			if err := run.UpsertDossierSteps(ctx, h.unit, ma, ws); err != nil {
+			if err := run.UpsertDossierSteps(ctx, unit, ma, ws); err != nil {
 				return res, err
 			}
 			res.written++
 			continue
 		}
-		m, err := dossiers.Map(raw, dossiers.Options{Unit: h.unit, Source: PushConnector, Steps: steps})
+		m, err := dossiers.Map(raw, dossiers.Options{Unit: unit, Source: PushConnector, Steps: steps})
 		if err != nil {
 			return res, fmt.Errorf("dvc push: stored record %s no longer maps: %w", ma, err)
 		}

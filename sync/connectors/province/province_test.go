@@ -3,10 +3,13 @@ package province_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,13 +19,16 @@ import (
 	"chiso/adapters/edxml/edxmlgen"
 	"chiso/adapters/vntime"
 	"chiso/adapters/vxp/vxpsim"
+	"chiso/mapping/orgdir"
+	chisosync "chiso/sync"
 	"chiso/sync/config"
 	"chiso/sync/connector"
+	dvcconn "chiso/sync/connectors/dvc"
 	"chiso/sync/connectors/edxmldir"
+	"chiso/sync/secret"
 	"chiso/warehouse"
 	"chiso/warehouse/warehousetest"
 
-	_ "chiso/sync/connectors/dvc"
 	_ "chiso/sync/connectors/dvcdir"
 	_ "chiso/sync/connectors/vxp"
 )
@@ -378,5 +384,53 @@ func TestByCodeNeedsDirectory(t *testing.T) {
 				t.Errorf("got %v\nwant %s", err, want)
 			}
 		})
+	}
+}
+
+// The provincial portal pushing (http.push_by_code): the same export as a
+// DongBoHoSoMC batch lands in the same units, its outsiders are rejects
+// naming the field, and a pushed step goes to its dossier's unit by its
+// MaHoSo's agency code.
+func TestProvincialPush(t *testing.T) {
+	cfg := provincialConfig(t, "http://127.0.0.1:1")
+	st := provincialStore(t, cfg)
+	quiet := slog.New(slog.DiscardHandler)
+	h := dvcconn.NewPushHandler(chisosync.NewRunner(nil, quiet).RunNow(st), secret.New("t"), prov, quiet)
+	h.RouteByCode(func() *orgdir.Directory { return cfg.Directory })
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	push := func(op, body string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/dvc/"+op, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	body, err := os.ReadFile(filepath.Join(export, "2026-03.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := push("DongBoHoSoMC", string(body)); !strings.Contains(a, "9 record(s) stored, 2 rejected") {
+		t.Errorf("push answer %s", a)
+	}
+	steps := `[{"MaHoSo":"000.26.31.H99-260310-0001","ThoiDiemXuLy":"20260310090000","NoiDungXuLy":"Chuyển xử lý","TrangThai":"4"},
+	 {"MaHoSo":"000.00.00.H98-260319-0001","ThoiDiemXuLy":"20260319090000","NoiDungXuLy":"Chuyển xử lý","TrangThai":"4"}]`
+	if a := push("CapNhatTienDoHoSoMC", steps); !strings.Contains(a, "1 record(s) stored, 1 rejected") {
+		t.Errorf("steps answer %s", a)
+	}
+	got := rows(t, st, `SELECT unit_code || ' ' || ma_ho_so FROM dossiers ORDER BY 1`)
+	if len(got) != 9 || !slices.Contains(got, b+" 000.26.31.H99-260310-0001") || !slices.Contains(got, a+" HS-260305-0001") || !slices.Contains(got, cTT+" 002.27.31.H99-260317-0001") {
+		t.Errorf("dossiers: %q", got)
+	}
+	if got := rows(t, st, `SELECT unit_code || ' ' || ma_ho_so || ' ' || action FROM dossier_steps WHERE action = 'Chuyển xử lý'`); len(got) != 1 || got[0] != b+" 000.26.31.H99-260310-0001 Chuyển xử lý" {
+		t.Errorf("pushed steps: %q", got)
+	}
+	if got := rows(t, st, `SELECT field || ' ' || left(source_key, 6) FROM rejects WHERE connector = 'dvc-push' ORDER BY 1`); strings.Join(got, ",") != "DonViXuLy MaHoSo,MaHoSo MaHoSo,MaHoSo steps:" {
+		t.Errorf("push rejects: %q", got)
 	}
 }
