@@ -131,24 +131,21 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 	if !contains(sortColumns(l.Columns), strings.TrimPrefix(l.Sort, "-")) {
 		return nil, fmt.Errorf("%w: unknown --sort column %q (use %s, with a leading - for descending)", ErrUsage, opts.Sort, strings.Join(sortColumns(l.Columns), ", "))
 	}
-	// The province and each commune are independent reports: built a few
-	// at a time (each is several round trips to the warehouse).
+	// The kpi of the province and of every commune, for every span their
+	// reports read (the period, its baseline, the estimate's and the year
+	// outlook's spans: the same for all), in one statement; each report's
+	// rows are then built from memory.
 	all := append([]warehouse.OrgUnit{unit}, communes...)
-	// The kpi of every root at once (two queries instead of two per unit).
-	pre := &kpiOfUnits{cur: map[string][]warehouse.KPIRow{}, base: map[string][]warehouse.KPIRow{}}
-	bf, bt := p.Baseline()
-	for _, q := range []struct {
-		from, to time.Time
-		into     map[string][]warehouse.KPIRow
-	}{{p.From, p.To, pre.cur}, {bf, bt, pre.base}} {
-		rows, err := st.KPIBetween(ctx, q.from, q.to, "")
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range rows {
-			q.into[x.UnitCode] = append(q.into[x.UnitCode], x)
-		}
+	codes := make([]string, len(all))
+	for i, u := range all {
+		codes[i] = u.Code
 	}
+	kpi := newKPIMemo(st, inds)
+	if err := kpi.prefetch(ctx, codes, reportSpans(p, now)); err != nil {
+		return nil, err
+	}
+	// The rest of each report (its coverage) is a few round trips of its
+	// own: built a few at a time.
 	reports := make([]*Report, len(all))
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, leagueWorkers)
@@ -159,7 +156,7 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			reports[i], errs[i] = buildRowsFrom(ctx, st, p, u, inds, now, pre)
+			reports[i], errs[i] = buildRows(ctx, st, p, u, inds, now, kpi)
 		}()
 	}
 	wg.Wait()

@@ -199,7 +199,7 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := buildRows(ctx, st, p, unit, inds, now)
+	r, err := buildRows(ctx, st, p, unit, inds, now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -220,40 +220,26 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 
 // buildRows computes the indicator rows of unit for p: a report without
 // its sources, documents by type and units (the league table builds one
-// per commune).
-func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time) (*Report, error) {
-	return buildRowsFrom(ctx, st, p, unit, inds, now, nil)
-}
-
-// kpiOfUnits are the kpi rows of the period and of its baseline of many
-// units, read at once (kpi_between of every root), keyed by unit code.
-type kpiOfUnits struct{ cur, base map[string][]warehouse.KPIRow }
-
-// buildRowsFrom is buildRows with the kpi rows of the period and baseline
-// taken from pre (nil: read for this unit).
-func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, pre *kpiOfUnits) (*Report, error) {
+// per commune). It reads the kpi from kpi, which holds the spans of
+// reportSpans (the league's memo prefetched them for all its units); nil:
+// a memo of its own, prefetched for unit.
+func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, kpi *kpiMemo) (*Report, error) {
 	now = now.In(vntime.Location)
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
-	kpi := newKPIMemo(st)
-	spans := r.spans(now)
-	if pre != nil {
-		spans = spans[2:] // the period and baseline come with pre
+	if kpi == nil {
+		kpi = newKPIMemo(st, inds)
+		if err := kpi.prefetch(ctx, []string{unit.Code}, reportSpans(p, now)); err != nil {
+			return nil, err
+		}
 	}
-	if err := kpi.prefetch(ctx, unit.Code, spans); err != nil {
+	cur, err := kpi.KPIBetween(ctx, p.From, p.To, unit.Code)
+	if err != nil {
 		return nil, err
 	}
-	var cur, base []warehouse.KPIRow
-	var err error
-	if pre != nil {
-		cur, base = pre.cur[unit.Code], pre.base[unit.Code]
-	} else {
-		if cur, err = kpi.KPIBetween(ctx, p.From, p.To, unit.Code); err != nil {
-			return nil, err
-		}
-		if base, err = kpi.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code); err != nil {
-			return nil, err
-		}
+	base, err := kpi.KPIBetween(ctx, r.BaseFrom, r.BaseTo, unit.Code)
+	if err != nil {
+		return nil, err
 	}
 	byInd := func(rows []warehouse.KPIRow) map[string]warehouse.KPIRow {
 		m := map[string]warehouse.KPIRow{}
@@ -323,13 +309,16 @@ func buildRowsFrom(ctx context.Context, st *warehouse.Store, p Period, unit ware
 	return r, nil
 }
 
-// spans are the spans Build reads for the unit, computed in one statement
-// up front: the period, its baseline, the estimate's and the year
-// outlook's spans of this year and last (the same dates as newEstimator
-// and yearOutlook use; a span missed here is read on its own).
-func (r *Report) spans(now time.Time) [][2]time.Time {
-	p := r.Period
-	out := [][2]time.Time{{p.From, p.To}, {r.BaseFrom, r.BaseTo}}
+// reportSpans are the spans a report of p reads for its unit, computed in
+// one statement up front: the period, its baseline, the estimate's and the
+// year outlook's spans of this year and last (the same dates as
+// newEstimator and yearOutlook use; a span missed here is read on its
+// own). They depend on p and now only, so the league reads them for all
+// its units at once.
+func reportSpans(p Period, now time.Time) [][2]time.Time {
+	now = now.In(vntime.Location)
+	bf, bt := p.Baseline()
+	out := [][2]time.Time{{p.From, p.To}, {bf, bt}}
 	ly := func(from, dataEnd, end time.Time) {
 		out = append(out, [2]time.Time{from, dataEnd}, [2]time.Time{YearBack(from, false), YearBack(dataEnd, true)}, [2]time.Time{YearBack(from, false), YearBack(end, true)})
 	}
@@ -405,11 +394,8 @@ func (r *Report) buildDocTypes(ctx context.Context, st *warehouse.Store) error {
 	return nil
 }
 
-// manyUnits is how many units side by side Build computes one by one;
-// beyond it, all roots at once (a variable for the test of both ways).
-var manyUnits = 12
-
-// buildUnits computes the indicators of the unit's internal units.
+// buildUnits computes the indicators of the unit's internal units (and
+// its own), side by side: one statement for all of them.
 func (r *Report) buildUnits(ctx context.Context, st *warehouse.Store, all []warehouse.OrgUnit) error {
 	members, err := st.UnitMembers(ctx, r.Unit.Code)
 	if err != nil {
@@ -425,42 +411,19 @@ func (r *Report) buildUnits(ctx context.Context, st *warehouse.Store, all []ware
 			r.Units = append(r.Units, u)
 		}
 	}
+	codes := make([]string, len(r.Units))
 	r.UnitRows = map[string]map[string]warehouse.KPIRow{}
-	add := func(rows []warehouse.KPIRow) {
-		for _, x := range rows {
-			if r.UnitRows[x.UnitCode] == nil {
-				r.UnitRows[x.UnitCode] = map[string]warehouse.KPIRow{}
-			}
-			r.UnitRows[x.UnitCode][x.Indicator] = x
-		}
-	}
-	if len(r.Units) > manyUnits {
-		// Many units side by side (a province's communes): one statement
-		// for every root of the tree (the same rows as unit by unit), kept
-		// for the units shown.
-		rows, err := st.KPIBetween(ctx, r.Period.From, r.Period.To, "")
-		if err != nil {
-			return err
-		}
-		for _, u := range r.Units {
-			r.UnitRows[u.Code] = map[string]warehouse.KPIRow{}
-		}
-		var shown []warehouse.KPIRow
-		for _, x := range rows {
-			if _, ok := r.UnitRows[x.UnitCode]; ok {
-				shown = append(shown, x)
-			}
-		}
-		add(shown)
-		return nil
-	}
-	for _, u := range r.Units {
-		rows, err := st.KPIBetween(ctx, r.Period.From, r.Period.To, u.Code)
-		if err != nil {
-			return err
-		}
+	for i, u := range r.Units {
+		codes[i] = u.Code
 		r.UnitRows[u.Code] = map[string]warehouse.KPIRow{}
-		add(rows)
+	}
+	p := r.Period
+	rows, err := st.KPISpansOf(ctx, []warehouse.Span{{ID: spanID(p.From, p.To), From: p.From, To: p.To}}, codes)
+	if err != nil {
+		return err
+	}
+	for _, x := range rows {
+		r.UnitRows[x.UnitCode][x.Indicator] = x
 	}
 	return nil
 }

@@ -61,3 +61,43 @@ func TestKPISpansEqualsKPIBetween(t *testing.T) {
 		}
 	}
 }
+
+// TestKPISpansOfEqualsKPISpans: the spans of many units in one statement
+// give, unit by unit, the rows KPISpans gives for each (a unit and its
+// sub-unit, whose facts roll up into both; a unit given twice counts once).
+func TestKPISpansOfEqualsKPISpans(t *testing.T) {
+	ctx := context.Background()
+	st := warehousetest.New(t)
+	kpiExec(t, st, "testdata/kpi/org.sql")
+	kpiExec(t, st, "testdata/kpi/rollup-2026h1/facts.sql")
+	d := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	spans := []warehouse.Span{{ID: "y", From: d("2026-01-01"), To: d("2026-12-31")}, {ID: "h", From: d("2026-01-01"), To: d("2026-06-30")},
+		{ID: "ly", From: d("2025-01-01"), To: d("2025-12-31")}}
+	units := []string{"001.25.31.H99", "000.25.31.H99", "001.25.31.H99"}
+	rows, err := st.KPISpansOf(ctx, spans, units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]warehouse.KPIRow{}
+	for _, r := range rows {
+		got[r.UnitCode] = append(got[r.UnitCode], r)
+	}
+	if len(got) != 2 {
+		t.Fatalf("rows of %d units, want 2", len(got))
+	}
+	for _, unit := range units[:2] {
+		want, err := st.KPISpans(ctx, spans, unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonzero := 0
+		for _, w := range want {
+			if w.Numerator != 0 {
+				nonzero++
+			}
+		}
+		if nonzero == 0 || !reflect.DeepEqual(got[unit], want) {
+			t.Errorf("%s: KPISpansOf %+v\nKPISpans %+v (%d nonzero)", unit, got[unit], want, nonzero)
+		}
+	}
+}

@@ -47,11 +47,15 @@ LANGUAGE sql STABLE AS $$
   WHERE b.lo IS NOT NULL AND (extract(year FROM s.t) <= extract(year FROM b.hi) OR s.f <= b.hi) $$;
 
 -- kpi_eval computes every indicator for the spans (p_ids, p_from, p_to),
--- or for kpi_periods() when p_ids is null, for the unit p_root (rolled
--- up), or for every root of the tree when p_root is null. It sums the
--- per-day summaries over the days of each span and its baseline and over
--- the unit tree, so it reads a few rows per unit and day, never the facts.
-CREATE OR REPLACE FUNCTION kpi_eval(p_ids text[], p_from date[], p_to date[], p_root text)
+-- or for kpi_periods() when p_ids is null, for each unit of p_roots
+-- (rolled up), or for every root of the tree when p_roots is null. It sums
+-- the per-day summaries over the days of each span and its baseline, per
+-- member unit first, then over the unit tree, so it reads a few rows per
+-- unit and day, never the facts, and a row of a unit under many roots (a
+-- commune's unit under the commune and the province) is summed once. One
+-- statement serves many roots at once (the league table: the province and
+-- every commune).
+CREATE OR REPLACE FUNCTION kpi_eval(p_ids text[], p_from date[], p_to date[], p_roots text[])
 RETURNS TABLE (period text, period_from date, period_to date, unit_code text, indicator text,
                numerator bigint, denominator bigint, missing bigint, value numeric,
                unit text, op text, target numeric, met boolean)
@@ -60,6 +64,8 @@ RETURNS TABLE (period text, period_from date, period_to date, unit_code text, in
 LANGUAGE plpgsql STABLE SET jit = off SET work_mem = '64MB' AS $fn$
 DECLARE
   v_members text[];
+  v_cl_root text[];
+  v_cl_member text[];
   v_lo date := '-infinity';
   v_hi date := 'infinity';
   v_uf text := '';
@@ -67,10 +73,12 @@ DECLARE
   v_req text;
   v_today date := kpi_vn_date(now());
 BEGIN
-  IF p_root IS NOT NULL THEN
-    SELECT array_agg(m) INTO v_members FROM kpi_unit_members(p_root) AS m;
+  IF p_roots IS NOT NULL THEN
+    SELECT array_agg(r), array_agg(m) INTO v_cl_root, v_cl_member
+      FROM (SELECT DISTINCT r FROM unnest(p_roots) AS r) AS rs, LATERAL kpi_unit_members(rs.r) AS m;
+    SELECT array_agg(DISTINCT m) INTO v_members FROM unnest(v_cl_member) AS m;
     v_uf := ' AND unit_code = ANY($4)';
-    v_closure := 'SELECT $7::text AS root, m AS member FROM unnest($4::text[]) AS m';
+    v_closure := 'SELECT c.root, c.member FROM unnest($7::text[], $9::text[]) AS c(root, member)';
   END IF;
   IF p_ids IS NOT NULL THEN
     IF array_length(p_ids, 1) IS DISTINCT FROM array_length(p_from, 1)
@@ -98,31 +106,52 @@ ev AS (  -- the spans to sum over: the requested ones and their baselines
 evd AS (
   SELECT ev.f, ev.t, g::date AS day FROM ev, generate_series(ev.f::timestamp, ev.t::timestamp, interval '1 day') AS g),
 roots AS (SELECT DISTINCT root FROM closure),
+ua AS (  -- per member unit first, then over the tree (sa)
+  SELECT evd.f, evd.t, a.unit_code AS member, sum(a.issued) AS issued, sum(a.issued_unknown) AS issued_unknown,
+         sum(a.ex_den) AS ex_den, sum(a.ex_num) AS ex_num, sum(a.exo_den) AS exo_den, sum(a.exo_num) AS exo_num,
+         sum(a.ex_missing) AS ex_missing, sum(a.exo_missing) AS exo_missing
+  FROM kpi_day_documents a JOIN evd ON evd.day = a.day
+  WHERE a.day BETWEEN $5 AND $6 %1$s
+  GROUP BY 1, 2, 3),
 sa AS (
-  SELECT evd.f, evd.t, cl.root, sum(a.issued)::bigint AS issued, sum(a.issued_unknown)::bigint AS issued_unknown,
+  SELECT a.f, a.t, cl.root, sum(a.issued)::bigint AS issued, sum(a.issued_unknown)::bigint AS issued_unknown,
          sum(a.ex_den)::bigint AS ex_den, sum(a.ex_num)::bigint AS ex_num,
          sum(a.exo_den)::bigint AS exo_den, sum(a.exo_num)::bigint AS exo_num,
          sum(a.ex_missing)::bigint AS ex_missing, sum(a.exo_missing)::bigint AS exo_missing
-  FROM kpi_day_documents a JOIN closure cl ON cl.member = a.unit_code JOIN evd ON evd.day = a.day
-  WHERE a.day BETWEEN $5 AND $6 %1$s
+  FROM ua a JOIN closure cl ON cl.member = a.member
+  GROUP BY 1, 2, 3),
+uc AS (
+  SELECT evd.f, evd.t, c.unit_code AS member, sum(c.m_total) AS m_total, sum(c.m_online) AS m_online,
+         sum(c.m_mat_den) AS m_mat_den, sum(c.m_mat_num) AS m_mat_num, sum(c.m_disc_den) AS m_disc_den,
+         sum(c.m_disc_num) AS m_disc_num, sum(c.m_dur_num) AS m_dur_num, sum(c.m_dur_missing) AS m_dur_missing,
+         sum(c.m_wide) AS m_wide
+  FROM kpi_day_meetings c JOIN evd ON evd.day = c.day
+  WHERE c.day BETWEEN $5 AND $6 %1$s
   GROUP BY 1, 2, 3),
 sc AS (
-  SELECT evd.f, evd.t, cl.root, sum(c.m_total)::bigint AS m_total, sum(c.m_online)::bigint AS m_online,
+  SELECT c.f, c.t, cl.root, sum(c.m_total)::bigint AS m_total, sum(c.m_online)::bigint AS m_online,
          sum(c.m_mat_den)::bigint AS m_mat_den, sum(c.m_mat_num)::bigint AS m_mat_num,
          sum(c.m_disc_den)::bigint AS m_disc_den, sum(c.m_disc_num)::bigint AS m_disc_num,
          sum(c.m_dur_num)::bigint AS m_dur_num, sum(c.m_dur_missing)::bigint AS m_dur_missing, sum(c.m_wide)::bigint AS m_wide
-  FROM kpi_day_meetings c JOIN closure cl ON cl.member = c.unit_code JOIN evd ON evd.day = c.day
-  WHERE c.day BETWEEN $5 AND $6 %1$s
+  FROM uc c JOIN closure cl ON cl.member = c.member
+  GROUP BY 1, 2, 3),
+ud AS (
+  SELECT evd.f, evd.t, dx.unit_code AS member, sum(dx.d_recv) AS d_recv, sum(dx.d_full) AS d_full,
+         sum(dx.d_level_missing) AS d_level_missing, sum(dx.d_online) AS d_online,
+         sum(dx.d_channel_missing) AS d_channel_missing, sum(dx.d_input) AS d_input,
+         sum(dx.d_reused) AS d_reused, sum(dx.d_ot_den) AS d_ot_den, sum(dx.d_ot_missing) AS d_ot_missing,
+         sum(dx.d_ot_den) FILTER (WHERE kpi_dossier_late(dx.late_on, evd.t, $8)) AS d_late,
+         sum(dx.d_fin) AS d_fin, sum(dx.d_fin_elec) AS d_fin_elec
+  FROM kpi_day_dossiers dx JOIN evd ON evd.day = dx.day
+  WHERE dx.day BETWEEN $5 AND $6 %1$s
   GROUP BY 1, 2, 3),
 sd AS (
-  SELECT evd.f, evd.t, cl.root, sum(dx.d_recv)::bigint AS d_recv, sum(dx.d_full)::bigint AS d_full,
+  SELECT dx.f, dx.t, cl.root, sum(dx.d_recv)::bigint AS d_recv, sum(dx.d_full)::bigint AS d_full,
          sum(dx.d_level_missing)::bigint AS d_level_missing, sum(dx.d_online)::bigint AS d_online,
          sum(dx.d_channel_missing)::bigint AS d_channel_missing, sum(dx.d_input)::bigint AS d_input,
          sum(dx.d_reused)::bigint AS d_reused, sum(dx.d_ot_den)::bigint AS d_ot_den, sum(dx.d_ot_missing)::bigint AS d_ot_missing,
-         (sum(dx.d_ot_den) FILTER (WHERE kpi_dossier_late(dx.late_on, evd.t, $8)))::bigint AS d_late,
-         sum(dx.d_fin)::bigint AS d_fin, sum(dx.d_fin_elec)::bigint AS d_fin_elec
-  FROM kpi_day_dossiers dx JOIN closure cl ON cl.member = dx.unit_code JOIN evd ON evd.day = dx.day
-  WHERE dx.day BETWEEN $5 AND $6 %1$s
+         sum(dx.d_late)::bigint AS d_late, sum(dx.d_fin)::bigint AS d_fin, sum(dx.d_fin_elec)::bigint AS d_fin_elec
+  FROM ud dx JOIN closure cl ON cl.member = dx.member
   GROUP BY 1, 2, 3),
 tot AS (
   SELECT r.id, r.f, r.t, r.ord, ro.root,
@@ -187,9 +216,17 @@ LEFT JOIN LATERAL (
   ORDER BY kt.year DESC, (kt.unit_code <> '') DESC LIMIT 1) AS tg ON true
 ORDER BY rw.ord, rw.root, i.ord
 $q$, v_uf, v_closure, v_req)
-  USING p_ids, p_from, p_to, v_members, v_lo, v_hi, p_root, v_today;
+  USING p_ids, p_from, p_to, v_members, v_lo, v_hi, v_cl_root, v_today, v_cl_member;
 END
 $fn$;
+
+-- kpi_eval for one unit p_root (rolled up), or every root when null.
+CREATE OR REPLACE FUNCTION kpi_eval(p_ids text[], p_from date[], p_to date[], p_root text)
+RETURNS TABLE (period text, period_from date, period_to date, unit_code text, indicator text,
+               numerator bigint, denominator bigint, missing bigint, value numeric,
+               unit text, op text, target numeric, met boolean)
+LANGUAGE sql STABLE AS $$
+  SELECT * FROM kpi_eval(p_ids, p_from, p_to, CASE WHEN p_root IS NULL THEN NULL ELSE ARRAY[p_root] END) $$;
 
 -- kpi_between: every indicator of every root unit for the span [p_from, p_to].
 CREATE OR REPLACE FUNCTION kpi_between(p_from date, p_to date)
@@ -197,7 +234,7 @@ RETURNS TABLE (period text, period_from date, period_to date, unit_code text, in
                numerator bigint, denominator bigint, missing bigint, value numeric,
                unit text, op text, target numeric, met boolean)
 LANGUAGE sql STABLE AS $$
-  SELECT * FROM kpi_eval(ARRAY[p_from::text || '..' || p_to::text], ARRAY[p_from], ARRAY[p_to], NULL) $$;
+  SELECT * FROM kpi_eval(ARRAY[p_from::text || '..' || p_to::text], ARRAY[p_from], ARRAY[p_to], NULL::text[]) $$;
 
 -- kpi_between for one unit (rolled up); reads only that unit tree's facts.
 CREATE OR REPLACE FUNCTION kpi_between(p_from date, p_to date, p_unit text)
@@ -214,5 +251,5 @@ CREATE OR REPLACE VIEW kpi AS
 SELECT p.id AS period, p.f AS period_from, p.t AS period_to, k.unit_code, k.indicator, k.numerator,
        k.denominator, k.missing, k.value, k.unit, k.op, k.target, k.met
 FROM kpi_periods() AS p
-CROSS JOIN LATERAL kpi_eval(ARRAY[p.id], ARRAY[p.f], ARRAY[p.t], NULL) AS k;
+CROSS JOIN LATERAL kpi_eval(ARRAY[p.id], ARRAY[p.f], ARRAY[p.t], NULL::text[]) AS k;
 
