@@ -102,7 +102,7 @@ func ParsePeriod(s string, named []NamedPeriod) (Period, error) {
 				if err != nil {
 					return Period{}, fmt.Errorf("period %q: %w", s, err)
 				}
-				return Period{ID: s, Label: fmt.Sprintf("%s năm %s", n.Label, m[2]), Kind: "named", From: f, To: t}, nil
+				return Period{ID: s, Label: n.YearLabel(atoi(m[2])), Kind: "named", From: f, To: t}, nil
 			}
 		}
 	}

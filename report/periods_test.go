@@ -29,7 +29,10 @@ func TestDefaultPeriodLabels(t *testing.T) {
 	}
 	for _, tc := range []struct{ id, label, from, to string }{
 		{"bc6t-2026", "Báo cáo 6 tháng năm 2026", "2026-01-01", "2026-05-31"},
-		{"nd09-nam-2026", "Báo cáo năm (chốt số liệu theo Nghị định 09/2019/NĐ-CP) năm 2026", "2025-12-15", "2026-12-14"},
+		// The year goes after the main part, and "năm" is not repeated.
+		{"bcnam-2026", "Báo cáo năm 2026", "2026-01-01", "2026-11-30"},
+		{"nd09-6t-2026", "Báo cáo 6 tháng năm 2026 (chốt số liệu theo Nghị định 09/2019/NĐ-CP)", "2025-12-15", "2026-06-14"},
+		{"nd09-nam-2026", "Báo cáo năm 2026 (chốt số liệu theo Nghị định 09/2019/NĐ-CP)", "2025-12-15", "2026-12-14"},
 	} {
 		p, err := report.ParsePeriod(tc.id, nil)
 		if err != nil {

@@ -132,7 +132,7 @@ func leagueData(l *report.League, query string) *LeaguePage {
 	for _, ind := range l.Columns {
 		c := sortColumn(ind.ID, report.LeagueHeading(ind.ID, ind.Label), l.Sort, false, link)
 		if row, ok := l.Total.Row(ind.ID); ok {
-			c.Target = row.Cells(0, ",")[3]
+			c.Target = cellsOf(0, row)["Chỉ tiêu giao"]
 			if ind.ID == key {
 				p.SortedName = row.Label
 			}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"chiso/report"
@@ -39,11 +40,15 @@ type Tile struct {
 
 // Overview is the data of the overview page.
 type Overview struct {
-	Report  *report.Report
-	Title   []string // the report's title block
-	Targets []Tile
-	Infos   []Tile
-	Year    int // the year of the monthly charts
+	Report *report.Report
+	Title  []string // the report's title block (without its heading)
+	// Period is the title block's period line ("Kỳ báo cáo: …"), shown
+	// first; TitleMore the other lines, folded.
+	Period    string
+	TitleMore []string
+	Targets   []Tile
+	Infos     []Tile
+	Year      int // the year of the monthly charts
 }
 
 func rawFloat(v *float64) string {
@@ -126,6 +131,13 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ov := &Overview{Report: rep, Title: rep.TitleLines()[1:], Year: series.Year}
+	for _, l := range ov.Title {
+		if ov.Period == "" && strings.HasPrefix(l, "Kỳ báo cáo:") {
+			ov.Period = l
+			continue
+		}
+		ov.TitleMore = append(ov.TitleMore, l)
+	}
 	for i, row := range rep.Rows {
 		t := tileOf(i, row)
 		if row.Kind == "target" {
@@ -194,8 +206,13 @@ func (s *Server) monthly(ctx context.Context, unit string, year int) (*Monthly, 
 	return out, nil
 }
 
-// chart is the monthly chart of row's indicator.
+// chart is the monthly chart of row's indicator; its target line is named
+// with the operator, as the annex writes the target ("Mục tiêu ≥ 60%").
 func (m *Monthly) chart(row report.Row, year int) template.HTML {
+	label := ""
+	if t := cellsOf(0, row)["Chỉ tiêu giao"]; t != "" {
+		label = "Mục tiêu " + t
+	}
 	return monthChart(row.Indicator, row.Label, row.Unit == "%", fmt.Sprintf("Năm %d", year), m.This[row.Indicator],
-		fmt.Sprintf("Năm %d", year-1), m.Last[row.Indicator], row.Target)
+		fmt.Sprintf("Năm %d", year-1), m.Last[row.Indicator], row.Target, label)
 }

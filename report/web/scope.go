@@ -218,7 +218,7 @@ func pickerPeriods(named []report.NamedPeriod, now time.Time) []PeriodOption {
 	var out []PeriodOption
 	for _, year := range []int{y, y - 1} {
 		for _, n := range named {
-			out = append(out, PeriodOption{ID: fmt.Sprintf("%s-%d", n.ID, year), Label: fmt.Sprintf("%s năm %d", n.Label, year), Group: "Kỳ báo cáo"})
+			out = append(out, PeriodOption{ID: fmt.Sprintf("%s-%d", n.ID, year), Label: n.YearLabel(year), Group: "Kỳ báo cáo"})
 		}
 	}
 	for _, year := range []int{y, y - 1} {
