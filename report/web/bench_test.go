@@ -145,3 +145,13 @@ func BenchmarkUnitsPage(b *testing.B) {
 	ts := serve(b, st, web.Options{Open: true, Self: benchProvince})
 	benchGet(b, ts.URL+"/don-vi?unit="+benchProvince+"&period=2026")
 }
+
+// BenchmarkLeaguePage renders the league page (So sánh các xã) of a
+// province of 100 communes (CHISO_BENCH_COMMUNES) with BenchmarkUnitsPage's
+// facts: report.BuildLeague and the template (issue 17's league table of a
+// year: goal < 1 s).
+func BenchmarkLeaguePage(b *testing.B) {
+	st := benchStoreSized(b, benchCommunes(b, 100), 2000, 50)
+	ts := serve(b, st, web.Options{Open: true, Self: benchProvince})
+	benchGet(b, ts.URL+"/so-sanh?unit="+benchProvince+"&period=2026&sort=-dossier_full_online_share")
+}
