@@ -340,15 +340,15 @@ func TestKPISummariesFollowFacts(t *testing.T) {
 		// p1: no due date, 5 working days from Monday 2 March = 9 March; finished 12 March: late from 9 March.
 		{"dossier without a due date", `INSERT INTO dossiers (unit_code, ma_ho_so, ma_tthc, channel, status, received_at, finished_at) VALUES
 			('000.25.31.H99', 'p1', '1.001', 'online', 10, '2026-03-02 09:00+07', '2026-03-12 10:00+07')`},
-		{"supplement pause opens", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, action) VALUES
-			('000.25.31.H99', 'p1', '2026-03-03 09:00+07', 5, 'yeu-cau-bo-sung')`},
-		// 3 days of pause: late from 12 March.
-		{"supplement pause closes", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, action) VALUES
-			('000.25.31.H99', 'p1', '2026-03-06 09:00+07', 2, 'bo-sung'),
-			('000.25.31.H99', 'p1', '2026-03-06 09:00+07', 5, 'yeu-cau-lan-2')`},
-		// 6 days of pause: on time.
-		{"step moved", `UPDATE dossier_steps SET at = at + interval '3 days' WHERE ma_ho_so = 'p1' AND action = 'bo-sung'`},
-		{"step deleted", `DELETE FROM dossier_steps WHERE ma_ho_so = 'p1' AND action = 'yeu-cau-lan-2'`},
+		{"supplement pause opens", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status) VALUES
+			('000.25.31.H99', 'p1', '2026-03-03 09:00+07', 5)`},
+		// 3 days of pause: late from 12 March; a second request stays open.
+		{"supplement pause closes", `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status) VALUES
+			('000.25.31.H99', 'p1', '2026-03-06 09:00+07', 2),
+			('000.25.31.H99', 'p1', '2026-03-06 09:00:01+07', 5)`},
+		// Nearly 6 days of pause (the second request closes too): on time.
+		{"step moved", `UPDATE dossier_steps SET at = at + interval '3 days' WHERE ma_ho_so = 'p1' AND status = 2`},
+		{"step deleted", `DELETE FROM dossier_steps WHERE ma_ho_so = 'p1' AND at = '2026-03-06 09:00:01+07'`},
 		{"procedure deadline changes", `UPDATE procedures SET max_days = max_days + 30`},
 		{"procedure upsert without change", `INSERT INTO procedures (ma_tthc, name, level, requires_result, max_days)
 			SELECT ma_tthc, name, level, requires_result, max_days FROM procedures

@@ -53,11 +53,11 @@ SELECT CASE WHEN i % 2 = 0 THEN '000.25.31.H99' ELSE '001.25.31.H99' END, 'h' ||
 FROM generate_series(1, 1200) i,
      LATERAL (SELECT (ARRAY[TIMESTAMPTZ '2025-05-05 09:00+07', '2026-05-05 09:00+07', '2026-06-29 09:00+07',
                             '2026-11-25 09:00+07', NULL])[1 + i % 37 % 5] AS r) x;
-INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, action)
-SELECT d.unit_code, d.ma_ho_so, d.received_at + interval '1 day', 5, 'yeu-cau-bo-sung'
+INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status)
+SELECT d.unit_code, d.ma_ho_so, d.received_at + interval '1 day', 5
 FROM dossiers d WHERE d.received_at IS NOT NULL AND d.ma_ho_so ~ '[05]$'
 UNION ALL
-SELECT d.unit_code, d.ma_ho_so, d.received_at + interval '4 days', 2, 'bo-sung'
+SELECT d.unit_code, d.ma_ho_so, d.received_at + interval '4 days', 2
 FROM dossiers d WHERE d.received_at IS NOT NULL AND d.ma_ho_so ~ '0$';
 `
 

@@ -83,11 +83,11 @@ LEFT JOIN procedures p ON p.ma_tthc = NULLIF(r.ma_tthc,'') AND p.level IN ('toan
 ` + dossierConflict
 
 const upsertStepsSQL = `
-INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action)
-SELECT r.unit_code, r.ma_ho_so, r.at, r.status, r.actor, r.action
-FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::text[], $6::text[])
-  AS r(unit_code, ma_ho_so, "at", status, actor, action)
-ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`
+INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor)
+SELECT r.unit_code, r.ma_ho_so, r.at, r.status, r.actor
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], $5::text[])
+  AS r(unit_code, ma_ho_so, "at", status, actor)
+ON CONFLICT (unit_code, ma_ho_so, at) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`
 
 // The raw records travel as one JSON array ($5), zipped with the key
 // arrays: no escaping on the way, one parse on arrival.
@@ -130,8 +130,8 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 	default:
 		raw, found = []byte(s.String), true
 	}
-	rows, err := tx.QueryxContext(ctx, `SELECT at, status, COALESCE(actor,''), COALESCE(action,'') FROM dossier_steps
-		WHERE unit_code = $1 AND ma_ho_so = $2 ORDER BY at, action`, unit, maHoSo)
+	rows, err := tx.QueryxContext(ctx, `SELECT at, status, COALESCE(actor,'') FROM dossier_steps
+		WHERE unit_code = $1 AND ma_ho_so = $2 ORDER BY at`, unit, maHoSo)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("warehouse: dossier %s steps: %w", maHoSo, err)
 	}
@@ -139,7 +139,7 @@ func (r *Run) DossierSource(ctx context.Context, unit, maHoSo string) (raw []byt
 	for rows.Next() {
 		var st facts.DossierStep
 		var status sql.NullInt64
-		if err := rows.Scan(&st.At, &status, &st.Actor, &st.Action); err != nil {
+		if err := rows.Scan(&st.At, &status, &st.Actor); err != nil {
 			return nil, nil, false, err
 		}
 		if status.Valid {
@@ -175,7 +175,7 @@ type dossierBatch struct {
 	rows      []facts.Dossier
 	at        map[[2]string]int
 	steps     []stepRow
-	stepSeen  map[stepKey]bool
+	stepAt    map[stepKey]int // index in steps
 	sightings []sightingRow
 	sightAt   map[[4]string]int
 	cols      [18]pgArray
@@ -186,9 +186,10 @@ type stepRow struct {
 	facts.DossierStep
 }
 
+// stepKey is the key of dossier_steps: one step per dossier and instant.
 type stepKey struct {
-	unit, ma, action string
-	at               int64 // UnixNano
+	unit, ma string
+	at       int64 // UnixNano
 }
 
 type sightingRow struct {
@@ -211,12 +212,12 @@ func getDossierBatch() *dossierBatch {
 		freeBatches.list = freeBatches.list[:n-1]
 		return b
 	}
-	return &dossierBatch{at: map[[2]string]int{}, stepSeen: map[stepKey]bool{}, sightAt: map[[4]string]int{}}
+	return &dossierBatch{at: map[[2]string]int{}, stepAt: map[stepKey]int{}, sightAt: map[[4]string]int{}}
 }
 
 func putDossierBatch(b *dossierBatch) {
 	clear(b.at)
-	clear(b.stepSeen)
+	clear(b.stepAt)
 	clear(b.sightAt)
 	clear(b.rows)
 	clear(b.steps)
@@ -235,7 +236,8 @@ func putDossierBatch(b *dossierBatch) {
 }
 
 // collect checks and de-duplicates a batch: the latest copy of a dossier
-// wins, steps collapse on (time, action), the last sighting of a key wins.
+// wins, steps collapse on their time (the last given wins, as in the
+// mapping and as a later write does), the last sighting of a key wins.
 func (b *dossierBatch) collect(batch []facts.DossierWrite) error {
 	for _, w := range batch {
 		d := w.Dossier
@@ -253,11 +255,12 @@ func (b *dossierBatch) collect(batch []facts.DossierWrite) error {
 			b.rows = append(b.rows, d)
 		}
 		for _, s := range w.Steps {
-			sk := stepKey{d.UnitCode, d.MaHoSo, s.Action, s.At.UnixNano()}
-			if b.stepSeen[sk] {
+			sk := stepKey{d.UnitCode, d.MaHoSo, s.At.UnixNano()}
+			if i, dup := b.stepAt[sk]; dup {
+				b.steps[i] = stepRow{d.UnitCode, d.MaHoSo, s}
 				continue
 			}
-			b.stepSeen[sk] = true
+			b.stepAt[sk] = len(b.steps)
 			b.steps = append(b.steps, stepRow{d.UnitCode, d.MaHoSo, s})
 		}
 		if s := w.Sighting; s.Source != "" {
@@ -312,7 +315,7 @@ func (b *dossierBatch) dossierArgs() []any {
 
 func (b *dossierBatch) stepArgs(steps []stepRow) []any {
 	c := &b.cols
-	for i := range 6 {
+	for i := range 5 {
 		c[i].start()
 	}
 	for _, s := range steps {
@@ -322,10 +325,9 @@ func (b *dossierBatch) stepArgs(steps []stepRow) []any {
 		c[2].time(&at)
 		c[3].intPtr(s.Status)
 		c[4].text(s.Actor)
-		c[5].text(s.Action)
 	}
-	args := make([]any, 6)
-	for i := range 6 {
+	args := make([]any, 5)
+	for i := range 5 {
 		args[i] = c[i].end()
 	}
 	return args

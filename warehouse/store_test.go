@@ -169,7 +169,7 @@ func TestDossierLatestUpdateWins(t *testing.T) {
 	run, _ := st.StartRun(ctx, "dvc")
 	must(t, run.UpsertProcedure(ctx, facts.Procedure{MaTTHC: "1.001193", Level: "toan_trinh", RequiresResult: true}))
 	must(t, run.UpsertDossier(ctx, facts.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s9, SourceUpdatedAt: &newer},
-		[]facts.DossierStep{{At: newer, Status: &s9, Action: "xong"}}, facts.DossierSighting{Source: "dvc", SourceKey: "A"}))
+		[]facts.DossierStep{{At: newer, Status: &s9}}, facts.DossierSighting{Source: "dvc", SourceKey: "A"}))
 	must(t, run.UpsertDossier(ctx, facts.Dossier{UnitCode: "000.25.31.H99", MaHoSo: "H1", MaTTHC: "1.001193", Channel: &online, Status: &s4, SourceUpdatedAt: &older},
 		nil, facts.DossierSighting{Source: "dvc-push", SourceKey: "B"}))
 	must(t, run.Finish(ctx, nil))

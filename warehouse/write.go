@@ -31,9 +31,9 @@ VALUES ($1, $2, NULLIF($3,''),
 		return fmt.Errorf("warehouse: dossier %s: %w", d.MaHoSo, err)
 	}
 	for _, st := range steps {
-		if err := r.exec(ctx, `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor, action) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (unit_code, ma_ho_so, at, action) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`,
-			d.UnitCode, d.MaHoSo, st.At, st.Status, st.Actor, st.Action); err != nil {
+		if err := r.exec(ctx, `INSERT INTO dossier_steps (unit_code, ma_ho_so, at, status, actor) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (unit_code, ma_ho_so, at) DO UPDATE SET status = EXCLUDED.status, actor = EXCLUDED.actor`,
+			d.UnitCode, d.MaHoSo, st.At, st.Status, st.Actor); err != nil {
 			return fmt.Errorf("warehouse: dossier %s step at %s: %w", d.MaHoSo, st.At.Format(time.RFC3339), err)
 		}
 	}

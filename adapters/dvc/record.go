@@ -128,8 +128,9 @@ type Supplement struct {
 // Step is one processing step (a CapNhatTienDoHoSoMC item).
 type Step struct {
 	MaHoSo Str `json:"MaHoSo"`
-	// NguoiXuLy is the officer's name: served by the simulator, never
-	// read by the mapping nor stored.
+	// NguoiXuLy is the officer's name and NoiDungXuLy what the officer
+	// wrote of the step (free text, often naming the applicant): served
+	// by the simulator, never read by the mapping nor stored.
 	NguoiXuLy              Str `json:"NguoiXuLy"`
 	ChucDanh               Str `json:"ChucDanh"`
 	ThoiDiemXuLy           Str `json:"ThoiDiemXuLy"`

@@ -20,8 +20,10 @@ import (
 // at the source: the applicant (ChuHoSo, SoGiayToChuHoSo, DinhDanhCHS,
 // MaDoiTuong, LoaiDoiTuong, phone, e-mail, address), the summary
 // TrichYeuHoSo (free text naming people), the officers' names
-// (NguoiXuLy), file names and links of the submitted papers, the text of
-// supplement requests, fees, and any member a producer adds.
+// (NguoiXuLy), what the officers wrote of a step (NoiDungXuLy: free text
+// that often names the applicant or the matter), file names and links of
+// the submitted papers, the text of supplement requests, fees, and any
+// member a producer adds.
 //
 // A member is kept as its value (a scalar; an object or an array in its
 // place is dropped), as a presence marker (the result's URL: only whether
@@ -41,10 +43,11 @@ var keptRecord = members{
 }
 
 // keptStepMembers are the members kept of a processing step: when, the
-// status reached, the officer's job title and department (not the name),
-// and the action.
+// status reached, the officer's job title and department (a role, not the
+// name). Not the step's text (NoiDungXuLy): officers write there what was
+// done, often with the applicant's name, ID number or phone.
 var keptStepMembers = members{"ThoiDiemXuLy": value, "NgayBatDau": value, "TrangThai": value,
-	"ChucDanh": value, "PhongBanXuLy": value, "NoiDungXuLy": value}
+	"ChucDanh": value, "PhongBanXuLy": value}
 
 // keptStep is the allow-list of a CapNhatTienDoHoSoMC item: a step and the
 // dossier it belongs to.

@@ -25,11 +25,10 @@ import (
 // Storage limits: longer text is cut for the fact tables; the sighting's raw
 // record keeps the allow-listed members whole.
 const (
-	MaxKeyLen    = 200  // MaHoSo longer than this is rejected (a cut key would merge dossiers)
-	maxCodeLen   = 100  // MaTTHC
-	maxActorLen  = 300  // step actor (job title and department)
-	maxActionLen = 1000 // step action text
-	maxNameLen   = 500  // procedure name
+	MaxKeyLen   = 200 // MaHoSo longer than this is rejected (a cut key would merge dossiers)
+	maxCodeLen  = 100 // MaTTHC
+	maxActorLen = 300 // step actor (job title and department)
+	maxNameLen  = 500 // procedure name
 )
 
 // Options say where a record comes from.
@@ -143,8 +142,8 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	if m.err != nil {
 		return Result{}, m.err
 	}
-	// Steps: the record's own and those given by the caller (duplicates
-	// of the same time and action collapse).
+	// Steps: the record's own and those given by the caller (steps of
+	// the same time collapse, the last given wins).
 	steps := m.steps(append(slices.Clip(rec.QuaTrinhXuLy), opt.Steps...))
 	status, dt.ended = m.statusFromSteps(status, steps, dt.ended)
 	d.Status = status
@@ -169,12 +168,15 @@ func MapRecord(rec dvc.Record, raw []byte, opt Options) (Result, error) {
 	}, nil
 }
 
-// steps maps wire steps: sorted by time, de-duplicated on (time, action),
-// without the officer's name. A step whose time cannot be read is dropped
-// with a warning (the raw record keeps it).
+// steps maps wire steps: sorted by time, one step per instant (steps of
+// the same time collapse into the last given: a step sent again, by the
+// record and by LayTienDoHoSo, or a later correction), without the
+// officer's name and without the step's text (NoiDungXuLy, free text that
+// may name the applicant: never read). A step whose time cannot be read
+// is dropped with a warning.
 func (m *mapper) steps(in []dvc.Step) []facts.DossierStep {
 	var out []facts.DossierStep
-	seen := map[string]bool{}
+	at := map[int64]int{} // UnixNano -> index in out
 	for i, s := range in {
 		v := s.ThoiDiemXuLy
 		if v.String() == "" {
@@ -196,21 +198,20 @@ func (m *mapper) steps(in []dvc.Step) []facts.DossierStep {
 			}
 			actor += dep
 		}
-		action := s.NoiDungXuLy.String()
 		// Steps fetched apart from the record (LayTienDoHoSo) arrive
 		// decoded: a NUL in their text is dropped with a warning (the
 		// step still counts; the record's own steps are checked as text
 		// by KeepRecord and reject the record).
-		if strings.IndexByte(actor+action, 0) >= 0 {
+		if strings.IndexByte(actor, 0) >= 0 {
 			m.warnf(fmt.Sprintf("QuaTrinhXuLy[%d]", i), "NUL character dropped from the step's text")
-			actor, action = strings.ReplaceAll(actor, "\x00", ""), strings.ReplaceAll(action, "\x00", "")
+			actor = strings.ReplaceAll(actor, "\x00", "")
 		}
-		step := facts.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen), Action: clip(action, maxActionLen)}
-		key := t.UTC().Format(time.RFC3339Nano) + "\x00" + step.Action
-		if seen[key] {
+		step := facts.DossierStep{At: t, Status: st, Actor: clip(actor, maxActorLen)}
+		if j, dup := at[t.UnixNano()]; dup {
+			out[j] = step
 			continue
 		}
-		seen[key] = true
+		at[t.UnixNano()] = len(out)
 		out = append(out, step)
 	}
 	slices.SortStableFunc(out, func(a, b facts.DossierStep) int { return a.At.Compare(b.At) })

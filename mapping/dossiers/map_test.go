@@ -55,11 +55,10 @@ func golden(outs []outcome) []byte {
 				At     string `json:"at"`
 				Status *int   `json:"status"`
 				Actor  string `json:"actor"`
-				Action string `json:"action"`
 			}
 			steps := []step{}
 			for _, s := range o.res.Steps {
-				steps = append(steps, step{*rfc(&s.At), s.Status, s.Actor, s.Action})
+				steps = append(steps, step{*rfc(&s.At), s.Status, s.Actor})
 			}
 			line = struct {
 				Summary  Summary         `json:"summary"`
@@ -269,11 +268,14 @@ func TestEdgeCases(t *testing.T) {
 		}},
 		{"long_text", func(t *testing.T, o []outcome) {
 			r := o[0].res
-			if n := len([]rune(r.Steps[0].Action)); n != maxActionLen {
-				t.Errorf("action cut to %d runes", n)
+			if n := len([]rune(r.ProcedureName)); n != maxNameLen {
+				t.Errorf("procedure name cut to %d runes", n)
 			}
-			if !bytes.Contains(r.Sighting.Raw, []byte(strings.Repeat("Ý kiến xử lý ", 300))) {
-				t.Error("the raw record must keep the long text")
+			if !bytes.Contains(r.Sighting.Raw, []byte(strings.Repeat("Thủ tục ", 200))) {
+				t.Error("the raw record must keep the long procedure name whole")
+			}
+			if bytes.Contains(r.Sighting.Raw, []byte("Ý kiến xử lý")) || bytes.Contains(r.Sighting.Raw, []byte("NoiDungXuLy")) {
+				t.Error("the raw record keeps the step's text")
 			}
 		}},
 		{"status9_hides_supplement", func(t *testing.T, o []outcome) {
@@ -408,7 +410,10 @@ func TestKeepRecord(t *testing.T) {
 		{"supplements without their text", `{"DanhSachHoSoBoSung":[{"NoiDungBoSung":"CCCD của ông A","NguoiYeuCauBoSung":"B","NgayBoSung":"20250101"}],"DanhSachLePhi":[{"a":1}]}`,
 			`{"DanhSachHoSoBoSung":[{"NgayBoSung":"20250101"}]}`, ""},
 		{"NUL in a kept field", `{"MaHoSo":"A","TenTTHC":"a\u0000b"}`, `{"MaHoSo":"A","TenTTHC":"a\u0000b"}`, "TenTTHC"},
-		{"lone surrogate in a list item", `{"QuaTrinhXuLy":[{},{"NoiDungXuLy":"x\ud800"}]}`, `{"QuaTrinhXuLy":[{},{"NoiDungXuLy":"x\ud800"}]}`, "QuaTrinhXuLy[1].NoiDungXuLy"},
+		{"lone surrogate in a list item", `{"QuaTrinhXuLy":[{},{"ChucDanh":"x\ud800"}]}`, `{"QuaTrinhXuLy":[{},{"ChucDanh":"x\ud800"}]}`, "QuaTrinhXuLy[1].ChucDanh"},
+		{"steps without their text", `{"QuaTrinhXuLy":[{"NoiDungXuLy":"Đã gọi bà Lê Thị B, 0912345678","noidungxuly":"x","NguoiXuLy":"C","ChucDanh":"Công chức","PhongBanXuLy":"Một cửa","ThoiDiemXuLy":"20250101","TrangThai":"2"}]}`,
+			`{"QuaTrinhXuLy":[{"ChucDanh":"Công chức","PhongBanXuLy":"Một cửa","ThoiDiemXuLy":"20250101","TrangThai":"2"}]}`, ""},
+		{"bad text in a step's text is harmless", `{"QuaTrinhXuLy":[{"NoiDungXuLy":"x\u0000\ud800","TrangThai":"2"}]}`, `{"QuaTrinhXuLy":[{"TrangThai":"2"}]}`, ""},
 		{"surrogate pair is text", `{"TenTTHC":"\ud83d\ude00"}`, `{"TenTTHC":"\ud83d\ude00"}`, ""},
 		{"bad text in a dropped field is harmless", `{"MaHoSo":"A","ChuHoSo":"\u0000\udc00"}`, `{"MaHoSo":"A"}`, ""},
 		{"bad UTF-8 in a kept field", "{\"MaTTHC\":\"1.\xff\"}", "{\"MaTTHC\":\"1.\xff\"}", "MaTTHC"},
@@ -490,7 +495,7 @@ func TestFetchedStepText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Steps) != 1 || res.Steps[0].Action != "Tiếp nhận" || res.Steps[0].Actor != "Công chức" {
+	if len(res.Steps) != 1 || res.Steps[0].Actor != "Công chức" {
 		t.Errorf("steps %+v", res.Steps)
 	}
 	if !strings.Contains(strings.Join(res.Warnings, "\n"), "NUL character dropped") {

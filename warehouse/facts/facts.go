@@ -122,12 +122,15 @@ type Dossier struct {
 	SourceUpdatedAt  *time.Time `db:"source_updated_at"` // the portal's update time; the latest wins
 }
 
-// DossierStep is one processing step of a dossier.
+// DossierStep is one processing step of a dossier: when, the status
+// reached and who acted by role. Its key is the dossier and the time (one
+// step per instant). The step's free text (NoiDungXuLy, what was done,
+// often naming the applicant) is not carried: nothing reads it, and the
+// warehouse holds no applicant's data.
 type DossierStep struct {
 	At     time.Time
 	Status *int
-	Actor  string // role/department, not a person's name
-	Action string
+	Actor  string // job title and department, not a person's name
 }
 
 // DossierSighting records where a dossier record came from; Raw is the

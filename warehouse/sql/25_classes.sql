@@ -6,12 +6,12 @@
 
 -- kpi_dossier_pause is the time a dossier spent waiting for supplements:
 -- from each step reaching status 5 to the next step (steps in the order of
--- their key: time, then action). A request still open has no next step and
--- adds nothing. kpi_steps_pause is the same over any set of steps.
+-- their key, the time: one step per instant). A request still open has no
+-- next step and adds nothing.
 CREATE OR REPLACE FUNCTION kpi_dossier_pause(p_unit text, p_ma text) RETURNS interval
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT coalesce(sum(s.nx - s.at), interval '0')
-  FROM (SELECT st.at, st.status, lead(st.at) OVER (ORDER BY st.at, st.action) AS nx
+  FROM (SELECT st.at, st.status, lead(st.at) OVER (ORDER BY st.at) AS nx
         FROM dossier_steps st WHERE st.unit_code = p_unit AND st.ma_ho_so = p_ma) s
   WHERE s.status = 5 AND s.nx IS NOT NULL $$;
 

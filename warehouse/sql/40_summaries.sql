@@ -139,18 +139,18 @@ LANGUAGE sql STABLE AS $$
   aff AS (
     SELECT unit_code, ma_ho_so FROM o UNION SELECT unit_code, ma_ho_so FROM n),
   st_after AS (
-    SELECT st.unit_code, st.ma_ho_so, st.at, st.action, st.status
+    SELECT st.unit_code, st.ma_ho_so, st.at, st.status
     FROM dossier_steps st JOIN aff ON aff.unit_code = st.unit_code AND aff.ma_ho_so = st.ma_ho_so),
   st_before AS (
     (SELECT * FROM st_after
-     EXCEPT ALL SELECT unit_code, ma_ho_so, at, action, status FROM n)
-    UNION ALL SELECT unit_code, ma_ho_so, at, action, status FROM o),
+     EXCEPT ALL SELECT unit_code, ma_ho_so, at, status FROM n)
+    UNION ALL SELECT unit_code, ma_ho_so, at, status FROM o),
   pauses AS (
     SELECT 1 AS sign, unit_code, ma_ho_so, coalesce(sum(nx - at) FILTER (WHERE status = 5 AND nx IS NOT NULL), interval '0') AS pause
-    FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at, action) AS nx FROM st_after s) s GROUP BY 2, 3
+    FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at) AS nx FROM st_after s) s GROUP BY 2, 3
     UNION ALL
     SELECT -1, unit_code, ma_ho_so, coalesce(sum(nx - at) FILTER (WHERE status = 5 AND nx IS NOT NULL), interval '0')
-    FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at, action) AS nx FROM st_before s) s GROUP BY 2, 3
+    FROM (SELECT s.*, lead(at) OVER (PARTITION BY unit_code, ma_ho_so ORDER BY at) AS nx FROM st_before s) s GROUP BY 2, 3
     UNION ALL  -- a dossier whose steps all went (or all came) has an empty side
     SELECT sg.sign, aff.unit_code, aff.ma_ho_so, interval '0' FROM aff, (VALUES (1), (-1)) AS sg(sign)
     WHERE NOT EXISTS (SELECT 1 FROM st_after a WHERE a.unit_code = aff.unit_code AND a.ma_ho_so = aff.ma_ho_so AND sg.sign = 1)

@@ -30,9 +30,9 @@ func TestUpsertDossiersMatchesSingleRowWrites(t *testing.T) {
 		return d
 	}
 	steps := []facts.DossierStep{
-		{At: *at(1), Status: ptrTo(2), Actor: `Công chức "một cửa" \ {bộ phận}, tổ 1`, Action: "Tiếp nhận"},
-		{At: *at(1), Status: ptrTo(2), Actor: `Công chức "một cửa" \ {bộ phận}, tổ 1`, Action: "Tiếp nhận"}, // repeated: collapses
-		{At: *at(3), Action: "NULL"},
+		{At: *at(1), Status: ptrTo(4), Actor: "Công chức"},                             // the same instant given again below: collapses
+		{At: *at(1), Status: ptrTo(2), Actor: `Công chức "một cửa" \ {bộ phận}, tổ 1`}, // the last given wins
+		{At: *at(3), Actor: "NULL"},
 	}
 	sighting := func(raw string) facts.DossierSighting {
 		return facts.DossierSighting{Source: "dvc-tinh", SourceKey: "madonvi:" + unit, Raw: []byte(raw)}
@@ -95,7 +95,7 @@ func TestUpsertDossiersOddBytes(t *testing.T) {
 	}
 	batch := []facts.DossierWrite{
 		{Dossier: facts.Dossier{UnitCode: unit, MaHoSo: unit + "-X", MaTTHC: "1.0\xff01", Source: "dvc-tinh"},
-			Steps:    []facts.DossierStep{{At: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "a\x00b", Action: "c"}},
+			Steps:    []facts.DossierStep{{At: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "a\x00b"}},
 			Sighting: facts.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte("{\"v\":\"\xff\"}")}},
 		{Dossier: facts.Dossier{UnitCode: unit, MaHoSo: unit + "-Y", Source: "dvc-tinh"},
 			Sighting: facts.DossierSighting{Source: "dvc-tinh", SourceKey: "k", Raw: []byte(`{"broken":`)}},

@@ -73,7 +73,7 @@ func snapshot(t testing.TB, st *warehouse.Store) string {
 		   coalesce(received_at::text,''), coalesce(due_at::text,''), coalesce(finished_at::text,''), coalesce(returned_at::text,''),
 		   coalesce(refused_at::text,''), coalesce(result_method,''), input_digitized, result_electronic, reused_data, supplements,
 		   coalesce(source,''), coalesce(source_updated_at::text,'') FROM dossiers ORDER BY 1, 2`,
-		`SELECT unit_code, ma_ho_so, at::text, coalesce(status,0), actor, action FROM dossier_steps ORDER BY 1, 2, 3, 6`,
+		`SELECT unit_code, ma_ho_so, at::text, coalesce(status,0), actor FROM dossier_steps ORDER BY 1, 2, 3`,
 		`SELECT source, source_key, unit_code, ma_ho_so, md5(raw::text) FROM dossier_sightings ORDER BY 1, 2, 3, 4`,
 		`SELECT ma_tthc, coalesce(name,''), coalesce(level,''), requires_result, coalesce(max_days,-1) FROM procedures ORDER BY 1`,
 		`SELECT connector, source_key, reason, md5(raw) FROM rejects ORDER BY 1, 2`,

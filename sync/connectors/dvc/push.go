@@ -505,7 +505,7 @@ func toWireSteps(ma wire.Str, steps []facts.DossierStep) []wire.Step {
 			st = strconv.Itoa(*s.Status)
 		}
 		out[i] = wire.Step{MaHoSo: ma, ChucDanh: wire.Str(s.Actor), ThoiDiemXuLy: wire.Str(s.At.In(vntime.Location).Format(wire.TimeLayout)),
-			NoiDungXuLy: wire.Str(s.Action), TrangThai: wire.Str(st)}
+			TrangThai: wire.Str(st)}
 	}
 	return out
 }

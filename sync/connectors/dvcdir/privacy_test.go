@@ -34,6 +34,10 @@ const unit = "000.25.31.H99"
 // means it leaked.
 type applicant struct {
 	name, id, dinhDanh, maDoiTuong, phone, email, address, summary, officer, fileName, resultURL, supplement string
+	// stepText is what an officer wrote of a processing step
+	// (NoiDungXuLy): free text naming the applicant, an ID number and a
+	// phone.
+	stepText string
 }
 
 func applicantOf(path string, i int) applicant {
@@ -51,11 +55,18 @@ func applicantOf(path string, i int) applicant {
 		fileName:   "CCCD_Buoi_" + tag + ".pdf",
 		resultURL:  "https://kq.example.vn/khaisinh-Buoi-" + tag + ".pdf",
 		supplement: "Bổ sung CCCD của ông Trịnh Xuân Quýt " + tag,
+		stepText:   "Đã gọi bà Lương Thị Mận " + tag + " (CCCD 0351" + tag + "9024, ĐT 0977" + tag + "318) hẹn bổ sung",
 	}
 }
 
 func (a applicant) needles() []string {
-	return []string{a.name, a.id, a.dinhDanh, a.maDoiTuong, a.phone, a.email, a.address, a.summary, a.officer, a.fileName, a.resultURL, a.supplement}
+	return []string{a.name, a.id, a.dinhDanh, a.maDoiTuong, a.phone, a.email, a.address, a.summary, a.officer, a.fileName, a.resultURL, a.supplement,
+		a.stepText, "Lương Thị Mận", "0351" + a.tag() + "9024", "0977" + a.tag() + "318"}
+}
+
+// tag is what makes a's values distinctive (see applicantOf).
+func (a applicant) tag() string {
+	return strings.TrimPrefix(a.name, "Nguyễn Thị Bưởi ")
 }
 
 // record renders a dossier record carrying the applicant a; over replaces
@@ -71,7 +82,7 @@ func record(ma string, a applicant, over map[string]string) []byte {
 		"TaiLieuNop":           `[{"TepDinhKemId":"1","TenTepDinhKem":` + q(a.fileName) + `,"IsDeleted":"0","DuocSoHoa":"1","DuocTaiSuDung":"0","DuocLayTuKhoDMQG":"0"}]`,
 		"DanhSachGiayToKetQua": `[{"TenGiayTo":"Trích lục","DuongDanTepTinKetQua":` + q(a.resultURL) + `}]`,
 		"DanhSachHoSoBoSung":   `[{"HoSoBoSungId":"1","NoiDungBoSung":` + q(a.supplement) + `,"NguoiYeuCauBoSung":` + q(a.officer) + `,"NgayBoSung":"20250602080000"}]`,
-		"QuaTrinhXuLy":         `[{"NguoiXuLy":` + q(a.officer) + `,"ChucDanh":"Công chức","ThoiDiemXuLy":"20250601093000","NoiDungXuLy":"Tiếp nhận","TrangThai":"2"}]`,
+		"QuaTrinhXuLy":         `[{"NguoiXuLy":` + q(a.officer) + `,"ChucDanh":"Công chức","PhongBanXuLy":"Bộ phận một cửa","ThoiDiemXuLy":"20250601093000","NoiDungXuLy":` + q(a.stepText) + `,"TrangThai":"2"}]`,
 	}
 	if ma != "" {
 		m["MaHoSo"] = q(ma)
@@ -237,6 +248,15 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 		wants = append(wants, want{dvcconn.PushConnector, sha(raw), "MaHoSo", ""})
 	}
 	wants = append(wants, want{dvcconn.PushConnector, sha([]byte(truncated)), "", ""})
+	// Steps pushed apart from their record (CapNhatTienDoHoSoMC), the
+	// officer's text naming an applicant: one for a stored dossier, one
+	// without MaHoSo (a reject).
+	stepA, stepB := applicantOf("pushstep", 0), applicantOf("pushstep", 1)
+	needles = append(needles, stepA.stepText, stepB.stepText)
+	badStep := `{"NguoiXuLy":` + q(stepB.officer) + `,"ChucDanh":"Công chức","ThoiDiemXuLy":"20250602100000","NoiDungXuLy":` + q(stepB.stepText) + `,"TrangThai":"5"}`
+	stepsBody := `{"madonvi":"` + unit + `","service":"CapNhatTienDoHoSoMC","data":[{"MaHoSo":` + q(pushGood[0]) + `,"NguoiXuLy":` + q(stepA.officer) +
+		`,"ChucDanh":"Công chức","ThoiDiemXuLy":"20250602100000","NoiDungXuLy":` + q(stepA.stepText) + `,"TrangThai":"5"},` + badStep + `]}`
+	wants = append(wants, want{dvcconn.PushConnector, sha([]byte(badStep)), "MaHoSo", ""})
 
 	// dvc-dir: a file with bad records, a later good file, a truncated file
 	// (with good records before the cut) and a garbage file.
@@ -296,6 +316,9 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 				t.Errorf("push answered %d %s, want 200 with error_code -1 (the sender keeps and resends)", code, msg)
 			}
 		}
+		if code, msg := postPush(t, recv.URL+"/dvc/CapNhatTienDoHoSoMC", stepsBody); code != http.StatusOK || !strings.Contains(msg, `"error_code":"-1"`) {
+			t.Errorf("steps push answered %d %s, want 200 with error_code -1", code, msg)
+		}
 	}
 	runAll()
 
@@ -305,6 +328,13 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 		if err := st.DB.Get(&n, `SELECT count(*) FROM dossiers WHERE ma_ho_so = $1`, ma); err != nil || n != 1 {
 			t.Errorf("dossier %s not stored (%v)", ma, err)
 		}
+	}
+	// The steps are stored (by role, without their text), the pushed one too.
+	var steps, pushed int
+	if err := st.DB.QueryRow(`SELECT count(*) FILTER (WHERE actor = 'Công chức - Bộ phận một cửa' AND status = 2),
+		count(*) FILTER (WHERE ma_ho_so = $1 AND status = 5 AND at = '2025-06-02 10:00+07') FROM dossier_steps`, pushGood[0]).Scan(&steps, &pushed); err != nil ||
+		steps < 10 || pushed != 1 {
+		t.Errorf("%d record steps, %d pushed step stored (%v): the test proves nothing", steps, pushed, err)
 	}
 	// One reject row per bad record, with field, location and hash.
 	for _, w := range wants {
@@ -353,7 +383,7 @@ func TestNoPersonalDataInWarehouse(t *testing.T) {
 		return out
 	}
 	first := tallies()
-	wantRows := map[string]int{"dvc-tinh": 5, "dvc-push": 8, "dvc-export": 7}
+	wantRows := map[string]int{"dvc-tinh": 5, "dvc-push": 9, "dvc-export": 7}
 	for _, tl := range first {
 		if tl.Rows != wantRows[tl.Connector] || tl.Counted != tl.Rows {
 			t.Errorf("%s: %d reject rows, runs counted %d; want %d of each", tl.Connector, tl.Rows, tl.Counted, wantRows[tl.Connector])
