@@ -105,8 +105,8 @@ var dossierLoad = ingestLoad{name: "dossiers", size: ingestDossierBatch, open: f
 			if i%31 == 0 { // a supplement request and its answer
 				five, six := 5, 6
 				w.Dossier.Supplements = 1
-				w.Steps = []facts.DossierStep{{At: r.Add(24 * time.Hour), Status: &five, Action: "yeu_cau_bo_sung"},
-					{At: r.Add(72 * time.Hour), Status: &six, Action: "bo_sung"}}
+				w.Steps = []facts.DossierStep{{At: r.Add(24 * time.Hour), Status: &five, Actor: "Công chức một cửa"},
+					{At: r.Add(72 * time.Hour), Status: &six, Actor: "Công chức một cửa"}}
 			}
 			batch = append(batch, w)
 		}
