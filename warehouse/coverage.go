@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // The completeness of the facts (issue 16): the SQL lives in
@@ -88,8 +90,11 @@ func (s *Store) Coverage(ctx context.Context, at time.Time, all bool) ([]Coverag
 }
 
 // CoverageGap is a month with a gap (or a confirmed one) behind one
-// indicator: in the span, or (InBaseline) in the baseline of a reduction.
+// indicator of unit Root for span number Span (0-based, CoverageGapsOf):
+// in the span, or (InBaseline) in the baseline of a reduction.
 type CoverageGap struct {
+	Root       string `db:"root"`
+	Span       int    `db:"span"`
 	Indicator  string `db:"indicator"`
 	InBaseline bool   `db:"in_baseline"`
 	CoverageMonth
@@ -99,16 +104,29 @@ type CoverageGap struct {
 // confirmation behind unit (rolled up) for the span [from, to] and, for
 // the reductions, its baseline, as of at (zero: now).
 func (s *Store) CoverageGaps(ctx context.Context, unit string, from, to, at time.Time) ([]CoverageGap, error) {
+	return s.CoverageGapsOf(ctx, []string{unit}, [][2]time.Time{{from, to}}, at)
+}
+
+// CoverageGapsOf is CoverageGaps of many units and spans at once (a
+// report's period and year outlook, the league table's communes): the
+// coverage is computed once for all of them; each row says which unit
+// (Root) and span (Span, the index in spans) it is behind, ordered by
+// unit, span, indicator and month.
+func (s *Store) CoverageGapsOf(ctx context.Context, units []string, spans [][2]time.Time, at time.Time) ([]CoverageGap, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
+	from, to := make([]string, len(spans)), make([]string, len(spans))
+	for i, sp := range spans {
+		from[i], to[i] = dateArg(sp[0]), dateArg(sp[1])
+	}
 	var out []CoverageGap
-	err := s.DB.SelectContext(ctx, &out, `SELECT indicator, in_baseline, fact, unit_code, source, connector, month, seen,
+	err := s.DB.SelectContext(ctx, &out, `SELECT root, span - 1 AS span, indicator, in_baseline, fact, unit_code, source, connector, month, seen,
 		       NULL::bigint AS last_year, NULL::double precision AS median, expected,
 		       NULL::boolean AS run_covered, NULL::timestamptz AS last_success, status, reason, confirmed_by, confirmed_at, note
-		FROM coverage_gaps($1, $2::date, $3::date, $4)`, unit, dateArg(from), dateArg(to), at)
+		FROM coverage_gaps_of($1::text[], $2::date[], $3::date[], $4)`, pq.Array(units), pq.Array(from), pq.Array(to), at)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: coverage gaps of %s %s..%s: %w", unit, dateArg(from), dateArg(to), err)
+		return nil, fmt.Errorf("warehouse: coverage gaps of %s %s..%s: %w", strings.Join(units, ","), strings.Join(from, ","), strings.Join(to, ","), err)
 	}
 	return out, nil
 }
@@ -148,7 +166,9 @@ type CoverageConfirmation struct {
 }
 
 // ConfirmCoverage records that the month (any day of it) of connector is
-// complete as it is: its low volume or missing run is real. The connector
+// complete as it is: its low volume or missing run is real. The
+// confirmation belongs to the store's commune (org.self; ” for a store
+// not scoped to one) and speaks for the units of its tree. The connector
 // must be one the warehouse knows (a source of facts or a run); confirming
 // again replaces the note, who and when.
 func (s *Store) ConfirmCoverage(ctx context.Context, connector string, month time.Time, note, by string) error {
@@ -173,18 +193,20 @@ func (s *Store) ConfirmCoverage(ctx context.Context, connector string, month tim
 	}
 	first := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	if _, err := s.DB.ExecContext(ctx, `
-		INSERT INTO coverage_confirmations (connector, month, note, confirmed_by, confirmed_at) VALUES ($1, $2::date, $3, $4, now())
-		ON CONFLICT (connector, month) DO UPDATE SET note = EXCLUDED.note, confirmed_by = EXCLUDED.confirmed_by, confirmed_at = now()`,
-		connector, dateArg(first), note, by); err != nil {
+		INSERT INTO coverage_confirmations (commune, connector, month, note, confirmed_by, confirmed_at) VALUES ($5, $1, $2::date, $3, $4, now())
+		ON CONFLICT (commune, connector, month) DO UPDATE SET note = EXCLUDED.note, confirmed_by = EXCLUDED.confirmed_by, confirmed_at = now()`,
+		connector, dateArg(first), note, by, s.commune); err != nil {
 		return fmt.Errorf("warehouse: coverage confirm %s %s: %w", connector, first.Format("2006-01"), err)
 	}
 	return nil
 }
 
-// CoverageConfirmations lists the confirmations, by connector and month.
+// CoverageConfirmations lists the confirmations of the store's commune
+// (every one for a store not scoped to a commune), by connector and month.
 func (s *Store) CoverageConfirmations(ctx context.Context) ([]CoverageConfirmation, error) {
 	var out []CoverageConfirmation
-	if err := s.DB.SelectContext(ctx, &out, `SELECT connector, month, note, confirmed_by, confirmed_at FROM coverage_confirmations ORDER BY connector, month`); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, `SELECT connector, month, note, confirmed_by, confirmed_at FROM coverage_confirmations
+		WHERE commune = $1 OR $1 = '' ORDER BY connector, month, commune`, s.commune); err != nil {
 		return nil, fmt.Errorf("warehouse: coverage confirmations: %w", err)
 	}
 	return out, nil

@@ -16,7 +16,9 @@ import (
 // kpiBenchWarehouse generates a province-scale warehouse with SQL:
 // CHISO_BENCH_COMMUNES communes (default 2; 100 = the province of the
 // performance target: 2,000,000 documents, 2,000,000 dossiers, 50,000
-// meetings), each with three internal units, facts over 2025–2026.
+// meetings), each with three internal units, facts over 2025–2026, a
+// sighting of each document and dossier and a successful run of each
+// connector of each commune after every month (BenchSightingsAndRuns).
 func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 	n := 2
 	if s := os.Getenv("CHISO_BENCH_COMMUNES"); s != "" {
@@ -67,8 +69,11 @@ func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 		        i %% 11 <> 0, s, s + interval '3 hours', 1 + i %% 3, i %% 2 = 0, i %% 3 = 0,
 		        CASE WHEN i %% 4 = 0 THEN NULL ELSE s - (i %% 3) * interval '1 day' END, CASE WHEN i %% 5 = 0 THEN NULL ELSE 100 + i %% 80 END, 180, i %% 17 = 0
 		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i::bigint * 7919 %% 730)::int * interval '1 day' AS s) x`, n, n*500),
-		`ANALYZE`,
 	}
+	// A sighting per fact and a run per commune, connector and month, as
+	// real data has (the coverage reads them).
+	stmts = append(stmts, warehousetest.BenchSightingsAndRuns(`SELECT code FROM org_units WHERE code LIKE '000.___.31.H99'`, benchRunsUntil)...)
+	stmts = append(stmts, `ANALYZE`)
 	for _, q := range stmts {
 		if _, err := st.DB.Exec(q); err != nil {
 			b.Fatalf("generate: %v\n%s", err, q)
@@ -77,6 +82,10 @@ func kpiBenchWarehouse(b *testing.B) (*warehouse.Store, int) {
 	b.Logf("generated %d communes (%d documents, %d dossiers, %d meetings) in %s", n, n*20000, n*20000, n*500, time.Since(start).Round(time.Millisecond))
 	return st, n
 }
+
+// benchRunsUntil is when the generated runs stop: the latest clock of the
+// benchmarks (BenchmarkKPI's), so every month they report on is closed by a run.
+var benchRunsUntil = time.Date(2027, 1, 5, 0, 0, 0, 0, time.UTC)
 
 // BenchmarkKPI measures the two performance targets: chiso report for one
 // commune and a year (target < 1 s) and the whole kpi view for all units

@@ -18,7 +18,8 @@ import (
 // in name order, in one transaction, whenever the checksum of the set
 // differs from the last one recorded in kpi_sql_applied; the transaction
 // first drops every kpi object (chiso_drop_kpi_objects, migration 00100)
-// and ends by rebuilding the per-day summaries. Changing the kpi is
+// and ends by rebuilding the per-day summaries and the coverage's
+// monthly counts (coverage_counts). Changing the kpi is
 // editing a file: no migration.
 
 //go:embed sql/*.sql
@@ -118,6 +119,9 @@ func (s *Store) applyKPISQLFiles(ctx context.Context, files []KPISQLFile) (bool,
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT kpi_rebuild_day_summaries(true, true, true)`); err != nil {
 		return false, fmt.Errorf("warehouse: kpi sql: rebuild the summaries: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT coverage_rebuild_counts()`); err != nil {
+		return false, fmt.Errorf("warehouse: kpi sql: rebuild the coverage counts: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_sql_applied (checksum, applied_at, files) VALUES ($1, clock_timestamp(), $2)`,
 		sum, pq.Array(names)); err != nil {

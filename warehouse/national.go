@@ -13,7 +13,8 @@ import (
 // subscribes to each province.
 //
 // What is published: the fact tables, the per-(unit, day) summaries the
-// kpi sums (40_summaries.sql), the province's own org units (self and
+// kpi sums (40_summaries.sql) and the coverage's monthly counts
+// (coverage_counts, 70_coverage.sql), the province's own org units (self and
 // internal: the tree the kpi rolls up) and its units' own targets. The
 // summaries are replicated as rows, not recomputed: statement-level
 // triggers (which keep them on the province) never fire on a subscriber,
@@ -39,6 +40,7 @@ var nationalTables = []struct{ table, where string }{
 	{"dossiers", ""}, {"dossier_steps", ""}, {"dossier_sightings", ""},
 	{"meetings", ""}, {"register_rows", ""},
 	{"kpi_day_documents", ""}, {"kpi_day_meetings", ""}, {"kpi_day_dossiers", ""},
+	{"coverage_counts", ""},
 	{"org_units", "relation IN ('self', 'internal')"},
 	{"kpi_targets", "unit_code <> ''"},
 }

@@ -128,13 +128,17 @@ func loadProvince(t *testing.T, st *warehouse.Store, code string, seed int) {
 	}
 }
 
-// kpiRows is the kpi view of 2026 and 2026-H1, one line per row, sorted.
+// kpiRows is the kpi view of 2026 and 2026-H1 and the coverage's monthly
+// counts, one line per row, sorted.
 func kpiRows(t *testing.T, st *warehouse.Store, units string) []string {
 	t.Helper()
 	var out []string
 	err := st.DB.Select(&out, `
 		SELECT concat_ws('|', period, unit_code, indicator, numerator, denominator, missing, value, op, target, met)
-		FROM kpi WHERE period IN ('2026', '2026-H1') AND unit_code LIKE $1 ORDER BY 1`, units)
+		FROM kpi WHERE period IN ('2026', '2026-H1') AND unit_code LIKE $1
+		UNION ALL  -- the coverage's monthly counts travel as rows too
+		SELECT concat_ws('|', 'coverage_counts', fact, unit_code, source, month, n) FROM coverage_counts WHERE unit_code LIKE $1
+		ORDER BY 1`, units)
 	if err != nil {
 		t.Fatal(err)
 	}

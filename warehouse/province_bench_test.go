@@ -256,6 +256,20 @@ func BenchmarkProvince(b *testing.B) {
 			}
 		}
 	})
+	b.Run("coverage-gaps-one-commune-year", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.CoverageGaps(ctx, "000.001.31.H99", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("coverage-at-whole-warehouse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Coverage(ctx, now, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("ingest-dossiers-full-vs-empty", func(b *testing.B) {
 		for b.Loop() {
 			ingestFullVsEmpty(b, st, func() *warehouse.Store { return warehousetest.New(b) }, dossierLoad)

@@ -381,9 +381,6 @@ var sharedRelations = map[string]string{
 	"kpi_report_periods": "the named report periods the communes agree on (written_by is who defined one)",
 	"procedures":         "the procedure catalogue (thủ tục hành chính), public",
 	"coverage_settings":  "the coverage judgement's threshold and significance (one row)",
-	// Known gap: confirmations are keyed by connector name alone (issue 16's
-	// table), so a confirmation cannot be told to belong to one commune.
-	"coverage_confirmations": "months confirmed as real, per connector name (not yet per commune)",
 }
 
 // unitColumns are the columns that say which unit or commune a row of a

@@ -22,7 +22,8 @@ const benchProvince = "000.00.00.H99"
 func benchCommune(c int) string { return fmt.Sprintf("000.%03d.31.H99", c) }
 
 // benchStore generates a warehouse of communes communes under a province
-// (org.self), each with three internal units and, over 2025–2026, the
+// (org.self, level province; the communes internal units of level commune),
+// each with three internal units and, over 2025–2026, the
 // facts of a commune of the demo's size and more: 20,000 documents,
 // 20,000 dossiers and 500 meetings. The units page bench (webui) uses it
 // with 100 communes.
@@ -77,8 +78,11 @@ func benchStoreSized(b testing.TB, communes, docs, meetings int) *warehouse.Stor
 		        i %% 11 <> 0, s, s + interval '3 hours', 1 + i %% 3, i %% 2 = 0, i %% 3 = 0,
 		        CASE WHEN i %% 4 = 0 THEN NULL ELSE s - (i %% 3) * interval '1 day' END, CASE WHEN i %% 5 = 0 THEN NULL ELSE 100 + i %% 80 END, 180, i %% 17 = 0
 		 FROM generate_series(1, %d) i, LATERAL (SELECT TIMESTAMPTZ '2025-01-01 08:00+07' + (i::bigint * 7919 %% 730)::int * interval '1 day' AS s) x`, n, n*meetings),
-		`ANALYZE`,
 	}
+	// A sighting per fact and a run per commune, connector and month, as
+	// real data has (the coverage reads them).
+	stmts = append(stmts, warehousetest.BenchSightingsAndRuns(`SELECT code FROM org_units WHERE code LIKE '000.___.31.H99'`, time.Now())...)
+	stmts = append(stmts, `ANALYZE`)
 	for _, q := range stmts {
 		if _, err := st.DB.Exec(q); err != nil {
 			b.Fatalf("generate: %v\n%s", err, q)
