@@ -37,12 +37,74 @@ type Gap struct {
 // other caller that shows an indicator, uses it to say whether the
 // number is complete.
 func CoverageGaps(ctx context.Context, st *warehouse.Store, unit string, from, to, now time.Time) (gaps, confirmed map[string][]Gap, err error) {
-	rows, err := st.CoverageGaps(ctx, unit, from, to, now)
+	m, err := readCoverage(ctx, st, []string{unit}, [][2]time.Time{{from, to}}, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	gaps, confirmed = map[string][]Gap{}, map[string][]Gap{}
+	return m.gaps(ctx, unit, from, to)
+}
+
+// coverageMemo is the coverage behind a few units for a few spans, read
+// in one call (warehouse.CoverageGapsOf computes the coverage once): a
+// report reads its period's and its year outlook's spans at once, the
+// league table those of all its units.
+type coverageMemo struct {
+	st    *warehouse.Store
+	now   time.Time
+	units map[string]bool
+	spans [][2]time.Time
+	rows  map[string]map[int][]warehouse.CoverageGap // unit -> span index -> rows
+}
+
+// readCoverage reads the coverage gaps of units for spans as of now.
+func readCoverage(ctx context.Context, st *warehouse.Store, units []string, spans [][2]time.Time, now time.Time) (*coverageMemo, error) {
+	m := &coverageMemo{st: st, now: now, units: map[string]bool{}, spans: spans, rows: map[string]map[int][]warehouse.CoverageGap{}}
+	for _, u := range units {
+		m.units[u] = true
+	}
+	rows, err := st.CoverageGapsOf(ctx, units, spans, now)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range rows {
+		if m.rows[c.Root] == nil {
+			m.rows[c.Root] = map[int][]warehouse.CoverageGap{}
+		}
+		m.rows[c.Root][c.Span] = append(m.rows[c.Root][c.Span], c)
+	}
+	return m, nil
+}
+
+// reportCoverageSpans are the spans of the coverage a report of p reads:
+// the period, and the year outlook's when the period holds the year of now.
+func reportCoverageSpans(p Period, now time.Time) [][2]time.Time {
+	out := [][2]time.Time{{p.From, p.To}}
+	if y := now.In(vntime.Location).Year(); p.From.Year() <= y && p.To.Year() >= y {
+		from, to := outlookCoverageSpan(now)
+		out = append(out, [2]time.Time{from, to})
+	}
+	return out
+}
+
+// gaps returns the gaps and confirmed months behind unit for [from, to],
+// per indicator id, from the memo (read on its own when the memo does not
+// hold that unit and span).
+func (m *coverageMemo) gaps(ctx context.Context, unit string, from, to time.Time) (gaps, confirmed map[string][]Gap, err error) {
+	span := -1
+	for i, sp := range m.spans {
+		if sp[0].Equal(from) && sp[1].Equal(to) {
+			span = i
+		}
+	}
+	if span < 0 || !m.units[unit] {
+		o, err := readCoverage(ctx, m.st, []string{unit}, [][2]time.Time{{from, to}}, m.now)
+		if err != nil {
+			return nil, nil, err
+		}
+		return o.gaps(ctx, unit, from, to)
+	}
+	gaps, confirmed = map[string][]Gap{}, map[string][]Gap{}
+	for _, c := range m.rows[unit][span] {
 		g := Gap{Source: c.Connector, Unit: c.UnitCode, Month: c.MonthText(), Seen: c.Seen, Fact: c.Fact, Baseline: c.InBaseline}
 		if c.Expected != nil {
 			e := math.Round(*c.Expected*10) / 10
@@ -71,8 +133,8 @@ func CoverageGaps(ctx context.Context, st *warehouse.Store, unit string, from, t
 
 // applyCoverage marks each row complete or not; a row with a gap has no
 // verdict (met null: "Chưa đủ số liệu").
-func (r *Report) applyCoverage(ctx context.Context, st *warehouse.Store) error {
-	gaps, confirmed, err := CoverageGaps(ctx, st, r.Unit.Code, r.Period.From, r.Period.To, r.GeneratedAt)
+func (r *Report) applyCoverage(ctx context.Context, cov *coverageMemo) error {
+	gaps, confirmed, err := cov.gaps(ctx, r.Unit.Code, r.Period.From, r.Period.To)
 	if err != nil {
 		return err
 	}

@@ -144,8 +144,11 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 	if err := kpi.prefetch(ctx, codes, reportSpans(p, now)); err != nil {
 		return nil, err
 	}
-	// The rest of each report (its coverage) is a few round trips of its
-	// own: built a few at a time.
+	// The coverage behind every unit at once (computed once, not per unit).
+	cov, err := readCoverage(ctx, st, codes, reportCoverageSpans(p, now), now)
+	if err != nil {
+		return nil, err
+	}
 	reports := make([]*Report, len(all))
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, leagueWorkers)
@@ -156,7 +159,7 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			reports[i], errs[i] = buildRows(ctx, st, p, u, inds, now, kpi)
+			reports[i], errs[i] = buildRows(ctx, st, p, u, inds, now, kpi, cov)
 		}()
 	}
 	wg.Wait()

@@ -174,12 +174,33 @@ func (o Outlook) AtRisk() bool { return o.Status != StatusMet }
 // year of now (Vietnam time): actual from 1 January to yesterday, projected
 // to 31 December by last year's profile.
 func YearOutlook(ctx context.Context, st *warehouse.Store, unit string, now time.Time) ([]Outlook, error) {
-	return yearOutlook(ctx, st, st, unit, now)
+	from, to := outlookCoverageSpan(now)
+	cov, err := readCoverage(ctx, st, []string{unit}, [][2]time.Time{{from, to}}, now)
+	if err != nil {
+		return nil, err
+	}
+	return yearOutlook(ctx, st, cov, unit, now)
+}
+
+// outlookCoverageSpan is the one look at the coverage the year outlook of
+// now takes: the months from 1 January last year to the last day with
+// data hold this year to date, a reduction's cùng kỳ and last year's whole
+// profile (the year before, "baseline" of that span, is left out).
+func outlookCoverageSpan(now time.Time) (from, to time.Time) {
+	now = now.In(vntime.Location)
+	y := now.Year()
+	first := date(y, 1, 1)
+	to = date(y, now.Month(), now.Day()).AddDate(0, 0, -1) // today is not over
+	if to.Before(first) {
+		to = first
+	}
+	return YearBack(first, false), to
 }
 
 // yearOutlook is YearOutlook reading indicator rows from st (the warehouse or
-// Build's memo) and the coverage from cov.
-func yearOutlook(ctx context.Context, st kpiReader, cov *warehouse.Store, unit string, now time.Time) ([]Outlook, error) {
+// Build's memo) and the coverage from cov (Build's, which holds the span of
+// outlookCoverageSpan).
+func yearOutlook(ctx context.Context, st kpiReader, cov *coverageMemo, unit string, now time.Time) ([]Outlook, error) {
 	now = now.In(vntime.Location)
 	y := now.Year()
 	from, end := date(y, 1, 1), date(y, 12, 31)
@@ -221,11 +242,8 @@ func yearOutlook(ctx context.Context, st kpiReader, cov *warehouse.Store, unit s
 	if dataEnd.Before(from) {
 		e.part = map[string]warehouse.KPIRow{}
 	}
-	// One look at the coverage: the months from 1 January last year to the
-	// last day with data hold this year to date, a reduction's cùng kỳ and
-	// last year's whole profile (the year before, "baseline" of that span,
-	// is left out).
-	spanGaps, _, err := CoverageGaps(ctx, cov, unit, YearBack(from, false), span, now)
+	cf, ct := outlookCoverageSpan(now)
+	spanGaps, _, err := cov.gaps(ctx, unit, cf, ct)
 	if err != nil {
 		return nil, err
 	}

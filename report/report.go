@@ -199,7 +199,7 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := buildRows(ctx, st, p, unit, inds, now, nil)
+	r, err := buildRows(ctx, st, p, unit, inds, now, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +222,17 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 // its sources, documents by type and units (the league table builds one
 // per commune). It reads the kpi from kpi, which holds the spans of
 // reportSpans (the league's memo prefetched them for all its units); nil:
-// a memo of its own, prefetched for unit.
-func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, kpi *kpiMemo) (*Report, error) {
+// a memo of its own, prefetched for unit. It reads the coverage from cov,
+// which holds the spans of reportCoverageSpans (the league's, read for all
+// its units); nil: read for unit, in one call.
+func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, kpi *kpiMemo, cov *coverageMemo) (*Report, error) {
 	now = now.In(vntime.Location)
+	if cov == nil {
+		var err error
+		if cov, err = readCoverage(ctx, st, []string{unit.Code}, reportCoverageSpans(p, now), now); err != nil {
+			return nil, err
+		}
+	}
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
 	if kpi == nil {
@@ -268,7 +276,7 @@ func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehous
 	}
 	outlook := map[string]Outlook{}
 	if p.From.Year() <= now.Year() && p.To.Year() >= now.Year() {
-		outs, err := yearOutlook(ctx, kpi, st, unit.Code, now)
+		outs, err := yearOutlook(ctx, kpi, cov, unit.Code, now)
 		if err != nil {
 			return nil, err
 		}
@@ -303,7 +311,7 @@ func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehous
 		}
 		r.Rows = append(r.Rows, row)
 	}
-	if err := r.applyCoverage(ctx, st); err != nil {
+	if err := r.applyCoverage(ctx, cov); err != nil {
 		return nil, err
 	}
 	return r, nil

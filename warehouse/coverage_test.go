@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chiso/adapters/vntime"
+	"chiso/report"
 	"chiso/warehouse/facts"
 	"chiso/warehouse/warehousetest"
 )
@@ -378,6 +379,16 @@ func TestCoverageCommunes(t *testing.T) {
 			}{{a, c.gapsA}, {a1, c.gapsA}, {b, c.gapsB}} {
 				if strings.Join(got[w.unit], " ") != strings.Join(w.want, " ") {
 					t.Errorf("%s: meetings_held gaps %v, want %v", w.unit, got[w.unit], w.want)
+				}
+				// The report says so: "Chưa đủ số liệu" (no verdict) only
+				// where an unconfirmed gap is.
+				r, err := report.Build(ctx, st, report.Options{Period: "2026-H1", Unit: w.unit, Now: at, IndicatorsOnly: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				row, ok := r.Row("meetings_held")
+				if wantComplete := !strings.Contains(strings.Join(w.want, " "), ":gap"); !ok || row.DataComplete != wantComplete {
+					t.Errorf("%s: report row meetings_held found %v, complete %v, want %v", w.unit, ok, row.DataComplete, wantComplete)
 				}
 			}
 		})
