@@ -48,6 +48,7 @@ DROP FUNCTION IF EXISTS coverage_document_moves(documents[], documents[]);
 DROP FUNCTION IF EXISTS coverage_document_sighting_moves(document_sightings[], document_sightings[]);
 DROP FUNCTION IF EXISTS coverage_dossier_moves(dossiers[], dossiers[]);
 DROP FUNCTION IF EXISTS coverage_dossier_sighting_moves(text[], text[]);
+DROP FUNCTION IF EXISTS coverage_dossier_sighting_moves(text[], text[], text[], text[], text[], text[]);
 DROP FUNCTION IF EXISTS coverage_meeting_moves(meetings[], meetings[]);
 DROP FUNCTION IF EXISTS coverage_rebuild_counts();
 DROP FUNCTION IF EXISTS coverage_counts_of();
@@ -235,16 +236,18 @@ LANGUAGE sql STABLE AS $$
                       WHERE x.unit_code = m.unit_code AND x.ma_ho_so = m.ma_ho_so) s $$;
 
 -- coverage_dossier_sighting_moves: the contributions of a
--- dossier_sightings statement (keys only: p_* are (unit_code, ma_ho_so,
--- source) of its rows).
-CREATE FUNCTION coverage_dossier_sighting_moves(p_old text[], p_new text[]) RETURNS SETOF coverage_counts
+-- dossier_sightings statement (keys only, as parallel arrays unit_code,
+-- ma_ho_so, source of its old and new rows: their raw record is not
+-- copied, and unnest reads each array once where subscripts would copy a
+-- two-dimensional one per element).
+CREATE FUNCTION coverage_dossier_sighting_moves(o_unit text[], o_key text[], o_src text[], n_unit text[], n_key text[], n_src text[])
+RETURNS SETOF coverage_counts
 LANGUAGE sql STABLE AS $$
   WITH p AS (
     SELECT k.unit_code, k.ma_ho_so, k.source, sum(k.d) AS delta
-    FROM (SELECT p_new[i][1] AS unit_code, p_new[i][2] AS ma_ho_so, p_new[i][3] AS source, 1 AS d
-          FROM generate_subscripts(p_new, 1) i
+    FROM (SELECT n.unit_code, n.ma_ho_so, n.source, 1 AS d FROM unnest(n_unit, n_key, n_src) n(unit_code, ma_ho_so, source)
           UNION ALL
-          SELECT p_old[i][1], p_old[i][2], p_old[i][3], -1 FROM generate_subscripts(p_old, 1) i) k
+          SELECT o.unit_code, o.ma_ho_so, o.source, -1 FROM unnest(o_unit, o_key, o_src) o(unit_code, ma_ho_so, source)) k
     GROUP BY 1, 2, 3 HAVING sum(k.d) <> 0),
   c AS (
     SELECT p.*, (SELECT count(*) FROM dossier_sightings x WHERE x.unit_code = p.unit_code AND x.ma_ho_so = p.ma_ho_so
@@ -319,22 +322,31 @@ BEGIN
 END
 $fn$;
 
--- The dossier sightings pass their keys only (their raw record is not
--- copied).
+-- The dossier sightings pass their keys only, as parallel arrays in the
+-- order of the key (their raw record is not copied).
 CREATE FUNCTION coverage_dossier_sightings_trg() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     PERFORM coverage_rebuild_counts();
   ELSIF TG_OP = 'INSERT' THEN
-    PERFORM coverage_add_counts(ARRAY(SELECT x FROM coverage_dossier_sighting_moves('{}',
-      ARRAY(SELECT ARRAY[r.unit_code, r.ma_ho_so, r.source] FROM cov_new r)) x));
+    PERFORM coverage_add_counts(ARRAY(SELECT x FROM coverage_dossier_sighting_moves('{}', '{}', '{}',
+      ARRAY(SELECT r.unit_code FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.ma_ho_so FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.source FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key)) x));
   ELSIF TG_OP = 'DELETE' THEN
     PERFORM coverage_add_counts(ARRAY(SELECT x FROM coverage_dossier_sighting_moves(
-      ARRAY(SELECT ARRAY[r.unit_code, r.ma_ho_so, r.source] FROM cov_old r), '{}') x));
+      ARRAY(SELECT r.unit_code FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.ma_ho_so FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.source FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      '{}', '{}', '{}') x));
   ELSE
     PERFORM coverage_add_counts(ARRAY(SELECT x FROM coverage_dossier_sighting_moves(
-      ARRAY(SELECT ARRAY[r.unit_code, r.ma_ho_so, r.source] FROM cov_old r),
-      ARRAY(SELECT ARRAY[r.unit_code, r.ma_ho_so, r.source] FROM cov_new r)) x));
+      ARRAY(SELECT r.unit_code FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.ma_ho_so FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.source FROM cov_old r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.unit_code FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.ma_ho_so FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key),
+      ARRAY(SELECT r.source FROM cov_new r ORDER BY r.unit_code, r.ma_ho_so, r.source, r.source_key)) x));
   END IF;
   RETURN NULL;
 END
