@@ -237,7 +237,10 @@ type DocTypeCount struct {
 // issue date, incoming ones by reception date.
 func (s *Store) DocumentsByType(ctx context.Context, unit string, from, to, bfrom, bto time.Time) ([]DocTypeCount, error) {
 	// The members first, so that the planner sees the unit codes and reads
-	// only their documents through the (unit_code, date) indexes.
+	// only their documents through the (unit_code, date) indexes, which
+	// hold every column the count needs (migration 00167): the direction
+	// is a constant here, not read, so that the index of outgoing
+	// documents (partial, without it) is enough.
 	members, err := s.UnitMembers(ctx, unit)
 	if err != nil {
 		return nil, err
@@ -245,12 +248,12 @@ func (s *Store) DocumentsByType(ctx context.Context, unit string, from, to, bfro
 	var out []DocTypeCount
 	err = s.DB.SelectContext(ctx, &out, `
 		WITH f AS (
-		  SELECT doc_type, family, secret, direction, electronic, issued_on AS on_date
+		  SELECT doc_type, family, secret, 'out'::text AS direction, electronic, issued_on AS on_date
 		  FROM kpi_document_facts
 		  WHERE direction = 'out' AND unit_code = ANY($1::text[])
 		    AND (issued_on BETWEEN $2 AND $3 OR issued_on BETWEEN $4 AND $5)
 		  UNION ALL
-		  SELECT doc_type, family, secret, direction, electronic, event_on
+		  SELECT doc_type, family, secret, 'in'::text, electronic, event_on
 		  FROM kpi_document_facts
 		  WHERE direction = 'in' AND unit_code = ANY($1::text[])
 		    AND (event_on BETWEEN $2 AND $3 OR event_on BETWEEN $4 AND $5))
