@@ -238,7 +238,7 @@ type DocTypeCount struct {
 func (s *Store) DocumentsByType(ctx context.Context, unit string, from, to, bfrom, bto time.Time) ([]DocTypeCount, error) {
 	// The members first, so that the planner sees the unit codes and reads
 	// only their documents through the (unit_code, date) indexes, which
-	// hold every column the count needs (migration 00167): the direction
+	// hold every column the count needs (migration 00180): the direction
 	// is a constant here, not read, so that the index of outgoing
 	// documents (partial, without it) is enough.
 	members, err := s.UnitMembers(ctx, unit)
