@@ -427,7 +427,7 @@ func TestProvincialPush(t *testing.T) {
 	if len(got) != 9 || !slices.Contains(got, b+" 000.26.31.H99-260310-0001") || !slices.Contains(got, a+" HS-260305-0001") || !slices.Contains(got, cTT+" 002.27.31.H99-260317-0001") {
 		t.Errorf("dossiers: %q", got)
 	}
-	if got := rows(t, st, `SELECT unit_code || ' ' || ma_ho_so || ' ' || action FROM dossier_steps WHERE action = 'Chuyển xử lý'`); len(got) != 1 || got[0] != b+" 000.26.31.H99-260310-0001 Chuyển xử lý" {
+	if got := rows(t, st, `SELECT unit_code || ' ' || ma_ho_so FROM dossier_steps WHERE at = '2026-03-10 09:00:00+07'`); len(got) != 1 || got[0] != b+" 000.26.31.H99-260310-0001" {
 		t.Errorf("pushed steps: %q", got)
 	}
 	if got := rows(t, st, `SELECT field || ' ' || left(source_key, 6) FROM rejects WHERE connector = 'dvc-push' ORDER BY 1`); strings.Join(got, ",") != "DonViXuLy MaHoSo,MaHoSo MaHoSo,MaHoSo steps:" {
