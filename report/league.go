@@ -140,12 +140,10 @@ func BuildLeague(ctx context.Context, st *warehouse.Store, opts LeagueOptions) (
 	for i, u := range all {
 		codes[i] = u.Code
 	}
+	// The coverage behind every unit is read at once too (computed once,
+	// not per unit), beside the kpi.
 	kpi := newKPIMemo(st, inds)
-	if err := kpi.prefetch(ctx, codes, reportSpans(p, now)); err != nil {
-		return nil, err
-	}
-	// The coverage behind every unit at once (computed once, not per unit).
-	cov, err := readCoverage(ctx, st, codes, reportCoverageSpans(p, now), now)
+	cov, err := readInputs(ctx, st, kpi, codes, p, now)
 	if err != nil {
 		return nil, err
 	}

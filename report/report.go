@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"chiso/adapters/vntime"
 	"chiso/warehouse"
 	"chiso/warehouse/facts"
@@ -227,20 +229,15 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 // its units); nil: read for unit, in one call.
 func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehouse.OrgUnit, inds []warehouse.Indicator, now time.Time, kpi *kpiMemo, cov *coverageMemo) (*Report, error) {
 	now = now.In(vntime.Location)
-	if cov == nil {
+	if kpi == nil || cov == nil {
+		kpi = newKPIMemo(st, inds)
 		var err error
-		if cov, err = readCoverage(ctx, st, []string{unit.Code}, reportCoverageSpans(p, now), now); err != nil {
+		if cov, err = readInputs(ctx, st, kpi, []string{unit.Code}, p, now); err != nil {
 			return nil, err
 		}
 	}
 	r := &Report{Period: p, Unit: unit, GeneratedAt: now}
 	r.BaseFrom, r.BaseTo = p.Baseline()
-	if kpi == nil {
-		kpi = newKPIMemo(st, inds)
-		if err := kpi.prefetch(ctx, []string{unit.Code}, reportSpans(p, now)); err != nil {
-			return nil, err
-		}
-	}
 	cur, err := kpi.KPIBetween(ctx, p.From, p.To, unit.Code)
 	if err != nil {
 		return nil, err
@@ -315,6 +312,26 @@ func buildRows(ctx context.Context, st *warehouse.Store, p Period, unit warehous
 		return nil, err
 	}
 	return r, nil
+}
+
+// readInputs reads what the reports of units for p need from the
+// warehouse up front: the kpi of reportSpans into kpi, and the coverage of
+// reportCoverageSpans, which it returns. The two statements run at once,
+// on two connections of the pool (each one PostgreSQL backend, so on two
+// cores); neither depends on the other.
+func readInputs(ctx context.Context, st *warehouse.Store, kpi *kpiMemo, units []string, p Period, now time.Time) (*coverageMemo, error) {
+	var cov *coverageMemo
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return kpi.prefetch(gctx, units, reportSpans(p, now)) })
+	g.Go(func() error {
+		var err error
+		cov, err = readCoverage(gctx, st, units, reportCoverageSpans(p, now), now)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return cov, nil
 }
 
 // reportSpans are the spans a report of p reads for its unit, computed in
