@@ -41,6 +41,10 @@ var nationalTables = []struct{ table, where string }{
 	{"meetings", ""}, {"register_rows", ""},
 	{"kpi_day_documents", ""}, {"kpi_day_meetings", ""}, {"kpi_day_dossiers", ""},
 	{"coverage_counts", ""},
+	// the runs and confirmations of the communes (not of a writer scoped
+	// to no commune, '', which would speak for every province's communes):
+	// the national coverage judges a month by its runs as the province does
+	{"sync_runs", "commune <> ''"}, {"coverage_confirmations", "commune <> ''"},
 	{"org_units", "relation IN ('self', 'internal')"},
 	{"kpi_targets", "unit_code <> ''"},
 }

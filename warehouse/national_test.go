@@ -163,6 +163,18 @@ func waitEqual(t *testing.T, what string, nat *warehouse.Store, provs ...*wareho
 	t.Fatalf("%s: national kpi (%d rows) differs from the provinces' (%d rows): first difference %s", what, len(got), len(want), firstDiff(got, sortStrings(want)))
 }
 
+// coverageRows are the coverage of every root of st as of the test's
+// day, a line each, sorted.
+func coverageRows(t *testing.T, st *warehouse.Store) []string {
+	t.Helper()
+	var rows []string
+	if err := st.DB.Select(&rows, `SELECT concat_ws('|', fact, unit_code, source, month, seen, expected, run_covered, status, reason, confirmed_by)
+		FROM coverage_at('2026-12-02 10:00+07')`); err != nil {
+		t.Fatal(err)
+	}
+	return sortStrings(rows)
+}
+
 func sortStrings(s []string) []string {
 	out := append([]string(nil), s...)
 	for i := 1; i < len(out); i++ {
@@ -248,6 +260,11 @@ func TestNationalReplication(t *testing.T) {
 		{pb, `UPDATE meetings SET online = NOT online WHERE unit_code = '000.02.31.H02'`},
 		{pb, `INSERT INTO org_units (code, name, parent_code, relation) VALUES ('003.01.31.H02', 'Đơn vị mới', '000.01.31.H02', 'internal')`},
 		{pb, `UPDATE documents SET unit_code = '003.01.31.H02' WHERE unit_code = '001.01.31.H02' AND doc_key LIKE '%7'`},
+		// a run and a confirmation travel too (the coverage's inputs)
+		{pa, `INSERT INTO sync_runs (commune, connector, status, started_at, finished_at)
+		      VALUES ('000.01.31.H01', 'cal', 'ok', '2026-11-30 10:00+07', '2026-11-30 10:05+07')`},
+		{pb, `INSERT INTO coverage_confirmations (commune, connector, month, note, confirmed_by)
+		      VALUES ('000.02.31.H02', 'cal', '2026-10-01', 'lịch họp tháng 10 đúng là ít', 'can_bo_vp')`},
 	} {
 		if _, err := c.st.DB.Exec(c.q); err != nil {
 			t.Fatalf("%v\n%s", err, c.q)
@@ -259,13 +276,48 @@ func TestNationalReplication(t *testing.T) {
 		t.Errorf("after changes: national %v, provinces %v + %v", n, a, b)
 	}
 
-	// What is not published stays home: runs, the catalogue, the
-	// higher unit every province lists.
+	// The national coverage is the provinces' coverage, row for row: the
+	// counts, the runs behind run_covered and the confirmations travel.
+	covA, covB, covN := coverageRows(t, pa), coverageRows(t, pb), coverageRows(t, nat)
+	if want := sortStrings(append(covA, covB...)); strings.Join(covN, "\n") != strings.Join(want, "\n") {
+		t.Errorf("national coverage (%d rows) differs from the provinces' (%d rows): first difference %s", len(covN), len(want), firstDiff(covN, want))
+	}
+	var covered, confirmed int
+	if err := nat.DB.QueryRow(`SELECT count(*) FILTER (WHERE run_covered), count(*) FILTER (WHERE confirmed_by IS NOT NULL)
+		FROM coverage_at('2026-12-02 10:00+07')`).Scan(&covered, &confirmed); err != nil {
+		t.Fatal(err)
+	}
+	if covered == 0 || confirmed != 1 {
+		t.Errorf("national coverage: %d months covered by a run, %d confirmed; want some and 1", covered, confirmed)
+	}
+
+	// What is not published stays home: a run of a writer scoped to no
+	// commune (it would speak for every province's communes), the
+	// catalogue, the higher unit every province lists. The dossier
+	// inserted after the run shows when pb's later changes have arrived.
+	for _, q := range []string{
+		`INSERT INTO sync_runs (commune, connector, status, started_at, finished_at)
+		 VALUES ('', 'cal', 'ok', '2026-11-30 10:00+07', '2026-11-30 10:05+07')`,
+		`INSERT INTO dossiers (unit_code, ma_ho_so, ma_tthc, channel, status, received_at, result_electronic)
+		 VALUES ('000.01.31.H02', 'H02-after-run', '1.000001', 'online', 2, TIMESTAMPTZ '2026-03-03 08:00+07', true)`,
+	} {
+		if _, err := pb.DB.Exec(q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	waitEqual(t, "after an unscoped run", nat, pa, pb)
 	var higher, procs int
 	if err := nat.DB.QueryRow(`SELECT (SELECT count(*) FROM org_units WHERE relation = 'higher'), (SELECT count(*) FROM procedures)`).Scan(&higher, &procs); err != nil {
 		t.Fatal(err)
 	}
 	if higher != 0 || procs != 0 {
 		t.Errorf("national has %d higher units and %d procedures, want none", higher, procs)
+	}
+	var unscoped int
+	if err := nat.DB.QueryRow(`SELECT count(*) FROM sync_runs WHERE commune = ''`).Scan(&unscoped); err != nil {
+		t.Fatal(err)
+	}
+	if unscoped != 0 {
+		t.Errorf("national has %d runs of no commune, want none", unscoped)
 	}
 }
