@@ -29,6 +29,10 @@ type Options struct {
 	// (Report.DocTypes, Units, UnitRows): what the JSON and the web page's
 	// overview show does not need them.
 	IndicatorsOnly bool
+	// NoDocTypes leaves out the documents-by-type sheet only
+	// (Report.DocTypes): the web pages show the units sheet but not that
+	// one, which for a province counts every document of two years.
+	NoDocTypes bool
 }
 
 // Formats are the output formats of chiso report.
@@ -201,22 +205,34 @@ func Build(ctx context.Context, st *warehouse.Store, opts Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	r, err := buildRows(ctx, st, p, unit, inds, now, nil, nil)
-	if err != nil {
+	// The indicator rows, the sources and the two other sheets read
+	// statements of their own, all at once (on connections of the pool).
+	sheets := &Report{Period: p, Unit: unit}
+	sheets.BaseFrom, sheets.BaseTo = p.Baseline()
+	var r *Report
+	var sources []warehouse.SourceSync
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		r, err = buildRows(gctx, st, p, unit, inds, now, nil, nil)
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		sources, err = st.SourceSyncs(gctx)
+		return err
+	})
+	if !opts.IndicatorsOnly {
+		if !opts.NoDocTypes {
+			g.Go(func() error { return sheets.buildDocTypes(gctx, st) })
+		}
+		g.Go(func() error { return sheets.buildUnits(gctx, st, units) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if r.Sources, err = st.SourceSyncs(ctx); err != nil {
-		return nil, err
-	}
-	if opts.IndicatorsOnly {
-		return r, nil
-	}
-	if err := r.buildDocTypes(ctx, st); err != nil {
-		return nil, err
-	}
-	if err := r.buildUnits(ctx, st, units); err != nil {
-		return nil, err
-	}
+	r.Sources = sources
+	r.DocTypes, r.Units, r.UnitRows = sheets.DocTypes, sheets.Units, sheets.UnitRows
 	return r, nil
 }
 

@@ -37,21 +37,23 @@ func writeJSONBytes(w http.ResponseWriter, b []byte) {
 }
 
 // buildReport is report.Build for the scope: the one computation behind
-// the overview and GET /api/v1/report (with the units and documents-by-type
-// sheets for the pages that show them).
+// the overview and GET /api/v1/report (with the units sheet for the pages
+// that show it).
 func (s *Server) buildReport(r *http.Request, sc *Scope) (*report.Report, error) {
 	return s.build(r, sc, false)
 }
 
 // build is report.Build for the scope; indicatorsOnly leaves the two
 // other sheets out (report.Options.IndicatorsOnly), as chiso report
-// --format json does.
+// --format json does. No page shows the documents-by-type sheet (the
+// downloads are report.Run's), so it is never built here.
 func (s *Server) build(r *http.Request, sc *Scope, indicatorsOnly bool) (*report.Report, error) {
 	named, err := s.named(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(r.Context(), s.opts.Store, report.Options{Period: sc.Period, Unit: sc.Unit, Named: named, Now: s.opts.Now(), IndicatorsOnly: indicatorsOnly})
+	return report.Build(r.Context(), s.opts.Store, report.Options{Period: sc.Period, Unit: sc.Unit, Named: named, Now: s.opts.Now(),
+		IndicatorsOnly: indicatorsOnly, NoDocTypes: true})
 }
 
 // apiReport is GET /api/v1/report?period=&unit=: the bytes of chiso report
