@@ -3,6 +3,7 @@
 package orgdir
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,4 +165,126 @@ func (d *Directory) Descendants(root string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// chain returns code (a merged predecessor resolved to its successor) and
+// its ancestors through self and internal units, nearest first: the path
+// IsOurs walks. It is empty for a code that is not listed, or not self or
+// internal.
+func (d *Directory) chain(code string) []string {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	var out []string
+	for i := 0; i < 32 && code != ""; i++ {
+		u, ok := d.Unit(code)
+		if !ok {
+			break
+		}
+		if u.MergedInto != "" {
+			code = u.MergedInto
+			continue
+		}
+		if u.Relation != Internal && u.Relation != Self {
+			break
+		}
+		out = append(out, u.Code)
+		code = u.Parent
+	}
+	return out
+}
+
+// home is the index in chain of the nearest unit that has a level (-1 for none).
+func (d *Directory) home(chain []string) int {
+	for i, c := range chain {
+		if u, _ := d.Unit(c); u.Level != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// Home returns the home of code: the nearest of code and its ancestors
+// (through self and internal parents, merged predecessors followed) that
+// has a level — in a provincial directory the commune a unit belongs to,
+// or the province for the province's own units. It is "" when none has a
+// level (a commune's own directory without levels, or a code outside the
+// tree).
+func (d *Directory) Home(code string) string {
+	ch := d.chain(code)
+	if i := d.home(ch); i >= 0 {
+		return ch[i]
+	}
+	return ""
+}
+
+// From is the directory as seen from one unit's home (see RelationFrom).
+type From struct {
+	d         *Directory
+	home      string
+	ancestors []string // above home, nearest first; empty: the directory's own relations stand
+	top       string
+}
+
+// From returns the view of the directory from unit's home.
+func (d *Directory) From(unit string) From {
+	ch := d.chain(unit)
+	i := d.home(ch)
+	if i < 0 || i == len(ch)-1 {
+		// No level on the way up (a commune's own directory), or the home
+		// is the root itself: the directory's relations are the home's.
+		return From{d: d}
+	}
+	return From{d: d, home: ch[i], ancestors: ch[i+1:], top: ch[len(ch)-1]}
+}
+
+// Relation returns the relation of code to the viewpoint's home: self for
+// the home (or a predecessor merged into it), internal for a unit under
+// it, higher for the units above it (the province, a district) and their
+// own units that belong to no lower home, peer for a unit of another home
+// of the tree (another commune); a code outside the tree keeps the
+// directory's relation. Without a home (no level on the way up from the
+// unit, or the home is the root) it is exactly Directory.Relation.
+func (f From) Relation(code string) string {
+	if f.home == "" {
+		return f.d.Relation(code)
+	}
+	ch := f.d.chain(code)
+	if len(ch) == 0 || ch[len(ch)-1] != f.top {
+		return f.d.Relation(code)
+	}
+	if ch[0] == f.home {
+		return Self
+	}
+	if slices.Contains(ch, f.home) {
+		return Internal
+	}
+	h := ch[len(ch)-1]
+	if i := f.d.home(ch); i >= 0 {
+		h = ch[i]
+	}
+	if slices.Contains(f.ancestors, ch[0]) || slices.Contains(f.ancestors, h) {
+		return Higher
+	}
+	return Peer
+}
+
+// Highest returns the highest relation among codes seen from the home ("" for none).
+func (f From) Highest(codes []string) string {
+	best := ""
+	for _, c := range codes {
+		if r := f.Relation(c); rank[r] > rank[best] {
+			best = r
+		}
+	}
+	return best
+}
+
+// RelationFrom returns the relation of code to the home of unit (the
+// commune unit belongs to in a provincial directory): see From.Relation.
+// In a commune's own directory it is Relation.
+func (d *Directory) RelationFrom(unit, code string) string { return d.From(unit).Relation(code) }
+
+// HighestFrom returns the highest relation among codes as seen from the
+// home of unit ("" for none); in a commune's own directory it is Highest.
+func (d *Directory) HighestFrom(unit string, codes []string) string {
+	return d.From(unit).Highest(codes)
 }
