@@ -17,12 +17,31 @@ import (
 // caller fills), Status for status packages, Revocation for revocations
 // (BussinessDocType 1) and replacements (3).
 type Facts struct {
-	Document   *facts.Document
-	Sighting   facts.Sighting
+	Document *facts.Document
+	Sighting facts.Sighting
+	// Others are the incoming documents of the other communes of the
+	// tree that a package reaches (FromPackageByCode), each with its own
+	// sighting; empty for FromPackage.
+	Others     []Copy
 	Status     *facts.DocumentStatus
 	Revocation *facts.Revocation
 	Class      Classification
 	Warnings   []string
+}
+
+// Copy is one document a package gives, with its sighting (whose Source
+// and SourceKey the caller fills).
+type Copy struct {
+	Document *facts.Document
+	Sighting facts.Sighting
+}
+
+// Documents returns every document of f, Document first, then Others.
+func (f Facts) Documents() []Copy {
+	if f.Document == nil {
+		return nil
+	}
+	return append([]Copy{{f.Document, f.Sighting}}, f.Others...)
 }
 
 // Seen is how a source saw a package.
@@ -94,17 +113,14 @@ func FromPackage(pkg *edxml.Package, unit string, org *orgdir.Directory, rules *
 	} else {
 		d.Counterparts = []string{pkg.From}
 	}
-	d.CounterpartRelation = org.Highest(d.Counterparts)
+	// The relation as the document's unit sees it: in a provincial
+	// directory a commune's exchange with the province is with a higher
+	// agency (orgdir.From), as in the commune's own directory.
+	d.CounterpartRelation = org.HighestFrom(d.UnitCode, d.Counterparts)
 	f.Document = d
 	f.Sighting = facts.Sighting{SeenAt: seen.At, Medium: "electronic"}
 	if d.Direction == "in" {
-		f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = Arrival(pkg, unit, org, seen.AxisAt)
-		if pkg.BusinessType == 1 {
-			// A revocation repeats the header of what it revokes: its trace
-			// and its time on the axis are those of the revocation, which
-			// says nothing of when the document itself arrived.
-			f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = pkg.PromulgationDate, facts.ReceivedByIssueDate
-		}
+		f.Sighting.ReceivedAt, f.Sighting.ReceivedBy = received(pkg, func(code string) bool { return org.IsOurs(unit, code) }, seen.AxisAt)
 		d.EventOn = dateOnly(f.Sighting.ReceivedAt)
 	}
 
@@ -196,9 +212,26 @@ func StatusTarget(r edxml.Ref) (facts.DocumentRef, error) {
 // đến") is weighed by the warehouse; the order of all of them is
 // facts.ReceivedEvidence.
 func Arrival(pkg *edxml.Package, unit string, org *orgdir.Directory, axisAt time.Time) (time.Time, string) {
+	return arrival(pkg, func(code string) bool { return org.IsOurs(unit, code) }, axisAt)
+}
+
+// received is the evidence of an incoming document's arrival in its
+// sighting: Arrival at the units ours accepts, except for a revocation,
+// which repeats the header of what it revokes: its trace and its time on
+// the axis are those of the revocation, which say nothing of when the
+// document itself arrived (its date of issue stands in).
+func received(pkg *edxml.Package, ours func(string) bool, axisAt time.Time) (time.Time, string) {
+	if pkg.BusinessType == 1 {
+		return pkg.PromulgationDate, facts.ReceivedByIssueDate
+	}
+	return arrival(pkg, ours, axisAt)
+}
+
+// arrival is Arrival with the units that count as ours given by ours.
+func arrival(pkg *edxml.Package, ours func(string) bool, axisAt time.Time) (time.Time, string) {
 	var at time.Time
 	for _, t := range pkg.Trace {
-		if t.OrganID != "" && !t.At.IsZero() && org.IsOurs(unit, t.OrganID) && t.At.After(at) {
+		if t.OrganID != "" && !t.At.IsZero() && ours(t.OrganID) && t.At.After(at) {
 			at = t.At
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"chiso/adapters/edxml"
 	"chiso/mapping/orgdir"
+	"chiso/warehouse/facts"
 )
 
 // Element paths the routing of a package names in its errors (the
@@ -98,4 +99,69 @@ func clip(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// FromPackageByCode maps a package for a connector that covers many
+// communes (by_code, root the province): one package gives one document to
+// every commune of root's tree it involves, as each commune's own
+// warehouse would record it. A document package is the outgoing document
+// of its sender when the sender is root or a unit under it, plus one
+// incoming document for each other home of the tree among its recipients
+// (orgdir.Directory.Home: a commune, or the province for its own units;
+// the home of the sender gets none, as its own units exchanging is
+// internal): the first recipient within each home, in To order, dated by
+// the trace of its arrival at a unit of that home (else the axis's time,
+// else its date of issue; see Arrival). Each document's counterpart
+// relation is seen from its own unit (orgdir.From). Facts.Document is the
+// document of UnitByCode's unit, Facts.Others the rest. Status packages,
+// revocations and the errors are FromPackage's and UnitByCode's: a package
+// that names no unit of root's tree is UnitByCode's error.
+//
+// In a directory without levels (a commune's own) the tree is one home:
+// the result is FromPackage's.
+func FromPackageByCode(pkg *edxml.Package, root string, org *orgdir.Directory, rules *Rules, seen Seen) (Facts, error) {
+	root = strings.ToUpper(strings.TrimSpace(root))
+	if _, err := UnitByCode(pkg, org, root); err != nil {
+		return Facts{}, err
+	}
+	f, err := FromPackage(pkg, root, org, rules, seen)
+	if err != nil || f.Document == nil {
+		return f, err
+	}
+	home := func(code string) string {
+		if h := org.Home(code); h != "" {
+			return h
+		}
+		return root
+	}
+	var docs []Copy
+	sender := ""
+	if f.Document.Direction == "out" {
+		docs = append(docs, Copy{f.Document, f.Sighting})
+		sender = home(pkg.From)
+	}
+	done := map[string]bool{}
+	for _, to := range pkg.To {
+		if !org.IsOurs(root, to) {
+			continue
+		}
+		h := home(to)
+		if h == sender || done[h] {
+			continue
+		}
+		done[h] = true
+		d := *f.Document
+		d.Direction, d.UnitCode = "in", to
+		d.Counterparts = []string{pkg.From}
+		d.CounterpartRelation = org.HighestFrom(to, d.Counterparts)
+		s := facts.Sighting{SeenAt: seen.At, Medium: "electronic"}
+		s.ReceivedAt, s.ReceivedBy = received(pkg, func(code string) bool { return org.IsOurs(h, code) && home(code) == h }, seen.AxisAt)
+		d.EventOn = dateOnly(s.ReceivedAt)
+		docs = append(docs, Copy{&d, s})
+	}
+	if len(docs) == 0 {
+		return Facts{}, fmt.Errorf("documents: package from %s names no unit of %s", pkg.From, root) // UnitByCode said otherwise
+	}
+	f.Document, f.Sighting, f.Others = docs[0].Document, docs[0].Sighting, docs[1:]
+	return f, nil
 }

@@ -141,7 +141,7 @@ func Map(row register.Row, cfg Config) (Result, error) {
 		return res, fmt.Errorf("registers: direction %q (want out or in)", cfg.Direction)
 	}
 	if len(d.Counterparts) > 0 {
-		d.CounterpartRelation = cfg.Org.Highest(d.Counterparts)
+		d.CounterpartRelation = cfg.Org.HighestFrom(d.UnitCode, d.Counterparts) // as the row's unit sees them (orgdir.From)
 	}
 
 	cl := classify(row, d.CodeNumber, d.CodeNotation)
