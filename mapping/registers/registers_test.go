@@ -172,3 +172,38 @@ func TestMapErrors(t *testing.T) {
 		}
 	}
 }
+
+// A commune's register mapped with the provincial directory (the province
+// self, the communes internal, level commune): the counterparts' relation
+// is the one the commune's own directory gives (orgdir.From).
+func TestMapProvincialDirectory(t *testing.T) {
+	prov := orgdir.New([]orgdir.Unit{
+		{Code: "000.00.00.H99", Name: "UBND tỉnh Bắc Ninh", Relation: orgdir.Self, Level: "province", Aliases: []string{"UBND tỉnh"}},
+		{Code: "000.25.31.H99", Name: "UBND xã Yên Định", Parent: "000.00.00.H99", Relation: orgdir.Internal, Level: "commune"},
+		{Code: "002.25.31.H99", Name: "Phòng Kinh tế", Parent: "000.25.31.H99", Relation: orgdir.Internal},
+		{Code: "000.26.31.H99", Name: "UBND xã Yên Phong", Parent: "000.00.00.H99", Relation: orgdir.Internal, Level: "commune"},
+	})
+	for _, c := range []struct {
+		dir      string
+		names    []string
+		relation string
+	}{
+		{"out", []string{"UBND tỉnh", "Phòng Kinh tế"}, orgdir.Higher},
+		{"out", []string{"UBND xã Yên Phong"}, orgdir.Peer},
+		{"out", []string{"Phòng Kinh tế"}, orgdir.Internal},
+		{"in", []string{"UBND tỉnh"}, orgdir.Higher},
+		{"in", []string{"UBND xã Yên Phong"}, orgdir.Peer},
+	} {
+		cfg := Config{Unit: "000.25.31.H99", Direction: c.dir, Org: prov, Source: "register-file:so", Base: "/data"}
+		row := register.Row{File: "/data/so.csv", Line: 2, Number: "5", Notation: "UBND-VP", IssuedOn: date("2026-03-02"), ReceivedOn: date("2026-03-03"), TypeSubject: "Công văn"}
+		if c.dir == "out" {
+			row.Recipients = c.names
+		} else {
+			row.Issuer = c.names[0]
+		}
+		res, err := Map(row, cfg)
+		if err != nil || res.Document.CounterpartRelation != c.relation {
+			t.Errorf("%s %v: %q, %v; want %q", c.dir, c.names, res.Document.CounterpartRelation, err, c.relation)
+		}
+	}
+}
