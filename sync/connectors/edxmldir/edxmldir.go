@@ -92,11 +92,13 @@ func init() {
 type Connector struct {
 	Path string `yaml:"path"`
 	Unit string `yaml:"unit"`
-	// ByCode puts each package's document in the unit its organ codes
-	// name (documents.UnitByCode: the sender of an outgoing one, the
-	// receiving organ of an incoming one), which must be Unit or under it:
-	// an archive of the province's packages. A package whose codes name
-	// no unit of the tree is rejected.
+	// ByCode puts each package's documents in the units its organ codes
+	// name, which must be Unit or under it: an archive of the province's packages.
+	// A package gives the sender's outgoing document and one incoming
+	// document to each other commune among its recipients
+	// (documents.FromPackageByCode; a status package goes to
+	// documents.UnitByCode's unit). A package whose codes name no unit of
+	// the tree is rejected.
 	ByCode        bool              `yaml:"by_code"`
 	Include       []string          `yaml:"include"`
 	Exclude       []string          `yaml:"exclude"`
@@ -418,10 +420,12 @@ func (c *Connector) write(ctx context.Context, sink connector.Sink, source strin
 			}
 		}
 		f := r.facts
-		if f.Document != nil {
-			s := f.Sighting
+		// Each document of the package is sighted under the file's path
+		// (the sighting's key includes the unit and direction).
+		for _, d := range f.Documents() {
+			s := d.Sighting
 			s.Source, s.SourceKey = source, r.Rel
-			if err := sink.UpsertDocument(ctx, *f.Document, s); err != nil {
+			if err := sink.UpsertDocument(ctx, *d.Document, s); err != nil {
 				return err
 			}
 		}
@@ -492,14 +496,13 @@ func (c *Connector) process(ctx context.Context, j job) result {
 	if perr == nil {
 		// The mtime is lineage only: a copied or restored archive gives every
 		// file the time of the copy, so it never dates a document.
-		var facts documents.Facts
-		var err error
+		// by_code: the package goes to the units its codes name, one
+		// document for each commune it involves (documents.FromPackageByCode).
+		from := documents.FromPackage
 		if c.ByCode {
-			_, err = documents.UnitByCode(pkg, c.env.Org, c.unit)
+			from = documents.FromPackageByCode
 		}
-		if err == nil {
-			facts, err = documents.FromPackage(pkg, c.unit, c.env.Org, c.rules, documents.Seen{At: time.Unix(0, j.MTime)})
-		}
+		facts, err := from(pkg, c.unit, c.env.Org, c.rules, documents.Seen{At: time.Unix(0, j.MTime)})
 		if err != nil {
 			perr = fmt.Errorf("%s: %w", j.Rel, err)
 		} else {

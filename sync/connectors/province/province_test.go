@@ -63,19 +63,25 @@ type axisDoc struct {
 	to       []string
 	number   string
 	issued   string // yyyy-mm-dd
-	// unit and direction it lands in; "" for the outsider.
-	unit, dir string
+	// lands are the "unit direction" of the documents it gives: the
+	// sender's outgoing one, when the sender is of the province, and an
+	// incoming one for each other commune (or the province) among its
+	// recipients, the first recipient of each; none for the outsider.
+	lands []string
 }
 
 var axisDocs = []axisDoc{
-	{id: "0000000000000000000000a1", from: a, to: []string{bo}, number: "11", issued: "2026-02-10", unit: a, dir: "out"},
-	{id: "0000000000000000000000a2", from: aVP, to: []string{bo, h98}, number: "12", issued: "2026-03-05", unit: aVP, dir: "out"},
-	{id: "0000000000000000000000a3", from: a, to: []string{b}, number: "13", issued: "2026-04-01", unit: a, dir: "out"}, // commune to commune: the sender's
-	{id: "0000000000000000000000b1", from: bo, to: []string{b}, number: "21", issued: "2026-03-01", unit: b, dir: "in"},
-	{id: "0000000000000000000000b2", from: bo, to: []string{bTT}, number: "22", issued: "2026-05-20", unit: bTT, dir: "in"},
-	{id: "0000000000000000000000c1", from: cVP, to: []string{bo}, number: "31", issued: "2026-01-15", unit: cVP, dir: "out"},
-	{id: "0000000000000000000000c2", from: bo, to: []string{h98Sub, cTT}, number: "32", issued: "2026-06-02", unit: cTT, dir: "in"}, // the first recipient of the province
-	{id: "0000000000000000000000e1", from: h98, to: []string{h98Sub}, number: "91", issued: "2026-03-10"},                           // another province's document
+	{id: "0000000000000000000000a1", from: a, to: []string{bo}, number: "11", issued: "2026-02-10", lands: []string{a + " out"}},
+	{id: "0000000000000000000000a2", from: aVP, to: []string{bo, h98}, number: "12", issued: "2026-03-05", lands: []string{aVP + " out"}},
+	{id: "0000000000000000000000a3", from: a, to: []string{b}, number: "13", issued: "2026-04-01", lands: []string{a + " out", b + " in"}}, // commune to commune: both
+	{id: "0000000000000000000000b1", from: bo, to: []string{b}, number: "21", issued: "2026-03-01", lands: []string{b + " in"}},
+	{id: "0000000000000000000000b2", from: bo, to: []string{bTT}, number: "22", issued: "2026-05-20", lands: []string{bTT + " in"}},
+	{id: "0000000000000000000000c1", from: cVP, to: []string{bo}, number: "31", issued: "2026-01-15", lands: []string{cVP + " out"}},
+	{id: "0000000000000000000000c2", from: bo, to: []string{h98Sub, cTT}, number: "32", issued: "2026-06-02", lands: []string{cTT + " in"}},      // the first recipient of the province
+	{id: "0000000000000000000000c3", from: c, to: []string{prov}, number: "33", issued: "2026-04-20", lands: []string{c + " out", prov + " in"}}, // commune to the province
+	{id: "0000000000000000000000f1", from: prov, to: []string{a, bTT, aVP}, number: "41", issued: "2026-03-12",
+		lands: []string{prov + " out", a + " in", bTT + " in"}}, // the province to two communes: one incoming document each
+	{id: "0000000000000000000000e1", from: h98, to: []string{h98Sub}, number: "91", issued: "2026-03-10"}, // another province's document
 }
 
 // writeAxis writes the packages of axisDocs (and a status package about
@@ -84,7 +90,7 @@ var axisDocs = []axisDoc{
 func writeAxis(t *testing.T, dir string) {
 	t.Helper()
 	name := map[string]string{a: "UBND xã Yên Định", aVP: "Văn phòng HĐND và UBND xã Yên Định", b: "UBND xã Yên Phong",
-		bTT: "Trung tâm Phục vụ hành chính công xã Yên Phong", cVP: "Văn phòng HĐND và UBND xã Tam Giang",
+		bTT: "Trung tâm Phục vụ hành chính công xã Yên Phong", prov: "UBND tỉnh Bắc Ninh", c: "UBND xã Tam Giang", cVP: "Văn phòng HĐND và UBND xã Tam Giang",
 		cTT: "Trung tâm Phục vụ hành chính công xã Tam Giang", bo: "Bộ Nội vụ", h98: "UBND tỉnh Hà Nam", h98Sub: "Sở Nội vụ tỉnh Hà Nam"}
 	cv, _ := edxmlgen.TypeByID("cong_van")
 	var outsider edxmlgen.DocSpec
@@ -101,14 +107,20 @@ func writeAxis(t *testing.T, dir string) {
 		for _, to := range d.to {
 			spec.Recipients = append(spec.Recipients, edxmlgen.Org{Code: to, Name: name[to]})
 		}
-		if d.dir == "in" {
-			// The recipient's QLVB traces the arrival the next morning.
-			spec.Direction, spec.Unit, spec.ArrivedAt = "in", d.unit, issued.Add(24*time.Hour+8*time.Hour)
+		if len(d.lands) > 0 && strings.HasSuffix(d.lands[0], " in") {
+			// The first recipient's QLVB traces the arrival the next morning.
+			spec.Direction, spec.Unit, spec.ArrivedAt = "in", strings.TrimSuffix(d.lands[0], " in"), issued.Add(24*time.Hour+8*time.Hour)
 		}
-		if d.unit == "" {
+		if len(d.lands) == 0 {
 			outsider = spec
 		}
-		writeFile(t, filepath.Join(dir, d.id+".edxml"), func(f *os.File) error { return edxmlgen.WritePackage(f, spec, edxmlgen.WriteOptions{}) })
+		path := filepath.Join(dir, d.id+".edxml")
+		writeFile(t, path, func(f *os.File) error { return edxmlgen.WritePackage(f, spec, edxmlgen.WriteOptions{}) })
+		// The axis simulator's created_time is the file's time: the
+		// package went on the axis the evening it was issued.
+		if err := os.Chtimes(path, issued.Add(19*time.Hour), issued.Add(19*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st := edxmlgen.StatusSpec{DocID: "0000000000000000000000e2", Reporter: edxmlgen.Org{Code: bo, Name: name[bo]}, Code: edxmlgen.StatusAccepted,
 		At: outsider.IssuedOn.Add(48 * time.Hour), Staff: "Văn thư"}
@@ -222,7 +234,6 @@ func rows(t *testing.T, st *warehouse.Store, q string) []string {
 }
 
 func TestProvincialPortalAndAxis(t *testing.T) {
-	ctx := context.Background()
 	fx, err := dvcsim.LoadDir(export)
 	if err != nil {
 		t.Fatal(err)
@@ -270,8 +281,8 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 	// by the archive (two sightings, one document).
 	var wantDocs []string
 	for _, d := range axisDocs {
-		if d.unit != "" {
-			wantDocs = append(wantDocs, fmt.Sprintf("%s %s %s 2", d.unit, d.dir, d.number))
+		for _, l := range d.lands {
+			wantDocs = append(wantDocs, fmt.Sprintf("%s %s 2", l, d.number))
 		}
 	}
 	sort.Strings(wantDocs)
@@ -279,6 +290,30 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 		  (SELECT count(*) FROM document_sightings s WHERE s.unit_code = d.unit_code AND s.direction = d.direction AND s.doc_key = d.doc_key)
 		FROM documents d ORDER BY 1`); strings.Join(got, "\n") != strings.Join(wantDocs, "\n") {
 		t.Errorf("documents:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantDocs, "\n"))
+	}
+
+	// Reading the same packages again (the checkpoints forgotten) changes
+	// no document and no sighting: each copy keeps its key.
+	const snapshot = `SELECT d.unit_code || ' ' || d.direction || ' ' || d.doc_key || ' ' || coalesce(d.counterpart_relation, '-') || ' ' ||
+		  coalesce(d.event_on::text, '-') || ' ' || s.source || ' ' || s.source_key || ' ' || coalesce(s.received_at::text, '-')
+		FROM documents d JOIN document_sightings s USING (unit_code, direction, doc_key) ORDER BY 1`
+	before := rows(t, st, snapshot)
+	if _, err := st.DB.Exec(`DELETE FROM sync_state WHERE connector IN ('truc-tinh', 'kho-tinh')`); err != nil {
+		t.Fatal(err)
+	}
+	run(t, st, "truc-tinh", job(t, cfg, "truc-tinh").Conn)
+	run(t, st, "kho-tinh", arch)
+	if after := rows(t, st, snapshot); strings.Join(after, "\n") != strings.Join(before, "\n") || len(before) != 2*len(wantDocs) {
+		t.Errorf("read again: %d sightings\n%s\nbefore (%d)\n%s", len(after), strings.Join(after, "\n"), len(before), strings.Join(before, "\n"))
+	}
+	for _, conn := range []string{"truc-tinh", "kho-tinh"} {
+		var fetched int64
+		if err := st.DB.Get(&fetched, `SELECT coalesce(sum(fetched), 0) FROM sync_runs WHERE connector = $1`, conn); err != nil {
+			t.Fatal(err)
+		}
+		if fetched != 22 {
+			t.Errorf("%s: the two runs read %d packages, want 2 × 11", conn, fetched)
+		}
 	}
 
 	// The records of no unit of the province are rejects naming the field
@@ -309,27 +344,22 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 	}
 
 	// The province's figures are the sums of its communes' numerators and
-	// denominators, indicator by indicator; hand-checked figures of the
-	// fixture (dossiers: see cmd/chiso's TestProvinceLeague; documents: the
-	// out ones issued, and all exchanged with the ministry electronically).
+	// denominators plus the province's own (where it is itself a party),
+	// indicator by indicator; hand-checked figures of the fixture
+	// (dossiers: see cmd/chiso's TestProvinceLeague; documents: the out
+	// ones issued, and all exchanged with a higher agency — the ministry,
+	// or the province for a commune — electronically: a1 a2 f1 for A, b1
+	// b2 f1 for B, c1 c2 c3 for C; a3 between two communes is a peer
+	// exchange, and the province's own f1 out and c3 in are with its own
+	// communes).
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
-	kpi := map[string]map[string]warehouse.KPIRow{}
-	for _, u := range []string{prov, a, b, c} {
-		rs, err := st.KPIBetween(ctx, from, to, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kpi[u] = map[string]warehouse.KPIRow{}
-		for _, r := range rs {
-			kpi[u][r.Indicator] = r
-		}
-	}
+	kpi := kpiOf(t, st, from, to, prov, a, b, c)
 	type fig struct{ num, den int64 }
 	hand := map[string]map[string]fig{
-		prov: {"dossier_full_online_share": {6, 9}, "result_digitized_share": {5, 7}, "documents_issued": {4, -1}, "electronic_exchange_share": {6, 6}},
-		a:    {"dossier_full_online_share": {2, 4}, "result_digitized_share": {2, 3}, "documents_issued": {3, -1}, "electronic_exchange_share": {2, 2}},
-		b:    {"dossier_full_online_share": {2, 2}, "result_digitized_share": {1, 2}, "documents_issued": {0, -1}, "electronic_exchange_share": {2, 2}},
-		c:    {"dossier_full_online_share": {2, 3}, "result_digitized_share": {2, 2}, "documents_issued": {1, -1}, "electronic_exchange_share": {2, 2}},
+		prov: {"dossier_full_online_share": {6, 9}, "result_digitized_share": {5, 7}, "documents_issued": {6, -1}, "electronic_exchange_share": {9, 9}},
+		a:    {"dossier_full_online_share": {2, 4}, "result_digitized_share": {2, 3}, "documents_issued": {3, -1}, "electronic_exchange_share": {3, 3}},
+		b:    {"dossier_full_online_share": {2, 2}, "result_digitized_share": {1, 2}, "documents_issued": {0, -1}, "electronic_exchange_share": {3, 3}},
+		c:    {"dossier_full_online_share": {2, 3}, "result_digitized_share": {2, 2}, "documents_issued": {2, -1}, "electronic_exchange_share": {3, 3}},
 	}
 	for u, figs := range hand {
 		for id, f := range figs {
@@ -346,8 +376,13 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 	if len(kpi[prov]) == 0 {
 		t.Fatal("no indicator for the province")
 	}
+	// The province's own figures, hand-checked: f1 is its one document
+	// issued, administrative (doc_reduction: D(B) − D(P) = 0 − 1, no
+	// baseline document); none of its documents is exchanged with a
+	// higher agency (f1 out and c3 in are with its own communes).
+	own := map[string]fig{"documents_issued": {1, 0}, "doc_reduction": {-1, 0}}
 	for id, p := range kpi[prov] {
-		var num, den, missing int64
+		num, den, missing := own[id].num, own[id].den, int64(0)
 		hasDen := false
 		for _, u := range []string{a, b, c} {
 			r := kpi[u][id]
@@ -357,9 +392,138 @@ func TestProvincialPortalAndAxis(t *testing.T) {
 			}
 		}
 		if p.Numerator != num || p.Missing != missing || (p.Denominator != nil) != hasDen || (hasDen && *p.Denominator != den) {
-			t.Errorf("%s: province %d/%v missing %d; the communes sum to %d/%d missing %d", id, p.Numerator, p.Denominator, p.Missing, num, den, missing)
+			t.Errorf("%s: province %d/%v missing %d; the communes and the province's own sum to %d/%d missing %d", id, p.Numerator, p.Denominator, p.Missing, num, den, missing)
 		}
 	}
+
+	// Each commune's document figures equal those the same packages give
+	// a warehouse of its own (its own archive, its own directory: itself
+	// self, the province higher, the other communes peers).
+	for _, x := range []string{a, b, c} {
+		ownKPI := communeWarehouse(t, cfg.Directory, x, axis)
+		n := 0
+		for id, r := range ownKPI {
+			if !strings.HasPrefix(id, "doc") && !strings.HasPrefix(id, "electronic_exchange") {
+				continue
+			}
+			n++
+			p := kpi[x][id]
+			if p.Numerator != r.Numerator || p.Missing != r.Missing || fmt.Sprint(deref(p.Denominator)) != fmt.Sprint(deref(r.Denominator)) {
+				t.Errorf("%s %s: provincial warehouse %d/%v missing %d, its own warehouse %d/%v missing %d", x, id,
+					p.Numerator, deref(p.Denominator), p.Missing, r.Numerator, deref(r.Denominator), r.Missing)
+			}
+		}
+		if n < 5 {
+			t.Errorf("%s: only %d document indicators in its own warehouse", x, n)
+		}
+		if r := ownKPI["electronic_exchange_share"]; r.Numerator != hand[x]["electronic_exchange_share"].num {
+			t.Errorf("%s: own warehouse electronic_exchange_share %d/%v, hand-checked %v", x, r.Numerator, deref(r.Denominator), hand[x]["electronic_exchange_share"])
+		}
+	}
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// kpiOf reads the kpi of units between from and to, by unit and indicator.
+func kpiOf(t *testing.T, st *warehouse.Store, from, to time.Time, units ...string) map[string]map[string]warehouse.KPIRow {
+	t.Helper()
+	kpi := map[string]map[string]warehouse.KPIRow{}
+	for _, u := range units {
+		rs, err := st.KPIBetween(context.Background(), from, to, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kpi[u] = map[string]warehouse.KPIRow{}
+		for _, r := range rs {
+			kpi[u][r.Indicator] = r
+		}
+	}
+	return kpi
+}
+
+// communeWarehouse is commune x's own deployment of the same packages: its
+// directory derived from the province's (x self, its units internal, the
+// province higher, every other unit of the province a peer, the others as
+// listed), a warehouse of its own and its own archive, which holds the
+// packages that name a unit of x (edxml-dir without by_code). It returns
+// x's kpi for the first half of 2026.
+func communeWarehouse(t *testing.T, prov *orgdir.Directory, x, axis string) map[string]warehouse.KPIRow {
+	t.Helper()
+	ctx := context.Background()
+	var units []orgdir.Unit
+	for _, u := range prov.Units {
+		switch {
+		case u.Code == x:
+			u.Relation = orgdir.Self
+		case prov.IsOurs(x, u.Code):
+			u.Relation = orgdir.Internal
+		case u.Relation == orgdir.Self:
+			u.Relation, u.Level, u.Parent = orgdir.Higher, "", ""
+		case prov.IsOurs(provCode(prov), u.Code):
+			u.Relation, u.Level, u.Parent, u.MergedInto = orgdir.Peer, "", "", ""
+		}
+		units = append(units, u)
+	}
+	dir := orgdir.New(units)
+	folder := t.TempDir()
+	for _, d := range axisDocs {
+		mine := dir.IsOurs(x, d.from)
+		for _, to := range d.to {
+			mine = mine || dir.IsOurs(x, to)
+		}
+		if !mine {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(axis, d.id+".edxml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(folder, d.id+".edxml"), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := warehousetest.New(t)
+	st.SetCommune(x, dir.Descendants(x))
+	var ous []warehouse.OrgUnit
+	for _, u := range dir.Units {
+		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
+		if u.Parent != "" && dir.Known(u.Parent) {
+			ou.ParentCode = &u.Parent
+		}
+		if u.MergedInto != "" {
+			ou.MergedInto = &u.MergedInto
+		}
+		ous = append(ous, ou)
+	}
+	if err := st.SyncOrgUnits(ctx, ous); err != nil {
+		t.Fatal(err)
+	}
+	arch := edxmldir.New()
+	arch.Path, arch.Unit = folder, x
+	if err := arch.Validate(connector.Env{Name: "kho-xa", Self: x, Org: dir, Location: vntime.Location}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, st, "kho-xa", arch)
+	if got := rows(t, st, `SELECT connector || ' ' || reason FROM rejects`); len(got) > 0 {
+		t.Errorf("%s: rejects in its own warehouse: %q", x, got)
+	}
+	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	return kpiOf(t, st, from, to, x)[x]
+}
+
+// provCode is the root of the provincial directory (its self unit).
+func provCode(d *orgdir.Directory) string {
+	for _, u := range d.Units {
+		if u.Relation == orgdir.Self {
+			return u.Code
+		}
+	}
+	return ""
 }
 
 // by_code needs the org directory: every connector that has the key says

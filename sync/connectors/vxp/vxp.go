@@ -80,11 +80,13 @@ type Connector struct {
 	MessageTypes []string       `yaml:"message_types"`
 	Lookback     connector.Span `yaml:"lookback"`
 	Unit         string         `yaml:"unit"`
-	// ByCode puts each package's document in the unit its organ codes
-	// name (documents.UnitByCode: the sender of an outgoing one, the
-	// receiving organ of an incoming one), which must be Unit or under it:
-	// the provincial axis covering many communes. A package whose codes
-	// name no unit of the tree is rejected.
+	// ByCode puts each package's documents in the units its organ codes
+	// name, which must be Unit or under it: the provincial axis covering many communes.
+	// A package gives the sender's outgoing document and one incoming
+	// document to each other commune among its recipients
+	// (documents.FromPackageByCode; a status package goes to
+	// documents.UnitByCode's unit). A package whose codes name no unit of
+	// the tree is rejected.
 	ByCode         bool          `yaml:"by_code"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	BatchSize      int           `yaml:"batch_size"`
@@ -432,22 +434,25 @@ func (c *Connector) one(ctx context.Context, cl *wire.Client, sink connector.Sin
 		}
 		return reject(err)
 	}
+	// by_code: the package goes to the units its codes name, one
+	// document for each commune it involves (documents.FromPackageByCode).
+	from := documents.FromPackage
 	if c.ByCode {
-		if _, err := documents.UnitByCode(pkg, c.env.Org, c.Unit); err != nil {
-			return reject(fmt.Errorf("%s: %w", name, err))
-		}
+		from = documents.FromPackageByCode
 	}
-	facts, err := documents.FromPackage(pkg, c.Unit, c.env.Org, nil, seen)
+	facts, err := from(pkg, c.Unit, c.env.Org, nil, seen)
 	if err != nil {
 		return reject(fmt.Errorf("%s: %w", name, err))
 	}
 	if len(pkg.Warnings)+len(facts.Warnings) > 0 {
 		c.log().Debug("vxp: package warnings", "docId", it.DocID, "warnings", slices.Concat(pkg.Warnings, facts.Warnings))
 	}
-	if d := facts.Document; d != nil {
-		s := facts.Sighting
+	// Each document of the package is sighted under the package's id
+	// (the sighting's key includes the unit and direction).
+	for _, d := range facts.Documents() {
+		s := d.Sighting
 		s.Source, s.SourceKey = source, it.DocID
-		if err := sink.UpsertDocument(ctx, *d, s); err != nil {
+		if err := sink.UpsertDocument(ctx, *d.Document, s); err != nil {
 			return "", err
 		}
 	}
