@@ -127,20 +127,7 @@ func prepareWarehouse(ctx context.Context, st *warehouse.Store, cfg *config.Conf
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	units := make([]warehouse.OrgUnit, 0, len(cfg.Directory.Units))
-	for _, u := range cfg.Directory.Units {
-		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
-		if u.Parent != "" {
-			p := u.Parent
-			ou.ParentCode = &p
-		}
-		if u.MergedInto != "" {
-			m := u.MergedInto
-			ou.MergedInto = &m
-		}
-		units = append(units, ou)
-	}
-	if err := st.SyncOrgUnits(ctx, units); err != nil {
+	if err := st.SyncOrgUnits(ctx, config.OrgUnits(cfg.Directory)); err != nil {
 		return err
 	}
 	if dropped, err := st.NarrowTree(ctx); err != nil {

@@ -181,18 +181,7 @@ func provincialStore(t *testing.T, cfg *config.Config) *warehouse.Store {
 	ctx := context.Background()
 	st := warehousetest.New(t)
 	st.SetCommune(prov, cfg.Directory.Descendants(prov))
-	var units []warehouse.OrgUnit
-	for _, u := range cfg.Directory.Units {
-		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
-		if u.Parent != "" {
-			ou.ParentCode = &u.Parent
-		}
-		if u.MergedInto != "" {
-			ou.MergedInto = &u.MergedInto
-		}
-		units = append(units, ou)
-	}
-	if err := st.SyncOrgUnits(ctx, units); err != nil {
+	if err := st.SyncOrgUnits(ctx, config.OrgUnits(cfg.Directory)); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.LoadProcedures(ctx, cfg.Catalogue); err != nil {
@@ -489,16 +478,11 @@ func communeWarehouse(t *testing.T, prov *orgdir.Directory, x, axis string) map[
 	}
 	st := warehousetest.New(t)
 	st.SetCommune(x, dir.Descendants(x))
-	var ous []warehouse.OrgUnit
-	for _, u := range dir.Units {
-		ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation, Level: u.Level}
-		if u.Parent != "" && dir.Known(u.Parent) {
-			ou.ParentCode = &u.Parent
+	ous := config.OrgUnits(dir)
+	for i, u := range ous { // a parent the commune's own directory does not list is left out
+		if u.ParentCode != nil && !dir.Known(*u.ParentCode) {
+			ous[i].ParentCode = nil
 		}
-		if u.MergedInto != "" {
-			ou.MergedInto = &u.MergedInto
-		}
-		ous = append(ous, ou)
 	}
 	if err := st.SyncOrgUnits(ctx, ous); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"chiso/adapters/register/registergen"
 	"chiso/adapters/vntime"
 	"chiso/report"
+	"chiso/sync/config"
 	"chiso/sync/connector"
 	"chiso/sync/connectors/edxmldir"
 	"chiso/warehouse"
@@ -327,15 +328,7 @@ func TestEachDatingRule(t *testing.T) {
 				t.Errorf("explain dated_by %v, want %v", explained, rules)
 			}
 			// chiso explain prints it.
-			var units []warehouse.OrgUnit
-			for _, u := range generatedDirectory().Units {
-				ou := warehouse.OrgUnit{Code: u.Code, Name: u.Name, Relation: u.Relation}
-				if u.Parent != "" {
-					ou.ParentCode = &u.Parent
-				}
-				units = append(units, ou)
-			}
-			if err := st.SyncOrgUnits(context.Background(), units); err != nil {
+			if err := st.SyncOrgUnits(context.Background(), config.OrgUnits(generatedDirectory())); err != nil {
 				t.Fatal(err)
 			}
 			var b bytes.Buffer
